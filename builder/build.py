@@ -1,0 +1,130 @@
+"""The orchestrator: load → validate → model → render (site, plan PDF, brochure), then publish atomically.
+
+Read it top to bottom like a recipe. Every stage lives in its own module; renderers only read `Projet`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+from builder.errors import BuildError, ContentError, Report
+from builder.model import Projet
+from builder.validate import load_projet
+
+PARTS = ("site", "plan", "brochure")
+DOWNLOADS = "telechargements"
+
+
+def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: bool = False) -> Path:
+    """Build the selected parts of `content` into `out`; `out` changes only if everything succeeded."""
+    parts = tuple(only or PARTS)
+    projet = load_checked(content, strict)
+    with _exclusive(out):
+        with tempfile.TemporaryDirectory(prefix=".fiches-", dir=out.parent) as tmp:
+            staging = Path(tmp) / "out"
+            if set(parts) != set(PARTS) and out.is_dir():
+                shutil.copytree(out, staging)  # a partial build keeps the other parts as they were
+            staging.mkdir(parents=True, exist_ok=True)
+            render(projet, content, staging, parts)
+            _swap(staging, out)
+    print(f"Construit : {out}/ ({', '.join(parts)})")
+    return out
+
+
+def load_checked(content: Path, strict: bool = False) -> Projet:
+    """Validated plan, or `ContentError` with every problem (warnings too under `strict`)."""
+    report = Report()
+    projet = load_projet(content, report)
+    report = report.sorted()
+    if projet is None or report.failed(strict):
+        if strict:
+            report = Report(report.errors + report.warnings, [])
+        raise ContentError(report)
+    for warning in report.warnings:
+        print(f"{warning} [avertissement]", file=sys.stderr)
+    _attach_history(projet, content)
+    return projet
+
+
+def _attach_history(projet: Projet, content: Path) -> None:
+    """The git history of each fiche (empty outside git)."""
+    try:
+        from builder.history import read_history
+    except ImportError:  # pragma: no cover - history not available yet
+        return
+    projet.history = read_history(content, projet)
+
+
+def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> None:
+    """Every renderer reads the same `Projet`; downloads first, so the site can link what exists."""
+    downloads = out / DOWNLOADS
+    downloads.mkdir(parents=True, exist_ok=True)
+    if "plan" in parts:
+        from builder.pdf import render_plan
+
+        render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf")
+    if "brochure" in parts:
+        from builder.brochure import render_brochure
+
+        render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf")
+    if "site" in parts:
+        _render_data(projet, out)
+        from builder.site import render_site
+
+        render_site(projet, content, out)
+
+
+def _render_data(projet: Projet, out: Path) -> None:
+    """Feeds, calendars and data exports, written next to the site (later linked from it)."""
+    try:
+        from builder.export import write_downloads
+    except ImportError:  # pragma: no cover - exports not available yet
+        return
+    write_downloads(projet, out)
+
+
+def build_pdf(kind: str, content: Path, output: Path | None) -> Path:
+    projet = load_checked(content)
+    target = output or Path(f"{kind}-{projet.plan.edition}.pdf")
+    with tempfile.TemporaryDirectory(prefix=".fiches-", dir=target.resolve().parent) as tmp:
+        partial = Path(tmp) / target.name
+        if kind == "plan":
+            from builder.pdf import render_plan
+
+            render_plan(projet, partial)
+        else:
+            from builder.brochure import render_brochure
+
+            render_brochure(projet, partial)
+        os.replace(partial, target)
+    return target
+
+
+@contextmanager
+def _exclusive(out: Path):
+    """One build at a time per output directory (a second one waits for the first)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace `out` by `staging` with renames only: readers see the old or the new site, never a mix."""
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{out} existe et n'est pas un dossier")
+    old = staging.parent / "previous"
+    if out.exists():
+        os.rename(out, old)
+    os.rename(staging, out)

@@ -1,0 +1,210 @@
+"""The `fiches` command line: French messages; exit 0 ok, 1 content or build errors, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from builder.errors import BuildError, ContentError, Report, plural
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+_ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "affiche cette aide et quitte",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments inconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (possibles : %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "expected one argument": "une valeur attendue",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+}
+argparse._ = lambda text: _ARGPARSE_FR.get(text, text)  # type: ignore[attr-defined]
+
+
+def print_report(report: Report, stream=None) -> None:
+    """Errors, then warnings, one line each."""
+    stream = stream or sys.stdout
+    for problem in report.errors:
+        print(f"{problem}", file=stream)
+    for problem in report.warnings:
+        print(f"{problem} [avertissement]", file=stream)
+
+
+def summary(n_fiches: int, report: Report) -> str:
+    return (f"{plural(n_fiches, 'fiche')}, {plural(len(report.errors), 'erreur')}, "
+            f"{plural(len(report.warnings), 'avertissement')}")
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from builder.load import load_content
+    from builder.validate import validate
+
+    report = Report()
+    content = load_content(args.content, report)
+    validate(content, report)
+    report = report.sorted()
+    print_report(report)
+    print(summary(len(content.fiches) + _unreadable(content, report), report))
+    if report.failed(args.strict):
+        if not report.errors:
+            print("Échec : --strict transforme les avertissements en erreurs.")
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
+def _unreadable(content, report: Report) -> int:
+    """Fiche files that could not even be loaded still count as fiches in the summary."""
+    loaded = {s.path for s in content.fiches}
+    return len({p.path for p in report.errors if p.path.endswith(".md") and p.path not in loaded})
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from builder.stats import render_stats
+    from builder.validate import load_projet_or_raise
+
+    projet, _ = load_projet_or_raise(args.content)
+    print(render_stats(projet))
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from builder.new import new_fiche
+
+    path = new_fiche(args.content, args.id, args.titre, args.pilote)
+    print(f"Fiche créée : {path}")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from builder.schema import write_schemas
+
+    for path in write_schemas(args.out):
+        print(f"Schéma écrit : {path}")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from builder.build import build
+
+    build(args.content, args.out, only=args.only, strict=args.strict)
+    return EXIT_OK
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from builder.build import build_pdf
+
+    path = build_pdf(args.kind, args.content, args.output)
+    print(f"PDF écrit : {path}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from builder.serve import serve
+
+    serve(args.content, args.port)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from builder.export import export_command
+
+    return export_command(args.content, args.format, args.output)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from builder.importing import import_command
+
+    return import_command(args.file, args.content, args.force)
+
+
+def cmd_bilan(args: argparse.Namespace) -> int:
+    from builder.bilan import bilan_command
+
+    return bilan_command(args.content, args.depuis, args.jusqua, args.output)
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+def _content_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, default=Path("content"), metavar="DOSSIER",
+                        help="dossier du contenu (défaut : ./content)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fiches", description="Publie le projet d'administration : vérification, site intranet, PDF.")
+    parser.add_argument("--debug", action="store_true", help="affiche la trace Python en cas d'erreur")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", title="commandes")
+    sub.required = True
+    commands: list[tuple[str, str, Callable]] = [
+        ("check", "vérifie le contenu (plan.yml et fiches)", cmd_check),
+        ("new", "crée une nouvelle fiche-action", cmd_new),
+        ("schema", "régénère les schémas JSON du dossier schema/", cmd_schema),
+        ("stats", "tableau des fiches par axe et par statut", cmd_stats),
+        ("build", "construit le site intranet et les PDF", cmd_build),
+        ("serve", "aperçu en direct du site, reconstruit à chaque modification", cmd_serve),
+        ("pdf", "produit un seul PDF (plan ou brochure)", cmd_pdf),
+        ("export", "exporte les données du plan (CSV, Excel, JSON, iCalendar)", cmd_export),
+        ("import", "crée des fiches depuis un tableur (XLSX ou CSV)", cmd_import),
+        ("bilan", "bilan des changements entre deux états du plan (Markdown)", cmd_bilan),
+    ]
+    parsers = {}
+    for name, help_text, func in commands:
+        p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        p.set_defaults(func=func)
+        _content_option(p)
+        parsers[name] = p
+    parsers["check"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
+    parsers["new"].add_argument("id", metavar="ID", help="numéro de la fiche, ex. 2.3.4")
+    parsers["new"].add_argument("titre", metavar="TITRE", help="intitulé de l'action, entre guillemets")
+    parsers["new"].add_argument("--pilote", metavar="CODE", help="code de la direction pilote")
+    parsers["schema"].add_argument("--out", type=Path, default=Path("schema"), metavar="DOSSIER",
+                                   help="dossier de sortie (défaut : ./schema)")
+    parsers["build"].add_argument("--out", type=Path, default=Path("site"), metavar="DOSSIER",
+                                  help="dossier de sortie (défaut : ./site)")
+    parsers["build"].add_argument("--only", action="append", choices=["site", "plan", "brochure"],
+                                  help="ne construit que cette partie (option répétable)")
+    parsers["build"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
+    parsers["pdf"].add_argument("kind", choices=["plan", "brochure"], metavar="plan|brochure",
+                                help="le PDF à produire")
+    parsers["pdf"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier PDF de sortie")
+    parsers["serve"].add_argument("--port", type=int, default=8000, help="port local (défaut : 8000)")
+    parsers["export"].add_argument("--format", required=True, choices=["csv", "csv-excel", "xlsx", "json", "ics"],
+                                   help="format d'export")
+    parsers["export"].add_argument("-o", "--output", type=Path, metavar="FICHIER",
+                                   help="fichier de sortie (défaut : sortie standard pour les formats texte)")
+    parsers["import"].add_argument("file", type=Path, metavar="FICHIER", help="tableur .xlsx ou .csv")
+    parsers["import"].add_argument("--force", action="store_true", help="remplace les fiches existantes")
+    parsers["bilan"].add_argument("--depuis", metavar="REV|DATE", help="début (défaut : 1er janvier de l'édition)")
+    parsers["bilan"].add_argument("--jusqua", metavar="REV|DATE", help="fin (défaut : maintenant)")
+    parsers["bilan"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier Markdown de sortie")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ContentError as exc:
+        print_report(exc.report)
+        print(f"{plural(len(exc.report.errors), 'erreur')} dans le contenu : rien n'a été produit.")
+        if args.debug:
+            traceback.print_exc()
+        return EXIT_CONTENT
+    except BuildError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130

@@ -1,0 +1,78 @@
+"""Problems found in content, and the small exception family the CLI prints without a traceback."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["erreur", "avertissement"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One content problem, printed as `path:line: champ : message`."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+    severity: Severity = "erreur"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        what = f"{self.field} : " if self.field else ""
+        return f"{where}: {what}{self.message}"
+
+
+@dataclass
+class Report:
+    """Every error and warning of one run, collected before anything stops."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def error(self, path: str, line: int | None, fld: str | None, message: str) -> None:
+        self.errors.append(Problem(path, line, fld, message, "erreur"))
+
+    def warning(self, path: str, line: int | None, fld: str | None, message: str) -> None:
+        self.warnings.append(Problem(path, line, fld, message, "avertissement"))
+
+    def extend(self, other: Report) -> None:
+        self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+    def sorted(self) -> Report:
+        return Report(sorted(set(self.errors), key=_order), sorted(set(self.warnings), key=_order))
+
+
+def _order(p: Problem) -> tuple:
+    return (p.path, p.line or 0, p.field or "", p.message)
+
+
+class ContentError(Exception):
+    """The content has errors: the report says which, where, and how to fix them."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"{len(report.errors)} erreur(s) dans le contenu")
+        self.report = report
+
+
+class BuildError(Exception):
+    """A build step failed for a reason that is not a content error (template, engine, disk)."""
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """`3 fiches`, `1 fiche`, `0 erreur` (French: 0 and 1 take the singular)."""
+    word = singular if n < 2 else (plural_form or singular + "s")
+    return f"{n} {word}"
+
+
+def did_you_mean(value: str, choices: list[str] | tuple[str, ...]) -> str:
+    """` (vouliez-vous dire « x » ?)` when a close choice exists, else ``."""
+    norm = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    match = difflib.get_close_matches(norm, list(choices), n=1, cutoff=0.6)
+    return f" (vouliez-vous dire « {match[0]} » ?)" if match else ""

@@ -1,0 +1,50 @@
+"""Markdown → safe HTML, one way for every output (site pages and both PDFs).
+
+Content is written by editors: raw HTML is allowed only as far as the sanitiser (nh3, a maintained
+binding of the Ammonia sanitiser) keeps it: no `<script>`, no event attributes, no `javascript:` links.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+EXTENSIONS = ["tables", "sane_lists", "smarty"]
+EXTENSION_CONFIGS = {"smarty": {"substitutions": {
+    "left-single-quote": "’", "right-single-quote": "’",
+    "left-double-quote": "« ", "right-double-quote": " »"}}}
+
+_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del", "code", "pre",
+         "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
+         "span"}
+_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align", "style"}, "td": {"align", "style"}}
+
+
+@lru_cache(maxsize=1)
+def _converter() -> md.Markdown:
+    return md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
+
+
+def to_html(text: str, shift_headings: int = 0) -> Markup:
+    """Convert Markdown to sanitised HTML; `shift_headings=1` turns `##` into `<h3>` (to nest in a page)."""
+    if not text or not text.strip():
+        return Markup("")
+    converter = _converter()
+    html = converter.reset().convert(text)
+    for level in range(5, 0, -1) if shift_headings else ():
+        target = min(level + shift_headings, 6)
+        html = html.replace(f"<h{level}>", f"<h{target}>").replace(f"</h{level}>", f"</h{target}>")
+    clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                      link_rel="noopener noreferrer", filter_style_properties={"text-align"})
+    return Markup(clean)
+
+
+def inline(text: str) -> Markup:
+    """One line of Markdown (a suivi entry, a résumé) without the surrounding paragraph."""
+    html = str(to_html(text))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)

@@ -1,0 +1,294 @@
+"""Stage 2, validate: loaded data → typed models, with every problem of every file in one report.
+
+Per-file rules come from the pydantic models (translated into French, with lines from the loader);
+cross-file rules (ids, codes, links, numbering) and consistency warnings are checked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from builder.errors import ContentError, Report, did_you_mean
+from builder.load import Content, Location, Source, load_content
+from builder.model import Fiche, Plan, Projet, id_key
+
+ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
+
+
+def load_projet(root: Path, report: Report, today: dt.date | None = None) -> Projet | None:
+    """Load and validate a content directory; `None` (and errors in `report`) when it has errors."""
+    content = load_content(root, report)
+    return validate(content, report, today)
+
+
+def load_projet_or_raise(root: Path, today: dt.date | None = None) -> tuple[Projet, Report]:
+    report = Report()
+    projet = load_projet(root, report, today)
+    if projet is None or report.errors:
+        raise ContentError(report.sorted())
+    return projet, report.sorted()
+
+
+def validate(content: Content, report: Report, today: dt.date | None = None) -> Projet | None:
+    plan = _validate_model(Plan, content.plan, report) if content.plan else None
+    fiches: list[Fiche] = []
+    sources: dict[int, Source] = {}
+    for source in content.fiches:
+        fiche = _validate_model(Fiche, source, report)
+        if fiche is not None:
+            fiche._body = source.body
+            fiche._source = source.path
+            fiches.append(fiche)
+            sources[id(fiche)] = source
+    if plan is not None:
+        _check_plan(plan, content.plan, report)
+    _check_fiches(plan, fiches, sources, report)
+    if plan is None or report.errors:
+        return None
+    projet = Projet(plan, fiches, today)
+    _warn(projet, content.plan, sources, report)
+    return projet
+
+
+# --- per file -----------------------------------------------------------------------------------
+
+def _validate_model(model: type[BaseModel], source: Source | None, report: Report) -> Any:
+    if source is None:
+        return None
+    if not isinstance(source.data, dict):
+        report.error(source.path, source.line(()), None,
+                     "le contenu doit être une série de champs « nom: valeur », un par ligne")
+        return None
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        seen: set[Location] = set()
+        for err in exc.errors(include_url=False):
+            loc = _clean_loc(err["loc"])
+            if loc in seen:  # one message per field is enough
+                continue
+            seen.add(loc)
+            report.error(source.path, source.line(loc), _field_name(loc), _french(err, model, loc))
+        return None
+
+
+def _clean_loc(loc: tuple) -> Location:
+    # pydantic adds union/type tags into locations (e.g. 'function-before[...]'); keep only real keys.
+    return tuple(p for p in loc if isinstance(p, int) or not re.match(r"^[a-z-]+\[.*\]$|^(int|float|str)$", p))
+
+
+def _field_name(loc: Location) -> str | None:
+    out = ""
+    for part in loc:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
+
+
+def _model_at(model: type[BaseModel], loc: Location) -> type[BaseModel] | None:
+    """The model class that owns the last key of `loc` (to list its known fields)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if isinstance(current, type) and issubclass(current, BaseModel) else None
+        if field is None:
+            return None
+        current = _inner_model(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
+_FIELD_HINTS = {
+    "id": "attendu : un numéro de la forme N.M.K (ex. 2.3.1)",
+    "numero": "attendu : N pour un axe, N.M pour un objectif (ex. 2 ou 2.3)",
+    "couleur": "attendu : une couleur #rrggbb (ex. #1d5fa8)",
+    "code": "attendu : un code court sans espace (lettres, chiffres, - ou _)",
+}
+
+
+def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    last = loc[-1] if loc else ""
+    shown = _show(value)
+    if kind == "missing":
+        return "champ obligatoire manquant"
+    if kind == "extra_forbidden":
+        owner = _model_at(model, loc)
+        known = list(owner.model_fields) if owner else []
+        hint = did_you_mean(str(last), known)
+        return (f"champ inconnu{hint} ; champs possibles : {', '.join(known)}" if known
+                else "champ inconnu")
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']+)'", str(ctx.get("expected", "")))
+        what = {"statut": "statut", "type": "type d'indicateur"}.get(str(last), "valeur")
+        if len(loc) == 2 and loc[0] == "statuts":
+            what = "statut"
+        return (f"« {shown} » n'est pas un {what} connu ; valeurs possibles : {', '.join(expected)}"
+                f"{did_you_mean(shown, expected)}")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"« {shown} » : attendu un nombre entier"
+    if kind in ("float_parsing", "float_type"):
+        return f"« {shown} » n'est pas un nombre"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"« {shown} » : attendu oui ou non"
+    if kind == "string_type":
+        return f"attendu un texte, trouvé {_kind_of(value)}"
+    if kind == "list_type":
+        return f"attendu une liste (une ligne « - valeur » par élément), trouvé {_kind_of(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"attendu une série de champs « nom: valeur », trouvé {_kind_of(value)}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
+        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]
+        return f"« {shown} » hors limites : attendu une valeur {sign} {bound}"
+    if kind == "string_too_long":
+        return f"texte trop long ({len(str(value))} caractères ; {ctx.get('max_length')} au plus)"
+    if kind == "string_too_short":
+        return "ne doit pas être vide"
+    if kind == "too_short":
+        return f"liste vide : au moins {ctx.get('min_length', 1)} élément attendu"
+    if kind == "string_pattern_mismatch":
+        return f"« {shown} » : " + _FIELD_HINTS.get(str(last), f"format attendu : {ctx.get('pattern')}")
+    if kind == "union_tag_invalid" or kind.startswith("union"):
+        return f"valeur « {shown} » non reconnue"
+    return err["msg"].removeprefix("Value error, ")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{…}"
+    if isinstance(value, list):
+        return "[…]"
+    return str(value)
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "une valeur vide"
+    if isinstance(value, dict):
+        return "une série de champs"
+    if isinstance(value, list):
+        return "une liste"
+    return f"« {value} »"
+
+
+# --- across files -------------------------------------------------------------------------------
+
+def _check_plan(plan: Plan, source: Source, report: Report) -> None:
+    if plan.periode.fin < plan.periode.debut:
+        report.error(source.path, source.line(("periode", "fin")), "periode.fin",
+                     f"la fin ({plan.periode.fin}) est avant le début ({plan.periode.debut})")
+    _unique(source, report, "directions", [d.code for d in plan.directions], "code de direction")
+    _unique(source, report, "collectivites", [c.code for c in plan.collectivites], "code de collectivité")
+    _unique(source, report, "axes", [a.numero for a in plan.axes], "numéro d'axe", "numero")
+    seen: dict[str, int] = {}
+    for i, axe in enumerate(plan.axes):
+        for j, obj in enumerate(axe.objectifs):
+            loc = ("axes", i, "objectifs", j, "numero")
+            if obj.numero.split(".")[0] != axe.numero:
+                report.error(source.path, source.line(loc), f"axes[{i + 1}].objectifs[{j + 1}].numero",
+                             f"l'objectif {obj.numero} est rangé dans l'axe {axe.numero} : "
+                             f"son numéro doit commencer par « {axe.numero}. »")
+            if obj.numero in seen:
+                report.error(source.path, source.line(loc), f"axes[{i + 1}].objectifs[{j + 1}].numero",
+                             f"numéro d'objectif {obj.numero} en double (déjà ligne {seen[obj.numero]})")
+            seen.setdefault(obj.numero, source.line(loc))
+
+
+def _unique(source: Source, report: Report, list_key: str, values: list[str], what: str,
+            key_field: str = "code") -> None:
+    seen: dict[str, int] = {}
+    for i, value in enumerate(values):
+        line = source.line((list_key, i, key_field))
+        if value in seen:
+            report.error(source.path, line, f"{list_key}[{i + 1}].{key_field}",
+                         f"{what} « {value} » en double (déjà ligne {seen[value]})")
+        seen.setdefault(value, line)
+
+
+def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Source], report: Report) -> None:
+    objectifs = {o.numero for a in plan.axes for o in a.objectifs} if plan else None
+    directions = [d.code for d in plan.directions] if plan else None
+    collectivites = [c.code for c in plan.collectivites] if plan else None
+    first_file: dict[str, Fiche] = {}
+    for fiche in sorted(fiches, key=lambda f: (id_key(f.id), f.source)):
+        src = sources[id(fiche)]
+        if fiche.id in first_file:
+            other = first_file[fiche.id]
+            report.error(src.path, src.line(("id",)), "id",
+                         f"numéro {fiche.id} déjà utilisé par {other.source} ; chaque fiche a son propre numéro")
+        first_file.setdefault(fiche.id, fiche)
+        name = Path(src.path).name
+        if not (name == f"{fiche.id}.md" or name.startswith(f"{fiche.id}-")):
+            report.error(src.path, src.line(("id",)), "id",
+                         f"le nom du fichier doit commencer par « {fiche.id}- » (ex. {fiche.id}-mon-action.md) "
+                         "pour correspondre au numéro de la fiche")
+        cal = fiche.calendrier
+        if cal.debut and cal.fin and cal.fin.last_day() < cal.debut.first_day():
+            report.error(src.path, src.line(("calendrier", "fin")), "calendrier.fin",
+                         f"la fin ({cal.fin}) est avant le début ({cal.debut})")
+        if objectifs is not None and fiche.objectif_numero not in objectifs:
+            report.error(src.path, src.line(("id",)), "id",
+                         f"l'objectif {fiche.objectif_numero} n'existe pas dans plan.yml ; objectifs existants : "
+                         f"{', '.join(sorted(objectifs, key=id_key))}")
+        if directions is not None:
+            _check_code(src, report, ("pilote",), fiche.pilote, directions, "direction")
+            for i, code in enumerate(fiche.contributeurs):
+                _check_code(src, report, ("contributeurs", i), code, directions, "direction")
+        if collectivites is not None:
+            for i, code in enumerate(fiche.collectivites):
+                _check_code(src, report, ("collectivites", i), code, collectivites, "collectivité")
+    ids = set(first_file)
+    for fiche in fiches:
+        src = sources[id(fiche)]
+        for i, target in enumerate(fiche.liens):
+            if target == fiche.id:
+                report.error(src.path, src.line(("liens", i)), f"liens[{i + 1}]",
+                             "une fiche ne peut pas être liée à elle-même")
+            elif target not in ids:
+                report.error(src.path, src.line(("liens", i)), f"liens[{i + 1}]",
+                             f"la fiche « {target} » n'existe pas{did_you_mean(target, sorted(ids))}")
+
+
+def _check_code(src: Source, report: Report, loc: Location, code: str, known: list[str], what: str) -> None:
+    if code not in known:
+        field = loc[0] if len(loc) == 1 else f"{loc[0]}[{loc[1] + 1}]"
+        report.error(src.path, src.line(loc), str(field),
+                     f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : "
+                     f"{', '.join(known)}{did_you_mean(code, known)}")
+
+
+# --- warnings -----------------------------------------------------------------------------------
+
+def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], report: Report) -> None:
+    for fiche in projet.fiches:
+        src = sources[id(fiche)]
+        if fiche.statut == "realisee" and fiche.progression < 100:
+            report.warning(src.path, src.line(("avancement",)), "avancement",
+                           f"la fiche est réalisée mais son avancement est de {fiche.progression} % (attendu : 100)")
+        if fiche.statut == "a_venir" and fiche.progression > 0:
+            report.warning(src.path, src.line(("avancement",)), "avancement",
+                           f"la fiche est à venir mais son avancement est de {fiche.progression} % (attendu : 0)")
+        if fiche.statut in ABANDON_STATUTS and not fiche.suivi:
+            label = projet.statut(fiche.statut).libelle.lower()
+            report.warning(src.path, src.line(("statut",)), "statut",
+                           f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »")
+    for i, axe in enumerate(projet.plan.axes):
+        for j, obj in enumerate(axe.objectifs):
+            if not projet.fiches_of_objectif(obj.numero):
+                report.warning(plan_source.path, plan_source.line(("axes", i, "objectifs", j)),
+                               f"axes[{i + 1}].objectifs[{j + 1}]",
+                               f"l'objectif {obj.numero} n'a aucune fiche-action")
+
