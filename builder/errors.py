@@ -73,6 +73,9 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 def did_you_mean(value: str, choices: list[str] | tuple[str, ...]) -> str:
     """` (vouliez-vous dire « x » ?)` when a close choice exists, else ``."""
-    norm = str(value).strip().lower().replace("-", "_").replace(" ", "_")
-    match = difflib.get_close_matches(norm, list(choices), n=1, cutoff=0.6)
-    return f" (vouliez-vous dire « {match[0]} » ?)" if match else ""
+    def norm(text: str) -> str:
+        return str(text).strip().lower().replace("-", "_").replace(" ", "_")
+
+    originals = {norm(c): c for c in choices}
+    match = difflib.get_close_matches(norm(value), list(originals), n=1, cutoff=0.6)
+    return f" (vouliez-vous dire « {originals[match[0]]} » ?)" if match else ""

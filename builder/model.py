@@ -103,7 +103,8 @@ class PartialDate:
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        return {"anyOf": [{"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                          {"type": "integer", "minimum": 1000, "maximum": 9999}],
                 "description": "Date AAAA, AAAA-MM ou AAAA-MM-JJ."}
 
 
@@ -147,7 +148,9 @@ def _parse_int(value: Any) -> int:
 Date = PartialDate
 OuiNon = Annotated[bool, BeforeValidator(_parse_bool), WithJsonSchema(
     {"anyOf": [{"type": "boolean"}, {"enum": ["oui", "non", "Oui", "Non"]}]})]
-Nombre = Annotated[float, BeforeValidator(_parse_number)]
+Nombre = Annotated[float, BeforeValidator(_parse_number), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d[\d\u202f\u00a0 ]*(,\d+)?$"}],
+     "description": "Nombre (virgule décimale acceptée : 0,5)."})]
 Entier = Annotated[int, BeforeValidator(_parse_int)]
 Texte = Annotated[str, Field(min_length=1)]
 

@@ -42,7 +42,7 @@ def _accept_unquoted_numbers(node: Any) -> None:
         for short, keyword in _BOUNDS.items():  # constraints behind a validator keep pydantic's names
             if short in node and node.get("type") in ("integer", "number"):
                 node[keyword] = node.pop(short)
-        if node.get("type") == "string" and node.get("pattern", "").startswith(r"^\d+\."):
+        if node.get("type") == "string" and node.get("pattern", "").startswith(r"^\d+"):
             node.pop("type")
             node["anyOf"] = [{"type": "string", "pattern": node.pop("pattern")}, {"type": "number"}]
     elif isinstance(node, list):

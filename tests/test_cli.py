@@ -1,0 +1,106 @@
+"""The `fiches` command line as editors use it: exit codes, messages, `new`, `stats`, `schema`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from builder.schema import render_schemas
+from tests.conftest import DEMO, MINI, ROOT, run_fiches
+
+
+def test_check_ok_prints_a_summary() -> None:
+    result = run_fiches("check", "--content", str(MINI))
+    assert result.returncode == 0
+    assert result.stdout.strip() == "3 fiches, 0 erreur, 0 avertissement"
+
+
+def test_demo_plan_passes_strict() -> None:
+    result = run_fiches("check", "--strict", "--content", str(DEMO))
+    assert result.returncode == 0, result.stdout
+    count = int(result.stdout.split()[0])
+    assert count >= 45 and result.stdout.strip().endswith("0 erreur, 0 avertissement")
+
+
+def test_usage_errors_exit_2_in_french() -> None:
+    result = run_fiches("check", "--contenu", "x")
+    assert result.returncode == 2
+    assert "erreur" in result.stderr and "arguments inconnus" in result.stderr
+    assert run_fiches("voler").returncode == 2
+
+
+def test_content_errors_have_no_traceback_unless_debug(tmp_path: Path, mini_copy: Path) -> None:
+    (mini_copy / "fiches" / "2.1.1-parapheur.md").write_text("---\nid: 2.1.1\n", encoding="utf-8")
+    result = run_fiches("stats", "--content", str(mini_copy))
+    assert result.returncode == 1
+    assert "en-tête non fermé" in result.stdout and "Traceback" not in result.stdout + result.stderr
+    debug = run_fiches("--debug", "stats", "--content", str(mini_copy))
+    assert "Traceback" in debug.stderr
+
+
+def test_stats_table() -> None:
+    result = run_fiches("stats", "--content", str(MINI))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["Axe", "À", "venir"]
+    axe1 = next(line for line in lines if line.startswith("1. Prendre soin"))
+    assert axe1.split()[-7:] == ["1", "1", "0", "0", "0", "2", "75"] or axe1.split()[-8:-1] == [
+        "1", "1", "0", "0", "0", "2", "75"]
+    assert "Prioritaires : 1" in lines and "En retard : 1 (1.1.1)" in lines
+
+
+def test_new_creates_a_valid_fiche_and_refuses_duplicates(mini_copy: Path) -> None:
+    result = run_fiches("new", "1.10.2", "Créer une école interne des managers", "--pilote", "DSI",
+                        "--content", str(mini_copy))
+    assert result.returncode == 0, result.stdout + result.stderr
+    path = mini_copy / "fiches" / "1.10.2-creer-ecole-interne-managers.md"
+    assert path.is_file()
+    check = run_fiches("check", "--strict", "--content", str(mini_copy))
+    assert check.returncode == 0, check.stdout
+    assert check.stdout.strip() == "4 fiches, 0 erreur, 0 avertissement"
+    again = run_fiches("new", "1.10.2", "Autre", "--content", str(mini_copy))
+    assert again.returncode == 1 and "existe déjà" in again.stdout
+    unknown = run_fiches("new", "7.1.1", "Hors plan", "--content", str(mini_copy))
+    assert unknown.returncode == 1 and "l'objectif 7.1 n'existe pas" in unknown.stdout
+    bad_pilote = run_fiches("new", "2.1.2", "X", "--pilote", "NOPE", "--content", str(mini_copy))
+    assert bad_pilote.returncode == 1 and "« NOPE »" in bad_pilote.stdout
+
+
+def test_committed_schemas_are_up_to_date() -> None:
+    for name, text in render_schemas().items():
+        committed = (ROOT / "schema" / name).read_text(encoding="utf-8")
+        assert committed == text, f"schema/{name} est périmé : lancez « fiches schema »"
+
+
+def test_schemas_are_draft_07_with_french_descriptions() -> None:
+    schema = json.loads(render_schemas()["fiche.schema.json"])
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert "$defs" not in json.dumps(schema) and "definitions" in schema
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["statut"]["enum"][:2] == ["a_venir", "en_cours"]
+    for name, prop in schema["properties"].items():
+        assert prop.get("description"), name
+
+
+def test_schema_accepts_valid_front_matter_and_rejects_typos() -> None:
+    """The committed schemas, read by a standard draft-07 validator as editors' YAML tooling would."""
+    import jsonschema
+    import yaml
+
+    class Yaml12(yaml.SafeLoader):  # editors' tooling reads YAML 1.2: dates stay text
+        yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+                                   for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+    fiche_schema = json.loads((ROOT / "schema" / "fiche.schema.json").read_text(encoding="utf-8"))
+    plan_schema = json.loads((ROOT / "schema" / "plan.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(fiche_schema)
+    validator = jsonschema.Draft7Validator(fiche_schema)
+    for path in sorted((MINI / "fiches").glob("*.md")) + sorted((DEMO / "fiches").glob("*.md"))[:20]:
+        front = path.read_text(encoding="utf-8").split("\n---\n", 1)[0].removeprefix("---\n")
+        data = yaml.load(front, Loader=Yaml12)
+        assert list(validator.iter_errors(data)) == [], path
+    plan = yaml.load((MINI / "plan.yml").read_text(encoding="utf-8"), Loader=Yaml12)
+    assert list(jsonschema.Draft7Validator(plan_schema).iter_errors(plan)) == []
+    errors = list(validator.iter_errors({"id": "1.1.1", "titre": "x", "statut": "en-cour", "pilote": "DRH",
+                                         "pilot": "DRH"}))
+    assert {e.validator for e in errors} == {"enum", "additionalProperties"}

@@ -1,0 +1,119 @@
+"""Loading: encodings, line endings, number text, dates, booleans, lateness, and a round trip of random fiches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builder.errors import Report
+from builder.load import parse_fiche
+from builder.model import Fiche, PartialDate
+from builder.validate import load_projet, validate
+from tests.conftest import MINI
+
+
+def test_mini_plan_loads_with_its_computed_states() -> None:
+    report = Report()
+    projet = load_projet(MINI, report)
+    assert report.errors == [] and projet is not None
+    assert [f.id for f in projet.fiches] == ["1.1.1", "1.10.1", "2.1.1"]
+    assert "1.10" in projet.objectifs and projet.objectifs["1.10"].titre.startswith("Former")
+    livret = projet.by_id["1.1.1"]
+    assert livret.prioritaire is True and livret.etp == 0.3  # `oui` and a French decimal comma
+    assert livret.en_retard  # fin 2025-03 < date_situation 2025-06-30, en cours
+    assert [projet.jalon_en_retard(j) for j in livret.jalons] == [False, True]
+    assert str(livret.calendrier.debut) == "2024-09" and livret.calendrier.debut.precision == "month"
+    assert projet.by_id["1.10.1"].progression == 100  # default from the statut
+    assert projet.citee_par(projet.by_id["1.10.1"]) == [livret]
+    assert projet.stats()["en_retard"] == 1
+
+
+def test_bom_and_windows_line_endings_are_accepted(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    path = content / "fiches" / "2.1.1-parapheur.md"
+    text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    report = Report()
+    projet = load_projet(content, report)
+    assert report.errors == [] and projet is not None
+    assert projet.by_id["2.1.1"].body == "Tous les actes signés électroniquement.\n"
+
+
+def test_decimal_looking_numbers_keep_their_text() -> None:
+    report = Report()
+    source = parse_fiche("---\nid: 1.10.2\ntitre: 2024\nreferent: 1.50\nliens: [1.10]\n---\n", "x.md", report)
+    assert source is not None and report.errors == []
+    assert source.data["id"] == "1.10.2" and source.data["referent"] == "1.50" and source.data["liens"] == ["1.10"]
+
+
+def test_lines_point_at_keys_and_items() -> None:
+    report = Report()
+    text = "---\nid: 1.1.1\njalons:\n  - date: 2025\n    libelle: a\n  - date: 2026\n    libelle: b\n---\n# Body\n"
+    source = parse_fiche(text, "x.md", report)
+    assert source.lines[("jalons",)] == 3
+    assert source.lines[("jalons", 1, "libelle")] == 7
+    assert source.line(("jalons", 1, "fait")) == 6  # a missing key points at its item
+    assert source.body == "# Body\n" and source.body_line == 9
+
+
+def test_partial_dates_keep_precision_and_bound_periods() -> None:
+    assert PartialDate.parse("2025").last_day() == dt.date(2025, 12, 31)
+    assert PartialDate.parse("2024-02").last_day() == dt.date(2024, 2, 29)
+    assert PartialDate.parse("2025-03-15").first_day() == dt.date(2025, 3, 15)
+    assert PartialDate.parse("2025-03") < PartialDate.parse("2025-03-01")
+
+
+# --- property: random valid fiches load back equal -------------------------------------------------
+
+text = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs"), exclude_characters="\x85"),
+               min_size=1, max_size=40).map(str.strip).filter(bool)
+dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31)).flatmap(
+    lambda d: st.sampled_from([f"{d.year}", f"{d:%Y-%m}", f"{d:%Y-%m-%d}"]))
+numbers = st.one_of(st.integers(-10_000, 10_000), st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 3)))
+fiche_data = st.fixed_dictionaries(
+    {"id": st.sampled_from(["1.1.5", "1.10.7", "2.1.12"]), "titre": text,
+     "statut": st.sampled_from(["a_venir", "en_cours", "realisee", "en_pause", "bloquee", "abandonnee"]),
+     "pilote": st.sampled_from(["DRH", "DSI"])},
+    optional={
+        "resume": text, "avancement": st.integers(0, 100), "prioritaire": st.booleans(),
+        "contributeurs": st.lists(st.sampled_from(["DRH", "DSI"]), max_size=2), "referent": text,
+        "collectivites": st.lists(st.sampled_from(["VILLE", "CCAS"]), max_size=2),
+        "jalons": st.lists(st.fixed_dictionaries({"date": dates, "libelle": text, "fait": st.booleans()}),
+                           max_size=3),
+        "indicateurs": st.lists(st.fixed_dictionaries(
+            {"nom": text, "type": st.sampled_from(["activite", "impact", "ressources"])},
+            optional={"unite": text, "cible": numbers, "valeur_initiale": numbers,
+                      "mesures": st.lists(st.fixed_dictionaries({"date": dates, "valeur": numbers}), max_size=3)}),
+            max_size=2),
+        "budget": st.integers(0, 10**7), "etp": st.floats(0, 50, allow_nan=False).map(lambda f: round(f, 2)),
+        "themes": st.lists(text, max_size=3), "suivi": st.lists(
+            st.fixed_dictionaries({"date": dates, "texte": text}), max_size=3)})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=fiche_data, body=st.text(max_size=200))
+def test_random_valid_fiches_load_back_equal(data: dict, body: str) -> None:
+    front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = f"---\n{front}---\n{body}"
+    report = Report()
+    source = parse_fiche(text, f"{data['id']}-x.md", report)
+    assert report.errors == [], [str(p) for p in report.errors]
+    loaded = Fiche.model_validate(source.data)
+    assert loaded == Fiche.model_validate(data)
+    content = _content_with(source)
+    projet = validate(content, report)
+    assert report.errors == [], [str(p) for p in report.errors]
+    assert projet.fiches[0].body.strip("\n") == body.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+
+
+def _content_with(source):
+    from builder.load import Content, load_yaml_file
+
+    plan = load_yaml_file(MINI / "plan.yml", Report())
+    return Content(MINI, plan, [source])
