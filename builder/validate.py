@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from builder.errors import ContentError, Report, did_you_mean
 from builder.load import Content, Location, Source, load_content
-from builder.model import Fiche, Plan, Projet, id_key
+from builder.model import ID_PATTERN, Fiche, Plan, Projet, id_key
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
 
@@ -35,19 +36,22 @@ def load_projet_or_raise(root: Path, today: dt.date | None = None) -> tuple[Proj
 
 
 def validate(content: Content, report: Report, today: dt.date | None = None) -> Projet | None:
-    plan = _validate_model(Plan, content.plan, report) if content.plan else None
+    plan = _validate_model(Plan, content.plan, report)[0] if content.plan else None
     fiches: list[Fiche] = []
     sources: dict[int, Source] = {}
+    refs: list[_Refs] = []
     for source in content.fiches:
-        fiche = _validate_model(Fiche, source, report)
+        fiche, bad = _validate_model(Fiche, source, report)
         if fiche is not None:
             fiche._body = source.body
             fiche._source = source.path
             fiches.append(fiche)
             sources[id(fiche)] = source
+        refs.append(_Refs.of(source, fiche, bad))
     if plan is not None:
         _check_plan(plan, content.plan, report)
     _check_fiches(plan, fiches, sources, report)
+    _check_references(plan, refs, report)
     if plan is None or report.errors:
         return None
     projet = Projet(plan, fiches, today)
@@ -55,17 +59,54 @@ def validate(content: Content, report: Report, today: dt.date | None = None) -> 
     return projet
 
 
+@dataclass
+class _Refs:
+    """What a fiche points to (its id, codes, links), from its model or, for a fiche with other errors,
+    from the fields that are readable: cross-file rules are checked for every fiche."""
+
+    source: Source
+    id: str | None
+    pilote: str | None
+    contributeurs: list[str | None]
+    collectivites: list[str | None]
+    liens: list[str | None]
+
+    @classmethod
+    def of(cls, source: Source, fiche: Fiche | None, bad: set[str]) -> _Refs:
+        if fiche is not None:
+            return cls(source, fiche.id, fiche.pilote, list(fiche.contributeurs), list(fiche.collectivites),
+                       list(fiche.liens))
+        data = source.data if isinstance(source.data, dict) else {}
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and key not in bad else None
+
+        def texts(key: str) -> list[str | None]:
+            values = data.get(key)
+            if not isinstance(values, list) or key in bad:
+                return []
+            return [v if isinstance(v, str) else None for v in values]
+
+        fiche_id = text("id")
+        if fiche_id is not None and not re.match(ID_PATTERN, fiche_id):
+            fiche_id = None
+        return cls(source, fiche_id, text("pilote"), texts("contributeurs"), texts("collectivites"),
+                   texts("liens"))
+
+
 # --- per file -----------------------------------------------------------------------------------
 
-def _validate_model(model: type[BaseModel], source: Source | None, report: Report) -> Any:
+def _validate_model(model: type[BaseModel], source: Source | None, report: Report) -> tuple[Any, set[str]]:
+    """The model, or None; and the top-level fields that had errors."""
     if source is None:
-        return None
+        return None, set()
     if not isinstance(source.data, dict):
         report.error(source.path, source.line(()), None,
                      "le contenu doit être une série de champs « nom: valeur », un par ligne")
-        return None
+        return None, set()
     try:
-        return model.model_validate(source.data)
+        return model.model_validate(source.data), set()
     except ValidationError as exc:
         seen: set[Location] = set()
         for err in exc.errors(include_url=False):
@@ -74,7 +115,7 @@ def _validate_model(model: type[BaseModel], source: Source | None, report: Repor
                 continue
             seen.add(loc)
             report.error(source.path, source.line(loc), _field_name(loc), _french(err, model, loc))
-        return None
+        return None, {str(loc[0]) for loc in seen if loc}
 
 
 def _clean_loc(loc: tuple) -> Location:
@@ -219,17 +260,9 @@ def _unique(source: Source, report: Report, list_key: str, values: list[str], wh
 
 
 def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Source], report: Report) -> None:
-    objectifs = {o.numero for a in plan.axes for o in a.objectifs} if plan else None
-    directions = [d.code for d in plan.directions] if plan else None
-    collectivites = [c.code for c in plan.collectivites] if plan else None
-    first_file: dict[str, Fiche] = {}
-    for fiche in sorted(fiches, key=lambda f: (id_key(f.id), f.source)):
+    """Rules that need a whole valid fiche: file name, calendrier."""
+    for fiche in fiches:
         src = sources[id(fiche)]
-        if fiche.id in first_file:
-            other = first_file[fiche.id]
-            report.error(src.path, src.line(("id",)), "id",
-                         f"numéro {fiche.id} déjà utilisé par {other.source} ; chaque fiche a son propre numéro")
-        first_file.setdefault(fiche.id, fiche)
         name = Path(src.path).name
         if not (name == f"{fiche.id}.md" or name.startswith(f"{fiche.id}-")):
             report.error(src.path, src.line(("id",)), "id",
@@ -239,27 +272,46 @@ def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Sou
         if cal.debut and cal.fin and cal.fin.last_day() < cal.debut.first_day():
             report.error(src.path, src.line(("calendrier", "fin")), "calendrier.fin",
                          f"la fin ({cal.fin}) est avant le début ({cal.debut})")
-        if objectifs is not None and fiche.objectif_numero not in objectifs:
+
+
+def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> None:
+    """Ids unique, objectifs, direction and collectivité codes, links: for every fiche, valid or not."""
+    objectifs = {o.numero for a in plan.axes for o in a.objectifs} if plan else None
+    directions = [d.code for d in plan.directions] if plan else None
+    collectivites = [c.code for c in plan.collectivites] if plan else None
+    first_file: dict[str, str] = {}
+    for ref in sorted((r for r in refs if r.id), key=lambda r: (id_key(r.id), r.source.path)):
+        src = ref.source
+        if ref.id in first_file:
             report.error(src.path, src.line(("id",)), "id",
-                         f"l'objectif {fiche.objectif_numero} n'existe pas dans plan.yml ; objectifs existants : "
+                         f"numéro {ref.id} déjà utilisé par {first_file[ref.id]} ; chaque fiche a son propre numéro")
+        first_file.setdefault(ref.id, src.path)
+        objectif = ref.id.rsplit(".", 1)[0]
+        if objectifs is not None and objectif not in objectifs:
+            report.error(src.path, src.line(("id",)), "id",
+                         f"l'objectif {objectif} n'existe pas dans plan.yml ; objectifs existants : "
                          f"{', '.join(sorted(objectifs, key=id_key))}")
+    for ref in refs:
+        src = ref.source
         if directions is not None:
-            _check_code(src, report, ("pilote",), fiche.pilote, directions, "direction")
-            for i, code in enumerate(fiche.contributeurs):
-                _check_code(src, report, ("contributeurs", i), code, directions, "direction")
+            if ref.pilote is not None:
+                _check_code(src, report, ("pilote",), ref.pilote, directions, "direction")
+            for i, code in enumerate(ref.contributeurs):
+                if code is not None:
+                    _check_code(src, report, ("contributeurs", i), code, directions, "direction")
         if collectivites is not None:
-            for i, code in enumerate(fiche.collectivites):
-                _check_code(src, report, ("collectivites", i), code, collectivites, "collectivité")
-    ids = set(first_file)
-    for fiche in fiches:
-        src = sources[id(fiche)]
-        for i, target in enumerate(fiche.liens):
-            if target == fiche.id:
+            for i, code in enumerate(ref.collectivites):
+                if code is not None:
+                    _check_code(src, report, ("collectivites", i), code, collectivites, "collectivité")
+        for i, target in enumerate(ref.liens):
+            if target is None:
+                continue
+            if target == ref.id:
                 report.error(src.path, src.line(("liens", i)), f"liens[{i + 1}]",
                              "une fiche ne peut pas être liée à elle-même")
-            elif target not in ids:
+            elif target not in first_file:
                 report.error(src.path, src.line(("liens", i)), f"liens[{i + 1}]",
-                             f"la fiche « {target} » n'existe pas{did_you_mean(target, sorted(ids))}")
+                             f"la fiche « {target} » n'existe pas{did_you_mean(target, sorted(first_file))}")
 
 
 def _check_code(src: Source, report: Report, loc: Location, code: str, known: list[str], what: str) -> None:

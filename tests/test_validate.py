@@ -163,3 +163,14 @@ def test_objectif_without_fiche_is_a_warning(tmp_path: Path) -> None:
     load_projet(content, report)
     [warning] = report.warnings
     assert warning.path.endswith("plan.yml") and warning.line == 29 and "2.1" in warning.message
+
+
+def test_cross_file_rules_still_checked_in_a_fiche_with_other_errors(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    (content / "fiches" / "1.1.9-x.md").write_text(
+        '---\nid: "1.1.9"\ntitre: X\nstatut: en-cour\npilote: DRX\nliens: [1.1.9, 9.9.9]\n---\n', encoding="utf-8")
+    report = Report()
+    load_projet(content, report)
+    found = [(p.line, p.field) for p in report.sorted().errors]
+    assert found == [(4, "statut"), (5, "pilote"), (6, "liens[1]"), (6, "liens[2]")]
