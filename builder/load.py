@@ -16,16 +16,27 @@ import yaml
 
 from builder.errors import Report
 
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
 Location = tuple[str | int, ...]
 
 _TRUE = {"true", "yes", "on"}
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+          "on", "On", "ON", "off", "Off", "OFF"}
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's C parser; plain scalars are resolved only as null, bool or text (numbers and dates keep
+    their text for validation), which also spares the regular expressions of the full resolver."""
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
+        if kind is yaml.ScalarNode and implicit[0]:
+            if value in _NULLS:
+                return _NULL_TAG
+            return _BOOL_TAG if value in _BOOLS else _STR_TAG
+        return super().resolve(kind, value, implicit)
 
 
 @dataclass
