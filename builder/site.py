@@ -1,0 +1,323 @@
+"""Stage 4, site: the intranet pages generated from `Projet` with the Jinja templates of `theme/site/pages/`.
+
+This module knows nothing of the site engine: it writes Markdown pages (front matter + HTML blocks) and a
+navigation tree into a build directory, checks every internal link, then hands over to the engine module
+(`builder.mkdocs_site`). Every value from the content is escaped (Jinja autoescape); Markdown fields go through
+`builder.markdown` (sanitised), charts through `builder.charts`.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from builder.charts import indicator_svg
+from builder.errors import BuildError
+from builder.fr import date_fr, euros_fr, number_fr, quarter
+from builder.markdown import inline, to_html
+from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet
+
+ROOT = Path(__file__).resolve().parent.parent
+THEME = ROOT / "theme" / "site"
+FONTS = ROOT / "theme" / "fonts"
+DOWNLOADS = "telechargements"
+FEED = "actualites.xml"
+
+# What the Téléchargements page links, when the file exists (label, description); `{edition}` is filled in.
+DOWNLOAD_FILES: tuple[tuple[str, str, str], ...] = (
+    ("plan-{edition}.pdf", "Le plan complet (PDF)", "Toutes les fiches-actions, avec leurs jalons et indicateurs."),
+    ("brochure-{edition}.pdf", "La brochure {edition} (PDF)", "La brochure annuelle, à lire ou à imprimer."),
+    ("fiches.csv", "Les fiches (CSV, UTF-8)", "Une ligne par fiche, pour un tableur ou un traitement."),
+    ("fiches-excel.csv", "Les fiches (CSV pour Excel)", "Le même tableau, encodé pour Excel sous Windows."),
+    ("fiches.xlsx", "Les fiches (Excel)", "Le tableau de suivi au format Excel."),
+    ("plan.json", "Le plan (JSON)", "Toutes les données du plan, pour les outils."),
+    ("jalons.ics", "Les jalons (agenda iCalendar)", "Les jalons à importer dans un agenda."),
+)
+
+INDEX_PAGES: tuple[tuple[str, str], ...] = (
+    ("directions", "Par direction"),
+    ("statuts", "Par statut"),
+    ("prioritaires", "Prioritaires"),
+    ("collectivites", "Par collectivité"),
+    ("themes", "Par thème"),
+    ("calendrier", "Calendrier"),
+    ("actualites", "Actualités"),
+)
+
+
+@dataclass
+class NavItem:
+    """One entry of the global navigation: a page (`path`, a Markdown file of the build dir) or a section."""
+
+    title: str
+    path: str | None = None
+    children: list[NavItem] = field(default_factory=list)
+
+
+@dataclass
+class Download:
+    name: str
+    label: str
+    description: str
+    size: str
+
+
+@dataclass
+class Pages:
+    """What the engine needs: the generated pages in `docs`, the navigation, the files not to put in it."""
+
+    docs: Path
+    nav: list[NavItem]
+    not_in_nav: list[str]
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+def render_site(projet: Projet, content: Path, out: Path) -> None:
+    """Build the whole site into `out`, keeping the downloads (`out/telechargements/*`, `out/actualites.xml`)."""
+    from builder.mkdocs_site import build_site, read_settings
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".fiches-site-", dir=out.parent) as tmp:
+        work = Path(tmp)
+        pages = write_pages(projet, work / "docs", out, read_settings())
+        built = work / "site"
+        build_site(pages, built, work)
+        publish(built, out)
+
+
+def write_pages(projet: Projet, docs: Path, out: Path, settings: dict[str, Any] | None = None) -> Pages:
+    """Generate every page of the site into `docs`; raise `BuildError` if an internal link is broken."""
+    settings = settings or {}
+    docs.mkdir(parents=True, exist_ok=True)
+    renderer = SiteRenderer(projet, docs, out, settings)
+    renderer.render_all()
+    renderer.check_links()
+    fonts = docs / "assets" / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for font in FONTS.glob("*.otf"):
+        shutil.copyfile(font, fonts / font.name)
+    return Pages(docs, renderer.nav(), ["/fiches/"])
+
+
+def publish(built: Path, out: Path) -> None:
+    """Move the built site into `out`: the previous site's pages go, the downloads written before stay."""
+    for entry in list(out.iterdir()):
+        if entry.name == FEED:
+            continue
+        if entry.name == DOWNLOADS and entry.is_dir():
+            for old in entry.iterdir():
+                if old.name == "index.html":
+                    old.unlink()
+            continue
+        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    for entry in built.iterdir():
+        target = out / entry.name
+        if target.exists():  # only `telechargements/`: merge the page into the downloads folder
+            for child in entry.iterdir():
+                child.replace(target / child.name)
+        else:
+            entry.replace(target)
+
+
+# --- helpers exposed to the templates -------------------------------------------------------------
+
+def slugify(text: str) -> str:
+    """`Qualité de vie` → `qualite-de-vie` (anchors and file names)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def md_text(text: str) -> Markup:
+    """Plain text safe to put in a Markdown heading: Markdown syntax neutralised, then HTML-escaped."""
+    return Markup(escape(_MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))))
+
+
+def yaml_str(text: str) -> Markup:
+    """A double-quoted YAML scalar holding `text` HTML-escaped (page titles are printed raw by themes)."""
+    value = str(escape(" ".join(str(text).split())))
+    return Markup(json.dumps(value, ensure_ascii=False).replace("\u2028", " ").replace("\u2029", " "))
+
+
+def _size_fr(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{number_fr(max(1, round(n / 1024)))} Ko"
+    return f"{number_fr(round(n / 1024 / 1024, 1))} Mo"
+
+
+_HREF = re.compile(r'href="([^"]*)"')
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+class SiteRenderer:
+    """Renders the pages by template name; keeps the current page to write relative links and check them."""
+
+    def __init__(self, projet: Projet, docs: Path, out: Path, settings: dict[str, Any]) -> None:
+        self.projet, self.docs, self.out, self.settings = projet, docs, out, settings
+        self.env = Environment(loader=FileSystemLoader(str(THEME / "pages")), autoescape=True,
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.globals.update(
+            url=self.url, statut=projet.statut, date_fr=date_fr, number_fr=number_fr, euros_fr=euros_fr,
+            md=to_html, inline=inline, chart=indicator_svg, md_text=md_text, yaml_str=yaml_str, slugify=slugify,
+            projet=projet, plan=projet.plan, STATUTS=STATUTS, TYPES_INDICATEUR=TYPES_INDICATEUR,
+            direction_nom=self.direction_nom, fiche_url=self.fiche_url, axe_url=self.axe_url)
+        self.current = ""  # URL of the page being rendered, e.g. `fiches/1-1-1/`
+        self.current_source = ""
+        self.pages: dict[str, str] = {}  # URL → title
+        self.links: list[tuple[str, str, str]] = []  # (source shown in errors, page URL, target URL)
+        edition = projet.plan.edition
+        self.downloads = []
+        for name, label, description in DOWNLOAD_FILES:
+            name, label = name.format(edition=edition), label.format(edition=edition)
+            path = out / DOWNLOADS / name
+            if path.is_file():
+                self.downloads.append(Download(name, label, description, _size_fr(path.stat().st_size)))
+        self.feed = (out / FEED).is_file()
+
+    # links
+    def url(self, target: str) -> str:
+        """Relative link from the current page to `target` (a site URL such as `fiches/1-1-1/`), recorded."""
+        page, _, anchor = target.partition("#")
+        self.links.append((self.current_source or self.current or "index", self.current, page))
+        rel = posixpath.relpath(page or ".", self.current or ".")
+        if page == "" or page.endswith("/"):
+            rel = "./" if rel == "." else rel + "/"
+        return rel + (f"#{anchor}" if anchor else "")
+
+    def fiche_url(self, fiche: Fiche) -> str:
+        return self.url(f"fiches/{fiche.slug}/")
+
+    def axe_url(self, numero: str, anchor: str = "") -> str:
+        return self.url(f"axes/{numero}/" + (f"#{anchor}" if anchor else ""))
+
+    def direction_nom(self, code: str) -> str:
+        direction = self.projet.directions.get(code)
+        return direction.nom if direction else code
+
+    # pages
+    def page(self, path: str, template: str, title: str, source: str = "", **context: Any) -> None:
+        """Render `template` into `docs/path` (a `.md` file); its URL is derived the usual way."""
+        url = "" if path == "index.md" else path[:-3] + "/"
+        self.current, self.current_source = url, source
+        self.pages[url] = title
+        text = self.env.get_template(template).render(page_title=title, page_url=url, **context)
+        target = self.docs / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        if source:  # links written by editors in Markdown fields
+            for href in _HREF.findall(text):
+                href = href.replace("&amp;", "&")
+                if href and not _SCHEME.match(href) and not href.startswith(("#", "//", "/")):
+                    resolved = posixpath.normpath(posixpath.join(url or ".", href.split("#")[0]))
+                    self.links.append((source, url, "" if resolved == "." else resolved + "/"
+                                       if not posixpath.splitext(resolved)[1] else resolved))
+
+    def render_all(self) -> None:
+        p = self.projet
+        self.pages.update({f"{DOWNLOADS}/{d.name}": d.label for d in self.downloads})
+        if self.feed:
+            self.pages[FEED] = "Flux Atom"
+        self.page("index.md", "accueil.md.j2", p.plan.titre, stats=p.stats(), downloads=self.downloads,
+                  actualites=p.suivi_entries()[:5], by_statut=p.by_statut())
+        for axe in p.plan.axes:
+            self.page(f"axes/{axe.numero}.md", "axe.md.j2", f"Axe {axe.numero} — {axe.titre}", "plan.yml", axe=axe,
+                      fiches=p.fiches_of_axe(axe.numero))
+        for fiche in p.fiches:
+            self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
+                      fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
+                      historique=p.historique(fiche))
+        self.page("directions.md", "directions.md.j2", "Fiches par direction", groups=self._by_direction())
+        self.page("statuts.md", "statuts.md.j2", "Fiches par statut", groups=p.by_statut())
+        self.page("prioritaires.md", "prioritaires.md.j2", "Fiches prioritaires", fiches=p.prioritaires)
+        self.page("collectivites.md", "collectivites.md.j2", "Fiches par collectivité",
+                  groups=self._by_collectivite())
+        self.page("themes.md", "themes.md.j2", "Fiches par thème", groups=p.themes())
+        self.page("calendrier.md", "calendrier.md.j2", "Calendrier des fiches", **self._calendar())
+        self.page("actualites.md", "actualites.md.j2", "Actualités", entries=p.suivi_entries(), feed=self.feed)
+        if p.bilan_markdown is not None:
+            self.page(f"bilan-{p.plan.edition}.md", "bilan.md.j2", f"Bilan {p.plan.edition}",
+                      body=to_html(p.bilan_markdown, shift_headings=1))
+        self.page(f"{DOWNLOADS}.md", "telechargements.md.j2", "Téléchargements", downloads=self.downloads,
+                  feed=self.feed)
+        self.page("accessibilite.md", "accessibilite.md.j2", "Accessibilité")
+
+    def nav(self) -> list[NavItem]:
+        p = self.projet
+        items = [NavItem("Accueil", "index.md"),
+                 NavItem("Axes", children=[NavItem(f"Axe {a.numero} — {a.titre}", f"axes/{a.numero}.md")
+                                           for a in p.plan.axes]),
+                 NavItem("Index", children=[NavItem(title, f"{name}.md") for name, title in INDEX_PAGES])]
+        if p.bilan_markdown is not None:
+            items.append(NavItem(f"Bilan {p.plan.edition}", f"bilan-{p.plan.edition}.md"))
+        items += [NavItem("Téléchargements", f"{DOWNLOADS}.md"), NavItem("Accessibilité", "accessibilite.md")]
+        return items
+
+    def edit_url(self, fiche: Fiche) -> str | None:
+        repo, edit = self.settings.get("repo_url"), self.settings.get("edit_uri")
+        if not repo or edit is None:
+            return None
+        base = edit if _SCHEME.match(edit) else repo.rstrip("/") + "/" + edit.lstrip("/")
+        return base.rstrip("/") + "/fiches/" + Path(fiche.source).name
+
+    def check_links(self) -> None:
+        broken = [(source, page, target) for source, page, target in self.links if target not in self.pages]
+        if broken:
+            lines = [f"{source} : la page « {page or 'accueil'} » a un lien vers « {target} », qui n'existe pas"
+                     for source, page, target in dict.fromkeys(broken)]
+            raise BuildError("lien interne cassé, le site n'est pas construit :\n" + "\n".join(lines))
+
+    # groupings for the index pages
+    def _by_direction(self) -> list[dict[str, Any]]:
+        pilote: dict[str, list[Fiche]] = defaultdict(list)
+        contrib: dict[str, list[Fiche]] = defaultdict(list)
+        for f in self.projet.fiches:
+            pilote[f.pilote].append(f)
+            for code in f.contributeurs:
+                contrib[code].append(f)
+        return [{"direction": d, "anchor": slugify(d.code), "pilote": pilote[d.code], "contributeur": contrib[d.code]}
+                for d in self.projet.plan.directions if pilote[d.code] or contrib[d.code]]
+
+    def _by_collectivite(self) -> list[dict[str, Any]]:
+        groups = [{"collectivite": c, "anchor": slugify(c.code), "fiches": []} for c in self.projet.plan.collectivites]
+        by_code = {g["collectivite"].code: g for g in groups}
+        for f in self.projet.fiches:
+            for c in self.projet.collectivites_of(f):
+                by_code[c.code]["fiches"].append(f)
+        return [g for g in groups if g["fiches"]]
+
+    def _calendar(self) -> dict[str, Any]:
+        """Fiches on a time axis by quarter: each row has its first and last quarter as grid positions."""
+        dated, undated = [], []
+        for f in self.projet.fiches:
+            cal = f.calendrier
+            if cal.debut or cal.fin:
+                start = quarter((cal.debut or cal.fin).first_day())
+                end = quarter((cal.fin or cal.debut).last_day())
+                dated.append((f, start, max(start, end)))
+            else:
+                undated.append(f)
+        periode = self.projet.plan.periode
+        first = min([(periode.debut, 1)] + [s for _, s, _ in dated])
+        last = max([(periode.fin, 4)] + [e for _, _, e in dated])
+        quarters = [(y, q) for y in range(first[0], last[0] + 1) for q in range(1, 5) if first <= (y, q) <= last]
+        index = {q: i for i, q in enumerate(quarters)}
+        now = quarter(self.projet.date_situation)
+        rows = [{"fiche": f, "start": s, "end": e, "col": index[s] + 1, "span": index[e] - index[s] + 1}
+                for f, s, e in dated]
+        years = [(y, sum(1 for q in quarters if q[0] == y)) for y in range(first[0], last[0] + 1)]
+        return {"rows": rows, "undated": undated, "quarters": quarters, "years": years,
+                "now": index.get(now, -1) + 1}
