@@ -9,10 +9,13 @@ navigation tree into a build directory, checks every internal link, then hands o
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import posixpath
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -159,8 +162,36 @@ def _size_fr(n: int) -> str:
     return f"{number_fr(round(n / 1024 / 1024, 1))} Mo"
 
 
+class _Cached:
+    """Memoise a Markdown converter: suivi entries appear on their fiche, the home page and the actualités."""
+
+    def __init__(self, function: Any) -> None:
+        self.function, self.cache = function, {}
+
+    def __call__(self, text: str, *args: Any) -> Markup:
+        key = (text, *args)
+        if key not in self.cache:
+            self.cache[key] = self.function(text, *args)
+        return self.cache[key]
+
+
 _HREF = re.compile(r'href="([^"]*)"')
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+PARALLEL_MIN = 60  # below this, forking costs more than it saves
+_WORKER: SiteRenderer | None = None  # the renderer a forked worker inherits
+
+
+def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, str, str]], dict[str, str], dict]:
+    """In a forked worker: render these fiches' pages; return the links to check, the pages written and the
+    one-line Markdown conversions (the actualités page reuses them)."""
+    renderer = _WORKER
+    assert renderer is not None
+    renderer.links, renderer.pages = [], {}
+    for fiche_id in ids:
+        renderer.render_fiche(renderer.projet.by_id[fiche_id])
+    return renderer.links, renderer.pages, renderer.env.globals["inline"].cache
 
 
 class SiteRenderer:
@@ -172,10 +203,12 @@ class SiteRenderer:
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(
             url=self.url, statut=projet.statut, date_fr=date_fr, number_fr=number_fr, euros_fr=euros_fr,
-            md=to_html, inline=inline, chart=indicator_svg, md_text=md_text, yaml_str=yaml_str, slugify=slugify,
+            md=_Cached(to_html), inline=_Cached(inline), chart=indicator_svg, md_text=md_text, yaml_str=yaml_str,
+            slugify=slugify,
             projet=projet, plan=projet.plan, STATUTS=STATUTS, TYPES_INDICATEUR=TYPES_INDICATEUR,
             direction_nom=self.direction_nom, fiche_url=self.fiche_url, axe_url=self.axe_url)
         self.current = ""  # URL of the page being rendered, e.g. `fiches/1-1-1/`
+        self.prefix = ""  # from the current page to the site root
         self.current_source = ""
         self.pages: dict[str, str] = {}  # URL → title
         self.links: list[tuple[str, str, str]] = []  # (source shown in errors, page URL, target URL)
@@ -191,12 +224,11 @@ class SiteRenderer:
     # links
     def url(self, target: str) -> str:
         """Relative link from the current page to `target` (a site URL such as `fiches/1-1-1/`), recorded."""
-        page, _, anchor = target.partition("#")
-        self.links.append((self.current_source or self.current or "index", self.current, page))
-        rel = posixpath.relpath(page or ".", self.current or ".")
-        if page == "" or page.endswith("/"):
-            rel = "./" if rel == "." else rel + "/"
-        return rel + (f"#{anchor}" if anchor else "")
+        page = target.split("#", 1)[0]
+        self.links.append((self.current_source, self.current, page))
+        if not self.current:
+            return target or "./"
+        return self.prefix + target  # `../../` from `fiches/1-1-1/`: fast, and valid from any page
 
     def fiche_url(self, fiche: Fiche) -> str:
         return self.url(f"fiches/{fiche.slug}/")
@@ -213,6 +245,7 @@ class SiteRenderer:
         """Render `template` into `docs/path` (a `.md` file); its URL is derived the usual way."""
         url = "" if path == "index.md" else path[:-3] + "/"
         self.current, self.current_source = url, source
+        self.prefix = "../" * url.count("/")
         self.pages[url] = title
         text = self.env.get_template(template).render(page_title=title, page_url=url, **context)
         target = self.docs / path
@@ -236,10 +269,7 @@ class SiteRenderer:
         for axe in p.plan.axes:
             self.page(f"axes/{axe.numero}.md", "axe.md.j2", f"Axe {axe.numero} — {axe.titre}", "plan.yml", axe=axe,
                       fiches=p.fiches_of_axe(axe.numero))
-        for fiche in p.fiches:
-            self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
-                      fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
-                      historique=p.historique(fiche))
+        self.render_fiches(p.fiches)
         self.page("directions.md", "directions.md.j2", "Fiches par direction", groups=self._by_direction())
         self.page("statuts.md", "statuts.md.j2", "Fiches par statut", groups=p.by_statut())
         self.page("prioritaires.md", "prioritaires.md.j2", "Fiches prioritaires", fiches=p.prioritaires)
@@ -254,6 +284,33 @@ class SiteRenderer:
         self.page(f"{DOWNLOADS}.md", "telechargements.md.j2", "Téléchargements", downloads=self.downloads,
                   feed=self.feed)
         self.page("accessibilite.md", "accessibilite.md.j2", "Accessibilité")
+
+    def render_fiche(self, fiche: Fiche) -> None:
+        p = self.projet
+        self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
+                  fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
+                  historique=p.historique(fiche))
+
+    def render_fiches(self, fiches: list[Fiche]) -> None:
+        """One page per fiche; big plans use a second CPU (a forked worker renders every other fiche)."""
+        global _WORKER
+        if len(fiches) < PARALLEL_MIN or len(os.sched_getaffinity(0)) < 2 or threading.active_count() > 1 \
+                or "fork" not in multiprocessing.get_all_start_methods():
+            for fiche in fiches:
+                self.render_fiche(fiche)
+            return
+        _WORKER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                other = pool.apply_async(_render_chunk, ([f.id for f in fiches[1::2]],))
+                for fiche in fiches[::2]:
+                    self.render_fiche(fiche)
+                links, pages, inlines = other.get()
+        finally:
+            _WORKER = None
+        self.links += links
+        self.pages.update(pages)
+        self.env.globals["inline"].cache.update(inlines)
 
     def nav(self) -> list[NavItem]:
         p = self.projet
@@ -276,7 +333,8 @@ class SiteRenderer:
     def check_links(self) -> None:
         broken = [(source, page, target) for source, page, target in self.links if target not in self.pages]
         if broken:
-            lines = [f"{source} : la page « {page or 'accueil'} » a un lien vers « {target} », qui n'existe pas"
+            lines = [f"{source or 'site'} : la page « {page or 'accueil'} » a un lien vers « {target} », "
+                     "qui n'existe pas"
                      for source, page, target in dict.fromkeys(broken)]
             raise BuildError("lien interne cassé, le site n'est pas construit :\n" + "\n".join(lines))
 
