@@ -58,13 +58,19 @@ def status_icon(projet: Projet, code: str) -> Markup:
                   f'{_ICON_PATHS[code].format(c=colour)}</svg>')
 
 
+def chart(indicateur: Any, width: int, height: int, colour: str) -> Markup:
+    """The shared indicator chart, its text set in the shipped font (an SVG otherwise falls back to the system's)."""
+    svg = str(indicator_svg(indicateur, width, height, colour))
+    return Markup(svg.replace("<svg ", '<svg font-family="Inter" ', 1))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Print templates, autoescaped; Markdown only through `builder.markdown`."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(date_fr=fr.date_fr, number_fr=fr.number_fr, euros_fr=fr.euros_fr,
-                       markdown=lambda text, shift=0: to_html(text, shift), inline=inline, chart=indicator_svg)
+                       markdown=lambda text, shift=0: to_html(text, shift), inline=inline, chart=chart)
     return env
 
 

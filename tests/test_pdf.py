@@ -1,0 +1,213 @@
+"""The plan PDF, checked on real WeasyPrint output: extracted text, page numbers, bookmarks, fonts, bytes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from builder.build import load_checked
+from builder.model import Projet
+from builder.pdf import CACHE_ENV, render_plan
+from tests.conftest import DEMO, FIXTURES, MINI, require_tool
+
+HOSTILE = FIXTURES / "hostile-pdf"
+
+
+def _text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """Bookmarks as (depth, title, 0-based page index), in document order."""
+    items: list[tuple[int, str, int]] = []
+
+    def walk(entries: list, depth: int) -> None:
+        for entry in entries:
+            if isinstance(entry, list):
+                walk(entry, depth + 1)
+            else:
+                items.append((depth, _text(entry.title), reader.get_destination_page_number(entry)))
+
+    walk(reader.outline, 0)
+    return items
+
+
+def toc_pages(text: str) -> dict[str, int]:
+    """Page number printed at the end of each fiche's sommaire entry (a long title may wrap)."""
+    printed: dict[str, int] = {}
+    current = None
+    for line in text.splitlines():
+        start = re.match(r"(\d+\.\d+\.\d+)\s", line)
+        if start:
+            current = start.group(1)
+        end = re.search(r"\s(\d+)$", line)
+        if current and end:
+            printed[current] = int(end.group(1))
+            current = None
+    return printed
+
+
+@pytest.fixture(scope="session")
+def pdf_cache(tmp_path_factory: pytest.TempPathFactory):
+    """A private PDF cache for the session (tests never read the repository's cache)."""
+    folder = tmp_path_factory.mktemp("pdf-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_ENV, str(folder))
+    yield folder
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def plan_pdf(pdf_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Projet, Path, PdfReader]:
+    """The plan PDF of the demo plan (the small fixture plan while the demo is absent), rendered once."""
+    content = DEMO if (DEMO / "plan.yml").exists() else MINI
+    projet = load_checked(content)
+    path = tmp_path_factory.mktemp("plan") / "plan.pdf"
+    render_plan(projet, path)
+    return projet, path, PdfReader(path)
+
+
+@pytest.fixture(scope="session")
+def hostile_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small plan plus a fiche with a script in its title and body, a javascript: link, an onerror."""
+    content = tmp_path_factory.mktemp("hostile") / "content"
+    shutil.copytree(MINI, content)
+    shutil.copytree(HOSTILE, content, dirs_exist_ok=True)
+    return content
+
+
+def test_every_fiche_id_and_titre_is_in_the_plan(plan_pdf):
+    projet, _, reader = plan_pdf
+    text = _text(" ".join(page.extract_text() for page in reader.pages))
+    for fiche in projet.fiches:
+        assert f"{fiche.id} {_text(fiche.titre)}" in text, fiche.id
+
+
+def test_metadata_title_language_and_tags(plan_pdf):
+    projet, _, reader = plan_pdf
+    assert reader.metadata.title == projet.plan.titre
+    assert reader.metadata.author == projet.plan.collectivite
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "fr"
+    assert root["/MarkInfo"]["/Marked"]
+    assert "/StructTreeRoot" in root
+
+
+def test_sommaire_page_numbers_are_the_pages_where_fiches_start(plan_pdf):
+    projet, _, reader = plan_pdf
+    marks = outline(reader)
+    level1 = [(title, page) for depth, title, page in marks if depth == 0]
+    start = dict(level1)["Sommaire"]
+    end = level1[[t for t, _ in level1].index("Sommaire") + 1][1]
+    sommaire = "\n".join(reader.pages[i].extract_text() for i in range(start, end))
+    printed = toc_pages(sommaire)
+    assert set(printed) == {f.id for f in projet.fiches}
+    starts = {title.split(" ")[0]: page for depth, title, page in marks if depth == 2}
+    for fiche in projet.fiches:
+        page = starts[fiche.id]
+        assert printed[fiche.id] == page + 1, fiche.id
+        heading = _text(reader.pages[page].extract_text())
+        assert f"{fiche.id} {_text(fiche.titre)}"[:40] in heading, fiche.id
+
+
+def test_footer_counts_pages_and_cross_references_carry_page_numbers(plan_pdf):
+    projet, _, reader = plan_pdf
+    total = len(reader.pages)
+    assert f"Page 2 / {total}" in reader.pages[1].extract_text()
+    assert f"Page {total} / {total}" in reader.pages[-1].extract_text()
+    starts = {title.split(" ")[0]: page for depth, title, page in outline(reader) if depth == 2}
+    linked = [(f, g) for f in projet.fiches for g in projet.liees(f)]
+    assert linked, "the plan under test has no related fiches"
+    text = _text(" ".join(p.extract_text() for p in reader.pages))
+    for _, target in linked:
+        assert f"fiche {target.id}, p. {starts[target.id] + 1}" in text.replace("\u00a0", " ")
+
+
+def test_bookmarks_for_every_axe_objectif_and_fiche(plan_pdf):
+    projet, _, reader = plan_pdf
+    marks = outline(reader)
+    titles = [title for _, title, _ in marks]
+    for axe in projet.plan.axes:
+        assert f"Axe {axe.numero} · {_text(axe.titre)}" in titles
+    for fiche in projet.fiches:
+        assert (2, f"{fiche.id} {_text(fiche.titre)}") in [(d, t) for d, t, _ in marks]
+    objectifs = [t for d, t, _ in marks if d == 1 and "Objectif" in t]
+    assert len(objectifs) == len(projet.objectifs)
+    annexes = [t for d, t, _ in marks if d == 0 and t == "Annexes"]
+    assert annexes
+
+
+def test_every_font_is_embedded_and_shipped(plan_pdf):
+    pdffonts = require_tool("pdffonts")
+    _, path, _ = plan_pdf
+    lines = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert lines
+    for line in lines:
+        name, *_ = line.split()
+        assert " yes " in line[line.index("Identity"):], line  # emb column
+        assert name.split("+", 1)[-1].startswith("Inter"), f"police système dans le PDF : {name}"
+
+
+def test_pages_render_to_images(plan_pdf, tmp_path):
+    pdftoppm = require_tool("pdftoppm")
+    _, path, _ = plan_pdf
+    subprocess.run([pdftoppm, "-png", "-r", "20", "-f", "1", "-l", "3", str(path), str(tmp_path / "p")], check=True)
+    assert len(list(tmp_path.glob("p-*.png"))) == 3
+
+
+def test_same_content_gives_the_same_bytes(tmp_path, monkeypatch):
+    projet = load_checked(MINI)
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache-a"))
+    render_plan(projet, tmp_path / "a.pdf")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache-b"))
+    render_plan(load_checked(MINI), tmp_path / "b.pdf")
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    dates = PdfReader(tmp_path / "a.pdf").metadata
+    assert dates["/CreationDate"].startswith("D:20250630") and dates["/ModDate"].startswith("D:20250630")
+
+
+def test_source_date_epoch_sets_the_pdf_dates(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
+    render_plan(load_checked(MINI), tmp_path / "a.pdf")
+    assert PdfReader(tmp_path / "a.pdf").metadata["/CreationDate"].startswith("D:20231114")
+
+
+def test_cache_copies_an_unchanged_pdf_and_renders_a_changed_one(tmp_path, monkeypatch, mini_copy):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    render_plan(load_checked(mini_copy), tmp_path / "first.pdf")
+    [cached] = cache.glob("plan-*.pdf")
+    cached.write_bytes(cached.read_bytes() + b"%cache\n")  # mark the cached copy
+    render_plan(load_checked(mini_copy), tmp_path / "second.pdf")
+    assert (tmp_path / "second.pdf").read_bytes().endswith(b"%cache\n")
+
+    plan = mini_copy / "plan.yml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("de test", "modifié"), encoding="utf-8")
+    render_plan(load_checked(mini_copy), tmp_path / "third.pdf")
+    third = (tmp_path / "third.pdf").read_bytes()
+    assert not third.endswith(b"%cache\n")
+    assert PdfReader(tmp_path / "third.pdf").metadata.title == "Projet d'administration modifié"
+    assert len(list(cache.glob("plan-*.pdf"))) == 2
+
+
+def test_hostile_content_renders_as_text(hostile_content, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "plan.pdf"
+    render_plan(load_checked(hostile_content), path)
+    raw = path.read_bytes()
+    reader = PdfReader(path)
+    text = _text(" ".join(p.extract_text() for p in reader.pages))
+    assert "<script>alert('titre')</script> Fiche piégée" in text
+    assert "<img src=x onerror=alert('resume')> résumé piégé" in text
+    assert "Texte avant le script." in text and "Texte après le script." in text
+    assert "alert('corps')" not in text  # the body's script element is removed, not run
+    assert "lien piégé" in text and "suivi piégé" in text and "lien onclick" in text
+    assert b"/JavaScript" not in raw and b"/JS " not in raw
+    uris = [str(a.get_object().get("/A", {}).get("/URI", "")) for p in reader.pages for a in p.get("/Annots", [])]
+    assert not [u for u in uris if "javascript" in u.lower()]
