@@ -50,6 +50,9 @@ def load_checked(content: Path, strict: bool = False) -> Projet:
     for warning in report.warnings:
         print(f"{warning} [avertissement]", file=sys.stderr)
     _attach_history(projet, content)
+    from builder.bilan import edition_bilan
+
+    projet.bilan_markdown = edition_bilan(projet, content)  # None when it cannot be computed
     return projet
 
 

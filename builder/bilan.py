@@ -1,0 +1,459 @@
+"""The yearly review ("bilan"): compare two states of the plan and say, in French Markdown, what changed.
+
+A state is the working tree, a git revision, or a date (the plan as of the last commit before that day).
+`compute_bilan` builds a structured `Bilan` from the validated models of both states; `render_markdown`
+writes it. The same text is `fiches bilan`'s output, the site's « Bilan <édition> » page and the brochure's
+« Ce qui a changé cette année » (through `projet.bilan_markdown`, filled by `edition_bilan`).
+Outside git, only what the current content knows is reported: progress now, suivi entries and the
+measures of the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.errors import BuildError, Report
+from builder.fr import date_fr
+from builder.history import GitError, Repo, find_repo, git, read_blobs, read_log
+from builder.load import parse_fiche, parse_yaml
+from builder.model import Fiche, Indicateur, Mesure, Plan, Projet, Suivi, id_key
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Order of the statut groups in the report: the most telling first.
+GROUP_ORDER = ("realisee", "en_cours", "a_venir", "en_pause", "bloquee")
+
+
+@dataclass
+class Etat:
+    """One end of the comparison."""
+
+    libelle: str  # e.g. « 1er janvier 2026 », « la version a1b2c3d (12 mars 2026) », « aujourd'hui »
+    date: dt.date | None
+    projet: Projet | None  # None when this state cannot be known (outside git, shallow clone)
+    paths: dict[str, Fiche] = field(default_factory=dict)  # repository path → fiche
+
+
+@dataclass
+class Bilan:
+    """What changed between two states of the plan."""
+
+    edition: int
+    depuis: Etat
+    jusqua: Etat
+    periode: tuple[dt.date, dt.date | None]
+    note: str | None = None  # why the report says less than usual
+    creees: list[Fiche] = field(default_factory=list)
+    abandonnees: list[tuple[Fiche, str]] = field(default_factory=list)  # (fiche, statut before)
+    supprimees: list[Fiche] = field(default_factory=list)  # as they were before
+    renumerotees: list[tuple[str, Fiche]] = field(default_factory=list)  # (old id, fiche now)
+    statuts: dict[str, list[tuple[Fiche, str]]] = field(default_factory=dict)  # new statut → (fiche, old statut)
+    axes: list[tuple[str, str, int | None, int]] = field(default_factory=list)  # (numero, titre, then, now)
+    ensemble: tuple[int | None, int] = (None, 0)
+    indicateurs: list[tuple[Fiche, Indicateur, Mesure | None, Mesure]] = field(default_factory=list)
+    suivi: list[tuple[Suivi, Fiche]] = field(default_factory=list)
+    pairs: list[tuple[Fiche | None, Fiche]] = field(default_factory=list)  # (fiche then, fiche now)
+
+    @property
+    def compared(self) -> bool:
+        return self.depuis.projet is not None and self.jusqua.projet is not None
+
+
+# --- entry points -------------------------------------------------------------------------------
+
+def bilan_command(content: Path, depuis: str | None, jusqua: str | None, output: Path | None) -> int:
+    """`fiches bilan`: the report on standard output, or in `output`."""
+    from builder.validate import load_projet_or_raise
+
+    projet, _ = load_projet_or_raise(content)
+    bilan = compute_bilan(content, projet, depuis, jusqua)
+    text = render_markdown(bilan, title=True)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"Bilan écrit : {output}", file=sys.stderr)
+    return 0
+
+
+def edition_bilan(projet: Projet, content: Path) -> str | None:
+    """The review of the current edition (1st January of its year → now), for the site and the brochure."""
+    try:
+        bilan = compute_bilan(content, projet, None, None)
+    except (BuildError, GitError, OSError):
+        return None
+    return render_markdown(bilan, title=False)
+
+
+# --- states -------------------------------------------------------------------------------------
+
+def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: str | None) -> Bilan:
+    """Compare the plan at `depuis` with the plan at `jusqua` (REV or AAAA-MM-JJ; defaults: 1st January of
+    the edition year, and the working tree)."""
+    edition = current.plan.edition
+    depuis = depuis or f"{edition}-01-01"
+    repo = find_repo(content)
+    for spec, option in ((depuis, "--depuis"), (jusqua, "--jusqua")):
+        if spec and not _DATE.match(spec) and repo is None:
+            raise BuildError(f"{option} {spec} : le dossier {content} n'est pas dans un dépôt git ; "
+                             "indiquez une date AAAA-MM-JJ")
+    note = None
+    if repo is None:
+        note = ("Le contenu n'est pas suivi par git : les changements de statut, les créations et les "
+                "renumérotations ne peuvent pas être établis.")
+    elif repo.shallow:
+        note = ("Historique git incomplet (clone partiel) : les états antérieurs au début de l'historique "
+                "disponible ne sont pas connus.")
+    try:
+        states = _States(repo, current, content) if repo is not None else None
+        start = states.resolve(depuis, end=False) if states else _unknown(depuis)
+        stop = states.resolve(jusqua, end=True) if states else _working_tree(current, None, content)
+    except GitError as exc:
+        raise BuildError(f"git : {exc}") from None
+    periode = (start.date or dt.date(edition, 1, 1), stop.date)
+    bilan = Bilan(edition, start, stop, periode, note)
+    if bilan.compared:
+        _compare(bilan, states.renames(start, stop) if states else {})
+    _progress(bilan)
+    _indicators(bilan)
+    _suivi(bilan)
+    return bilan
+
+
+def _unknown(spec: str) -> Etat:
+    date = dt.date.fromisoformat(spec)
+    return Etat(date_fr(date), date, None)
+
+
+def _working_tree(projet: Projet, repo: Repo | None, content: Path) -> Etat:
+    paths = {}
+    for fiche in projet.fiches:
+        try:
+            key = Path(fiche.source).resolve().relative_to(repo.top).as_posix() if repo else fiche.source
+        except ValueError:
+            key = fiche.source
+        paths[key] = fiche
+    return Etat("aujourd'hui", None, projet, paths)
+
+
+class _States:
+    """States of the plan read from git: a handful of git calls whatever the size of the history."""
+
+    def __init__(self, repo: Repo, current: Projet, content: Path) -> None:
+        self.repo, self.current, self.content = repo, current, content
+        self._chain: list[tuple[str, dt.date]] | None = None
+        self.commits: dict[int, str | None] = {}  # id(Etat) → commit
+
+    def chain(self) -> list[tuple[str, dt.date]]:
+        """The first-parent chain of HEAD, newest first, with author dates."""
+        if self._chain is None:
+            try:
+                out = git(self.repo.top, "log", "--first-parent", "--format=%H %as", "HEAD").decode()
+            except GitError:  # no commit yet
+                out = ""
+            self._chain = [(line[:40], dt.date.fromisoformat(line[41:51])) for line in out.splitlines() if line]
+        return self._chain
+
+    def resolve(self, spec: str | None, end: bool) -> Etat:
+        if spec is None:
+            etat = _working_tree(self.current, self.repo, self.content)
+            self.commits[id(etat)] = None
+            return etat
+        if _DATE.match(spec):
+            try:
+                date = dt.date.fromisoformat(spec)
+            except ValueError:
+                raise BuildError(f"date impossible : « {spec} »") from None
+            chain = self.chain()
+            found = next((c for c in chain if (c[1] <= date if end else c[1] < date)), None)
+            label = date_fr(date)
+            if found is None:
+                # Nothing was committed yet at that date: the plan was empty, unless the history is cut off.
+                truncated = self.repo.shallow and bool(chain)
+                projet = None if truncated else Projet(self.current.plan, [], self.current.date_situation)
+                etat = Etat(label, date, projet)
+                self.commits[id(etat)] = None
+                return etat
+            etat = self._at(found[0], label, date)
+            return etat
+        try:
+            sha = git(self.repo.top, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}").decode().strip()
+        except GitError:
+            raise BuildError(f"révision inconnue : « {spec} » (attendu une révision git ou une date AAAA-MM-JJ)")\
+                from None
+        date = dt.date.fromisoformat(git(self.repo.top, "log", "-1", "--format=%as", sha).decode().strip())
+        return self._at(sha, f"la version {sha[:7]} ({date_fr(date)})", date)
+
+    def _at(self, sha: str, label: str, date: dt.date) -> Etat:
+        """The plan as committed in `sha` (fiches that did not validate then are left out)."""
+        out = git(self.repo.top, "ls-tree", "-r", "-z", sha, "--", self.repo.path("plan.yml"),
+                  self.repo.path("fiches") + "/")
+        entries = {}
+        for item in out.decode("utf-8", "surrogateescape").split("\0"):
+            if "\t" in item:
+                meta, path = item.split("\t", 1)
+                entries[path] = meta.split()[2]
+        blobs = read_blobs(self.repo.top, set(entries.values()))
+        plan = self.current.plan
+        plan_sha = entries.pop(self.repo.path("plan.yml"), None)
+        if plan_sha in blobs:
+            source = parse_yaml(_text(blobs[plan_sha]), "plan.yml", 0, Report())
+            try:
+                plan = Plan.model_validate(source.data) if source and isinstance(source.data, dict) else plan
+            except ValueError:
+                pass
+        paths = {}
+        for path, blob in entries.items():
+            if not path.endswith(".md") or blob not in blobs:
+                continue
+            source = parse_fiche(_text(blobs[blob]), path, Report())
+            if source is None or not isinstance(source.data, dict):
+                continue
+            try:
+                fiche = Fiche.model_validate(source.data)
+            except ValueError:
+                continue
+            fiche._body, fiche._source = source.body, path
+            paths[path] = fiche
+        projet = Projet(plan, list(paths.values()), date)
+        etat = Etat(label, date, projet, paths)
+        self.commits[id(etat)] = sha
+        return etat
+
+    def renames(self, start: Etat, stop: Etat) -> dict[str, str | None]:
+        """Path in `stop` → path in `start` of the fiche files renamed (or None: added) between the two
+        states, following each commit's own rename detection (one git call)."""
+        old = self.commits.get(id(start))
+        if old is None:
+            return {}
+        new = self.commits.get(id(stop)) or "HEAD"
+        origin: dict[str, str | None] = {}
+        for commit in read_log(self.repo, f"{old}..{new}"):
+            for status, _, _, old_path, new_path in commit.changes:
+                if status == "A":
+                    origin[new_path] = None
+                elif status == "D":
+                    origin.pop(old_path, None)
+                elif status in "RC":
+                    origin[new_path] = origin.pop(old_path, old_path) if status == "R" else None
+        return origin
+
+
+def _text(blob: bytes) -> str:
+    return blob.decode("utf-8", "replace").lstrip("\ufeff").replace("\r\n", "\n")
+
+
+# --- comparisons --------------------------------------------------------------------------------
+
+def _compare(bilan: Bilan, renames: dict[str, str | None]) -> None:
+    """Match each fiche of `jusqua` with its earlier self (same file, renamed file, then same id)."""
+    before, after = bilan.depuis, bilan.jusqua
+    old_by_path = dict(before.paths)
+    pairs: list[tuple[Fiche | None, Fiche]] = []
+    unmatched: list[Fiche] = []
+    for path, fiche in sorted(after.paths.items(), key=lambda kv: id_key(kv[1].id)):
+        old = old_by_path.pop(renames.get(path, path), None)
+        if old is None:
+            unmatched.append(fiche)
+        else:
+            pairs.append((old, fiche))
+    old_by_id = {f.id: p for p, f in old_by_path.items()}
+    for fiche in unmatched:
+        path = old_by_id.get(fiche.id)
+        pairs.append((old_by_path.pop(path) if path else None, fiche))
+    bilan.supprimees = sorted(old_by_path.values(), key=lambda f: id_key(f.id))
+    groups: dict[str, list[tuple[Fiche, str]]] = {}
+    for old, fiche in sorted(pairs, key=lambda p: id_key(p[1].id)):
+        if old is None:
+            bilan.creees.append(fiche)
+            continue
+        if old.id != fiche.id:
+            bilan.renumerotees.append((old.id, fiche))
+        if old.statut != fiche.statut:
+            if fiche.statut == "abandonnee":
+                bilan.abandonnees.append((fiche, old.statut))
+            else:
+                groups.setdefault(fiche.statut, []).append((fiche, old.statut))
+    bilan.statuts = {code: groups[code] for code in GROUP_ORDER if code in groups}
+    bilan.pairs = pairs
+
+
+def _progress(bilan: Bilan) -> None:
+    now = bilan.jusqua.projet
+    then = bilan.depuis.projet
+    if now is None:
+        return
+    for axe in now.plan.axes:
+        before = then.progress(then.fiches_of_axe(axe.numero)) if then and then.fiches_of_axe(axe.numero) else None
+        bilan.axes.append((axe.numero, axe.titre, before, now.progress(now.fiches_of_axe(axe.numero))))
+    bilan.ensemble = (then.progress() if then and then.fiches else None, now.progress())
+
+
+def _indicators(bilan: Bilan) -> None:
+    """Indicators whose latest measure changed: between the two states, or (outside git) in the period."""
+    now = bilan.jusqua.projet
+    if now is None:
+        return
+    if bilan.compared:
+        for old, fiche in bilan.pairs:
+            if old is None:
+                continue
+            old_by_name = {i.nom: i.derniere_mesure for i in old.indicateurs}
+            for ind in fiche.indicateurs:
+                latest, previous = ind.derniere_mesure, old_by_name.get(ind.nom)
+                if latest is not None and _measure_key(latest) != _measure_key(previous):
+                    bilan.indicateurs.append((fiche, ind, previous, latest))
+        return
+    start, stop = bilan.periode
+    for fiche in now.fiches:
+        for ind in fiche.indicateurs:
+            inside = [m for m in ind.mesures if _in_period(m.date, start, stop)]
+            if not inside:
+                continue
+            latest = max(inside, key=lambda m: m.date)
+            earlier = [m for m in ind.mesures if m.date.last_day() < start]
+            bilan.indicateurs.append((fiche, ind, max(earlier, key=lambda m: m.date) if earlier else None, latest))
+
+
+def _measure_key(m: Mesure | None) -> tuple | None:
+    return (str(m.date), float(m.valeur)) if m is not None else None
+
+
+def _suivi(bilan: Bilan) -> None:
+    now = bilan.jusqua.projet
+    if now is None:
+        return
+    start, stop = bilan.periode
+    entries = [(s, f) for s, f in now.suivi_entries() if _in_period(s.date, start, stop)]
+    bilan.suivi = sorted(entries, key=lambda e: (e[0].date, id_key(e[1].id)))
+
+
+def _in_period(date, start: dt.date, stop: dt.date | None) -> bool:
+    return date.last_day() >= start and (stop is None or date.first_day() <= stop)
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _esc(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _fiche(f: Fiche) -> str:
+    return f"**{f.id}** {_esc(f.titre)}"
+
+
+def _pct(value: int | None) -> str:
+    return "—" if value is None else f"{value} %"
+
+
+def _delta(then: int | None, now: int) -> str:
+    if then is None:
+        return "—"
+    d = now - then
+    return f"{'+' if d > 0 else ''}{d} point{'s' if abs(d) > 1 else ''}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n < 2 else many}"
+
+
+def render_markdown(bilan: Bilan, title: bool = True) -> str:
+    """The report in French Markdown; `title=False` starts at level-1 sections (to nest in a page)."""
+    h = "##" if title else "#"
+    now = bilan.jusqua.projet
+    label = (lambda code: now.statut(code).libelle) if now else (lambda code: code)
+    out: list[str] = []
+    if title:
+        out += [f"# Bilan {bilan.edition} : ce qui a changé", ""]
+    out += [f"Du {bilan.depuis.libelle} à {bilan.jusqua.libelle}"
+            if bilan.depuis.libelle[:1].isdigit() else f"Depuis {bilan.depuis.libelle} jusqu'à {bilan.jusqua.libelle}"]
+    out[-1] += "."
+    if bilan.note:
+        out += ["", f"*{bilan.note}*"]
+    out.append("")
+
+    out += [f"{h} En bref", ""]
+    if bilan.compared:
+        n_changes = sum(len(v) for v in bilan.statuts.values()) + len(bilan.abandonnees)
+        out.append(f"- {_count(len(bilan.creees), 'fiche créée', 'fiches créées')}, "
+                   f"{_count(len(bilan.abandonnees), 'abandonnée', 'abandonnées')}, "
+                   f"{_count(len(bilan.renumerotees), 'renumérotée', 'renumérotées')}"
+                   + (f", {_count(len(bilan.supprimees), 'retirée du plan', 'retirées du plan')}"
+                      if bilan.supprimees else "") + ".")
+        out.append(f"- {_count(n_changes, 'changement de statut', 'changements de statut')}.")
+    then_all, now_all = bilan.ensemble
+    if now is not None:
+        progress = (f"{_pct(then_all)} → {_pct(now_all)}" if then_all is not None else _pct(now_all))
+        out.append(f"- Avancement moyen du plan : {progress}.")
+    out.append(f"- {_count(len(bilan.suivi), 'entrée de suivi', 'entrées de suivi')} sur la période.")
+    out.append("")
+
+    if bilan.compared:
+        out += [f"{h} Fiches créées", ""]
+        out += [f"- {_fiche(f)} ({label(f.statut)})" for f in bilan.creees] or ["Aucune."]
+        out.append("")
+        out += [f"{h} Fiches abandonnées", ""]
+        out += [f"- {_fiche(f)} (auparavant : {label(old).lower()})" for f, old in bilan.abandonnees] or ["Aucune."]
+        out.append("")
+        out += [f"{h} Fiches renumérotées", ""]
+        out += [f"- {old} → {_fiche(f)}" for old, f in bilan.renumerotees] or ["Aucune."]
+        out.append("")
+        if bilan.supprimees:
+            out += [f"{h} Fiches retirées du plan", ""]
+            out += [f"- {_fiche(f)}" for f in bilan.supprimees]
+            out.append("")
+        out += [f"{h} Changements de statut", ""]
+        if not bilan.statuts and not bilan.abandonnees:
+            out += ["Aucun.", ""]
+        for code, items in bilan.statuts.items():
+            out += [f"{h}# → {label(code)} ({len(items)})", ""]
+            out += [f"- {_fiche(f)} ({label(old).lower()} → {label(code).lower()})" for f, old in items]
+            out.append("")
+        if bilan.abandonnees:
+            out += [f"{h}# → {label('abandonnee')} ({len(bilan.abandonnees)})", ""]
+            out += [f"- {_fiche(f)} ({label(old).lower()} → {label('abandonnee').lower()})"
+                    for f, old in bilan.abandonnees]
+            out.append("")
+
+    if now is not None:
+        out += [f"{h} Avancement par axe", ""]
+        if then_all is not None:
+            out += [f"| Axe | {_cap(bilan.depuis.libelle)} | {_cap(bilan.jusqua.libelle)} | Évolution |",
+                    "|---|---:|---:|---:|"]
+            out += [f"| {n}. {_esc(t)} | {_pct(a)} | {_pct(b)} | {_delta(a, b)} |" for n, t, a, b in bilan.axes]
+            out.append(f"| **Ensemble du plan** | {_pct(then_all)} | {_pct(now_all)} | {_delta(then_all, now_all)} |")
+        else:
+            out += [f"| Axe | {_cap(bilan.jusqua.libelle)} |", "|---|---:|"]
+            out += [f"| {n}. {_esc(t)} | {_pct(b)} |" for n, t, _, b in bilan.axes]
+            out.append(f"| **Ensemble du plan** | {_pct(now_all)} |")
+        out.append("")
+
+    out += [f"{h} Indicateurs", ""]
+    lines = []
+    for f, ind, old, new in bilan.indicateurs:
+        unit = f"\u00a0{ind.unite}" if ind.unite else ""
+        before = f"{_value(old.valeur)}{unit} ({date_fr(old.date)}) → " if old else ""
+        lines.append(f"- {_fiche(f)} — {_esc(ind.nom)} : {before}{_value(new.valeur)}{unit} ({date_fr(new.date)})")
+    out += lines or ["Aucune nouvelle mesure."]
+    out.append("")
+
+    out += [f"{h} Suivi de la période", ""]
+    out += [f"- {date_fr(s.date)} — {_fiche(f)} : {' '.join(s.texte.split())}"
+            for s, f in bilan.suivi] or ["Aucune entrée."]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _value(value: float) -> str:
+    from builder.fr import number_fr
+
+    return number_fr(value)
