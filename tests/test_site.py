@@ -324,3 +324,58 @@ def test_demo_build_through_the_cli_is_complete(demo_site: tuple[Projet, Path]) 
         assert (site / name).is_file(), name
     assert len(list((site / "fiches").iterdir())) == len(projet.fiches)
     assert "RGAA" in text(content_of(page(site, "accessibilite")))
+
+
+# --- fiches serve ---------------------------------------------------------------------------------------
+
+def test_serve_rebuilds_and_shows_content_errors(mini_copy: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--content", str(mini_copy), "--port",
+                             str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def get(path: str = "") -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as r:
+                return r.status, r.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode("utf-8")
+
+    def wait_for(condition, timeout: float = 60) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                result = get("fiches/2-1-1/")
+                if condition(result):
+                    return result
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "le serveur d'aperçu ne répond pas comme attendu"
+            time.sleep(0.3)
+
+    try:
+        status, page_html = wait_for(lambda r: r[0] == 200)
+        assert "Déployer le parapheur électronique" in page_html and "__fiches_version" in page_html
+        fiche = mini_copy / "fiches" / "2.1.1-parapheur.md"
+        original = fiche.read_text(encoding="utf-8")
+        fiche.write_text(original.replace("statut: a_venir", "statut: termine"), encoding="utf-8")
+        status, page_html = wait_for(lambda r: r[0] == 500)
+        assert "Le site n’a pas pu être construit" in page_html and "2.1.1-parapheur.md" in page_html
+        fiche.write_text(original.replace("Déployer le parapheur", "Généraliser le parapheur"), encoding="utf-8")
+        status, page_html = wait_for(lambda r: r[0] == 200 and "Généraliser le parapheur" in r[1])
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert "Erreurs dans le contenu" in output and "Traceback" not in output
