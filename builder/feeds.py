@@ -1,0 +1,130 @@
+"""Feeds and calendars: an Atom feed of the suivi entries and an iCalendar file of the jalons and end dates.
+
+Both are written by hand (small, standard formats) and are reproducible: the same content gives the same
+bytes (timestamps come from the plan's `date_situation`, never from the clock; ids are derived from the
+fiche id, the date and the position of the entry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+from builder.markdown import inline
+from builder.model import Fiche, PartialDate, Projet
+
+PRODID = "-//fiches//Projet d'administration//FR"
+
+
+def _stamp(date: dt.date) -> str:
+    return f"{date.isoformat()}T00:00:00Z"
+
+
+def _fiche_url(fiche: Fiche, site_url: str | None) -> str:
+    return f"{(site_url or '').rstrip('/')}/fiches/{fiche.slug}/" if site_url else f"fiches/{fiche.slug}/"
+
+
+def entry_id(projet: Projet, fiche: Fiche, date: PartialDate, index: int) -> str:
+    """Stable id of a suivi entry: a name-based UUID of the collectivité, fiche id, date and rank that day."""
+    name = f"fiches:{projet.plan.collectivite}:{fiche.id}:{date}:{index}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def atom_feed(projet: Projet, site_url: str | None = None) -> str:
+    """The Atom (RFC 4287) feed of every suivi entry, newest first; links to the fiche pages."""
+    plan = projet.plan
+    entries = projet.suivi_entries()
+    rank: dict[tuple[str, PartialDate], int] = {}
+    ranks = {}
+    for fiche in projet.fiches:  # rank of each entry among the entries of its fiche on the same date
+        for suivi in fiche.suivi:
+            key = (fiche.id, suivi.date)
+            rank[key] = rank.get(key, 0) + 1
+            ranks[id(suivi)] = rank[key]
+    updated = max([projet.date_situation] + [s.date.first_day() for s, _ in entries])
+    base = (site_url or "").rstrip("/")
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">',
+             f"  <id>urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'fiches:{plan.collectivite}:actualites')}</id>",
+             f"  <title>{escape(f'Actualités — {plan.titre}')}</title>",
+             f"  <subtitle>{escape(f'Le suivi des fiches-actions du projet d’administration ({plan.collectivite})')}"
+             "</subtitle>",
+             f"  <updated>{_stamp(updated)}</updated>",
+             f"  <author><name>{escape(plan.collectivite)}</name></author>",
+             "  <generator>fiches</generator>"]
+    if site_url:
+        lines.append(f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(base + '/actualites.xml')}/>")
+        lines.append(f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(base + '/actualites/')}/>")
+    for suivi, fiche in entries:
+        when = _stamp(suivi.date.first_day())
+        lines += ["  <entry>",
+                  f"    <id>{entry_id(projet, fiche, suivi.date, ranks[id(suivi)])}</id>",
+                  f"    <title>{escape(f'{fiche.id} — {fiche.titre}')}</title>",
+                  f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(_fiche_url(fiche, site_url))}/>",
+                  f"    <published>{when}</published>",
+                  f"    <updated>{when}</updated>",
+                  f"    <category term={quoteattr(projet.statut(fiche.statut).libelle)}/>",
+                  f"    <content type=\"html\">{escape(str(inline(suivi.texte)))}</content>",
+                  "  </entry>"]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+# --- iCalendar (RFC 5545) -----------------------------------------------------------------------
+
+def _ics_text(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets are folded (CRLF + space), never inside a UTF-8 character."""
+    out, current, size = [], "", 0
+    for char in line:
+        n = len(char.encode("utf-8"))
+        if size + n > 75:
+            out.append(current)
+            current, size = " ", 1
+        current += char
+        size += n
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def _event(uid: str, stamp: str, day: dt.date, summary: str, description: str, url: str | None,
+           category: str) -> list[str]:
+    lines = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}",
+             f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+             f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+             f"SUMMARY:{_ics_text(summary)}", f"DESCRIPTION:{_ics_text(description)}",
+             f"CATEGORIES:{_ics_text(category)}", "TRANSP:TRANSPARENT"]
+    if url:
+        lines.append(f"URL:{url}")
+    return lines + ["END:VEVENT"]
+
+
+def icalendar(projet: Projet, site_url: str | None = None) -> str:
+    """All-day events: every jalon, and every fiche's planned end; stable UIDs, DTSTAMP = date_situation."""
+    host = urlsplit(site_url).hostname if site_url else None
+    domain = host or "fiches.invalid"
+    stamp = projet.date_situation.strftime("%Y%m%dT000000Z")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             f"X-WR-CALNAME:{_ics_text(f'Jalons — {projet.plan.titre}')}"]
+    for fiche in projet.fiches:
+        url = _fiche_url(fiche, site_url) if site_url else None
+        statut = projet.statut(fiche.statut).libelle
+        for index, jalon in enumerate(fiche.jalons, start=1):
+            state = "atteint" if jalon.fait else ("en retard" if projet.jalon_en_retard(jalon) else "à venir")
+            lines += _event(f"jalon-{fiche.id}-{index}@{domain}", stamp, jalon.date.last_day(),
+                            f"{jalon.libelle} ({fiche.id})",
+                            f"Jalon de la fiche {fiche.id} « {fiche.titre} » ({statut}) : {state}. "
+                            f"Échéance : {jalon.date}.", url, "Jalon")
+        if fiche.calendrier.fin is not None:
+            lines += _event(f"fin-{fiche.id}@{domain}", stamp, fiche.calendrier.fin.last_day(),
+                            f"Fin prévue : {fiche.id} {fiche.titre}",
+                            f"Fin prévue de la fiche {fiche.id} « {fiche.titre} » ({statut}). "
+                            f"Échéance : {fiche.calendrier.fin}.", url, "Fin de fiche")
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)

@@ -1,0 +1,513 @@
+"""`fiches import`: create fiche files (and missing axes/objectifs of plan.yml) from a spreadsheet.
+
+A spreadsheet is an XLSX workbook (sheet `fiches`, and optionally `jalons`, `indicateurs`, `mesures`,
+`suivi`) or a CSV file (UTF-8 with or without BOM, or Windows-1252; `,`, `;` or tab), one row per action,
+with the columns of `builder.export`. Each row is checked like a fiche file; a bad row is reported with its
+row number and column, and creates nothing. Existing fiches are replaced only with `--force`. What was
+written is validated with the whole content; if that fails, everything written is put back.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, plural
+from builder.export import COMPUTED, SHEETS
+from builder.load import _BOOLS, _NULLS, load_content, load_yaml_file
+from builder.model import DEFAULT_STATUTS, Fiche, id_key
+from builder.new import slugify
+from builder.validate import _clean_loc, _french, load_projet
+
+IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come from the fiche's id
+FICHE_ORDER = list(Fiche.model_fields)
+
+
+# --- reading the spreadsheet --------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """One sheet: its headers (as written) and its non-empty rows with their row numbers."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if not isinstance(value, str) else value.strip("\r\n\t ").replace("\r\n", "\n")
+
+
+def read_tables(path: Path) -> dict[str, Table]:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise BuildError(f"fichier introuvable : {path}")
+    if suffix == ".xlsx":
+        return _read_xlsx(path)
+    if suffix in (".csv", ".txt"):
+        return {"fiches": _read_csv(path)}
+    raise BuildError(f"{path.name} : format non reconnu ; attendu un classeur .xlsx ou un fichier .csv")
+
+
+def _read_xlsx(path: Path) -> dict[str, Table]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise BuildError(f"{path.name} : classeur illisible ({exc})") from None
+    tables = {}
+    names = {n.strip().lower(): n for n in workbook.sheetnames}
+    for wanted in SHEETS:
+        real = names.get(wanted) or (workbook.sheetnames[0] if wanted == "fiches" else None)
+        if real is None:
+            continue
+        rows = list(workbook[real].iter_rows(values_only=True))
+        tables[wanted] = _table(real, [[_cell(v) for v in row] for row in rows])
+    workbook.close()
+    return tables
+
+
+def _read_csv(path: Path) -> Table:
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        text = raw[3:].decode("utf-8")
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")  # « CSV (séparateur : point-virgule) » of Excel under Windows
+    first = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first.count)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return _table(path.name, [[_cell(v) for v in row] for row in rows])
+
+
+def _table(name: str, rows: list[list[str]]) -> Table:
+    if not rows:
+        return Table(name, [])
+    table = Table(name, rows[0])
+    for number, row in enumerate(rows[1:], start=2):
+        if any(row):
+            table.rows.append((number, row))
+    return table
+
+
+def _norm(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
+
+
+# --- rows → fiche data --------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """Where a value came from, to report problems at the right row and column."""
+
+    where: str  # « fiches.xlsx:ligne 7 » or « fiches.xlsx:jalons:ligne 3 »
+    values: dict[str, str]
+    columns: dict[str, str]  # key → header as shown in messages
+
+
+@dataclass
+class Candidate:
+    fiche_id: str
+    row: Row
+    data: dict[str, Any]
+    body: str
+    parts: dict[tuple, Row] = field(default_factory=dict)  # ("jalons", i) → row of that jalon, …
+    errors: list[Problem] = field(default_factory=list)
+    model: Fiche | None = None
+
+    def error(self, field_name: str | None, message: str, row: Row | None = None) -> None:
+        row = row or self.row
+        header = row.columns.get(field_name, field_name) if field_name else None
+        self.errors.append(Problem(row.where, None, header, message))
+
+
+class Importer:
+    def __init__(self, file: Path, content: Path, force: bool) -> None:
+        self.file, self.content, self.force = file, content, force
+        self.report = Report()  # header problems and rows of other sheets that match no fiche
+        self.candidates: list[Candidate] = []
+
+    def _rows(self, table: Table, sheet: str) -> list[Row]:
+        columns = SHEETS[sheet]
+        known: dict[str, str] = {}
+        for header, key in columns:
+            known[_norm(header)] = key
+            known[_norm(key)] = key
+        known.update({"id": "id", "n": "id", "numero de fiche": "id" if sheet == "fiches" else "fiche"})
+        where_sheet = f"{self.file.name}" + ("" if sheet == "fiches" else f":{sheet}")
+        keys: list[str | None] = []
+        labels = {key: header for header, key in columns}
+        bad = False
+        for header in table.headers:
+            key = known.get(_norm(header)) if header.strip() else None
+            if header.strip() and key is None:
+                bad = True
+                names = [h for h, _ in columns]
+                self.report.error(f"{where_sheet}:ligne 1", None, header,
+                                  f"colonne inconnue{did_you_mean(header, names)} ; colonnes possibles : "
+                                  f"{', '.join(names)}")
+            keys.append(key)
+        required = "id" if sheet == "fiches" else "fiche"
+        if required not in keys:
+            bad = True
+            self.report.error(f"{where_sheet}:ligne 1", None, None,
+                              f"colonne « {labels[required]} » manquante ; la première ligne doit porter les "
+                              f"noms des colonnes : {', '.join(h for h, _ in columns)}")
+        if bad:
+            return []
+        rows = []
+        for number, cells in table.rows:
+            values = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys) if key}
+            rows.append(Row(f"{where_sheet}:ligne {number}", values, labels))
+        return rows
+
+    def read(self) -> None:
+        tables = read_tables(self.file)
+        rows = {sheet: self._rows(table, sheet) for sheet, table in tables.items()}
+        if self.report.errors:
+            return
+        by_fiche: dict[str, dict[str, list[Row]]] = defaultdict(lambda: defaultdict(list))
+        for sheet in ("jalons", "indicateurs", "mesures", "suivi"):
+            for row in rows.get(sheet, []):
+                by_fiche[row.values.get("fiche", "").strip()][sheet].append(row)
+        ids = set()
+        for row in rows.get("fiches", []):
+            candidate = self._candidate(row, by_fiche.get(row.values.get("id", "").strip(), {}))
+            ids.add(candidate.fiche_id)
+            self.candidates.append(candidate)
+        for fiche_id, sheets in by_fiche.items():
+            if fiche_id not in ids:
+                for sheet_rows in sheets.values():
+                    for row in sheet_rows:
+                        self.report.error(row.where, None, row.columns["fiche"],
+                                          f"« {fiche_id} » : aucune ligne de la feuille fiches n'a ce numéro")
+
+    def _candidate(self, row: Row, extra: dict[str, list[Row]]) -> Candidate:
+        v = row.values
+        data: dict[str, Any] = {}
+
+        def put(key: str, value: Any) -> None:
+            if value not in ("", [], None):
+                data[key] = value
+
+        put("id", v.get("id", "").strip())
+        put("titre", v.get("titre", ""))
+        put("resume", v.get("resume", ""))
+        put("statut", _statut(v.get("statut", "")))
+        put("avancement", v.get("avancement", "").removesuffix("%").strip())
+        put("prioritaire", v.get("prioritaire", ""))
+        put("pilote", v.get("pilote", "").strip())
+        put("contributeurs", _codes(v.get("contributeurs", "")))
+        put("referent", v.get("referent", ""))
+        put("collectivites", _codes(v.get("collectivites", "")))
+        calendrier = {k: _date(v.get(k, "")) for k in ("debut", "fin") if v.get(k, "").strip()}
+        put("calendrier", calendrier)
+        candidate = Candidate(data.get("id", ""), row, data, v.get("description", "").strip("\n"))
+        jalons = []
+        for i, r in enumerate(extra.get("jalons", [])):
+            jalon = {k: r.values[k] if k != "date" else _date(r.values[k]) for k in ("date", "libelle", "fait")
+                     if r.values.get(k, "").strip()}
+            jalons.append(jalon)
+            candidate.parts[("jalons", i)] = r
+        put("jalons", jalons)
+        indicateurs = []
+        by_name: dict[str, dict] = {}
+        for i, r in enumerate(extra.get("indicateurs", [])):
+            ind = {k: r.values[k] for k in ("nom", "type", "unite", "valeur_initiale", "cible")
+                   if r.values.get(k, "").strip()}
+            indicateurs.append(ind)
+            by_name.setdefault(r.values.get("nom", "").strip(), ind)
+            candidate.parts[("indicateurs", i)] = r
+        for r in extra.get("mesures", []):
+            name = r.values.get("indicateur", "").strip()
+            ind = by_name.get(name)
+            if ind is None:
+                candidate.error("indicateur", f"« {name} » : aucun indicateur de ce nom pour la fiche "
+                                f"{candidate.fiche_id} dans la feuille indicateurs", r)
+                continue
+            index = indicateurs.index(ind)
+            mesures = ind.setdefault("mesures", [])
+            candidate.parts[("indicateurs", index, "mesures", len(mesures))] = r
+            mesures.append({k: (_date(r.values[k]) if k == "date" else r.values[k]) for k in ("date", "valeur")
+                            if r.values.get(k, "").strip()})
+        put("indicateurs", indicateurs)
+        for key in ("budget", "etp"):
+            put(key, v.get(key, "").replace("€", "").strip())
+        put("liens", _codes(v.get("liens", "")))
+        put("themes", [t.strip() for t in v.get("themes", "").split(";") if t.strip()])
+        suivi = []
+        for i, r in enumerate(extra.get("suivi", [])):
+            suivi.append({k: (_date(r.values[k]) if k == "date" else r.values[k]) for k in ("date", "texte")
+                          if r.values.get(k, "").strip()})
+            candidate.parts[("suivi", i)] = r
+        put("suivi", suivi)
+        self._check_model(candidate)
+        return candidate
+
+    def _check_model(self, candidate: Candidate) -> None:
+        try:
+            candidate.model = Fiche.model_validate(candidate.data)
+        except ValidationError as exc:
+            seen = set()
+            for err in exc.errors(include_url=False):
+                loc = _clean_loc(err["loc"])
+                if loc in seen:
+                    continue
+                seen.add(loc)
+                row, name = candidate.row, ".".join(str(p) for p in loc) if loc else None
+                for size in (4, 2):
+                    if len(loc) >= size and loc[:size] in candidate.parts:
+                        row, name = candidate.parts[loc[:size]], str(loc[size]) if len(loc) > size else None
+                        break
+                else:
+                    if loc[:1] == ("calendrier",) and len(loc) > 1:
+                        name = str(loc[1])
+                    elif loc:
+                        name = str(loc[0])
+                candidate.error(name, _french(err, Fiche, loc), row)
+
+    # --- checks against the plan and the existing fiches -----------------------------------------
+
+    def check(self, plan: dict, existing: dict[str, Path]) -> tuple[dict, dict]:
+        """Cross-row checks; returns the axes and objectifs to create ({numero: titre})."""
+        axes = {str(a.get("numero")): a for a in plan.get("axes") or [] if isinstance(a, dict)}
+        objectifs = {str(o.get("numero")) for a in axes.values() for o in a.get("objectifs") or []
+                     if isinstance(o, dict)}
+        directions = [str(d.get("code")) for d in plan.get("directions") or [] if isinstance(d, dict)]
+        collectivites = [str(c.get("code")) for c in plan.get("collectivites") or [] if isinstance(c, dict)]
+        new_axes: dict[str, str] = {}
+        new_objectifs: dict[str, str] = {}
+        first: dict[str, str] = {}
+        for c in self.candidates:
+            if c.model is None:
+                continue
+            f, v = c.model, c.row.values
+            if f.id in first:
+                c.error("id", f"numéro {f.id} en double (déjà {first[f.id]})")
+            first.setdefault(f.id, c.row.where.rsplit(":", 1)[-1])
+            if f.id in existing and not self.force:
+                c.error("id", f"la fiche {f.id} existe déjà ({existing[f.id]}) ; ajoutez --force pour la remplacer")
+            objectif, axe = f.objectif_numero, f.axe_numero
+            if objectif not in objectifs and objectif not in new_objectifs:
+                titre_obj, titre_axe = v.get("objectif_titre", "").strip(), v.get("axe_titre", "").strip()
+                if not titre_obj:
+                    c.error("objectif_titre", f"l'objectif {objectif} n'existe pas dans plan.yml ; indiquez son "
+                                              "intitulé dans cette colonne pour le créer")
+                elif axe not in axes and axe not in new_axes and not titre_axe:
+                    c.error("axe_titre", f"l'axe {axe} n'existe pas dans plan.yml ; indiquez son intitulé dans "
+                                         "cette colonne pour le créer")
+                else:
+                    if axe not in axes and axe not in new_axes:
+                        new_axes[axe] = titre_axe
+                    new_objectifs[objectif] = titre_obj
+            for key, codes, known, what in (("pilote", [f.pilote], directions, "direction"),
+                                            ("contributeurs", f.contributeurs, directions, "direction"),
+                                            ("collectivites", f.collectivites, collectivites, "collectivité")):
+                for code in codes:
+                    if code not in known:
+                        c.error(key, f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : "
+                                     f"{', '.join(known)}{did_you_mean(code, known)}")
+        # Links: to existing fiches or to good rows; a row that turns bad may make others bad.
+        changed = True
+        while changed:
+            changed = False
+            good = {c.model.id for c in self.candidates if c.model is not None and not c.errors}
+            targets = good | set(existing)
+            for c in self.candidates:
+                if c.model is None or c.errors:
+                    continue
+                for target in c.model.liens:
+                    if target == c.model.id:
+                        c.error("liens", "une fiche ne peut pas être liée à elle-même")
+                    elif target not in targets:
+                        c.error("liens", f"la fiche « {target} » n'existe pas (ni dans le contenu, ni parmi les "
+                                         "lignes valides)")
+                if c.errors:
+                    changed = True
+        kept = {c.model.id for c in self.candidates if c.model is not None and not c.errors}
+        new_objectifs = {k: t for k, t in new_objectifs.items() if any(i.rsplit(".", 1)[0] == k for i in kept)}
+        new_axes = {k: t for k, t in new_axes.items() if any(o.split(".")[0] == k for o in new_objectifs)}
+        return new_axes, new_objectifs
+
+
+def _statut(value: str) -> str:
+    wanted = _norm(value)
+    for code, (label, _, _) in DEFAULT_STATUTS.items():
+        if wanted in (_norm(code), _norm(label)):
+            return code
+    return value.strip()
+
+
+def _codes(value: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[,;]", value) if p.strip()]
+
+
+_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_FR_MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
+
+
+def _date(value: str) -> str:
+    """ISO dates stay as they are; `15/03/2025` and `03/2025` (French Excel) become `2025-03-15`, `2025-03`."""
+    value = value.strip()
+    if m := _FR_DATE.match(value):
+        return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
+    if m := _FR_MONTH.match(value):
+        return f"{m[2]}-{int(m[1]):02d}"
+    return value.removesuffix("T00:00:00")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+class _Dumper(yaml.SafeDumper):
+    """Writes YAML that `builder.load` reads back as the same text: plain scalars when they stay text
+    (so `1.10` is written `1.10`), block lists indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
+        if kind is yaml.ScalarNode and implicit[0]:
+            if value in _NULLS:
+                return "tag:yaml.org,2002:null"
+            return "tag:yaml.org,2002:bool" if value in _BOOLS else "tag:yaml.org,2002:str"
+        return super().resolve(kind, value, implicit)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+def _short_scalars(values: list) -> bool:
+    return all(isinstance(v, str) and "\n" not in v for v in values) and sum(len(v) + 2 for v in values) < 80
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=_short_scalars(value))
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(list, _represent_list)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
+                     default_flow_style=False)
+
+
+def fiche_text(data: dict[str, Any], body: str) -> str:
+    ordered = {k: data[k] for k in FICHE_ORDER if k in data}
+    return "---\n" + dump_yaml(ordered) + "---\n\n" + (body.strip("\n") + "\n" if body.strip() else "")
+
+
+def import_command(file: Path, content: Path, force: bool) -> int:
+    """Create the fiches of a spreadsheet; exit 1 if any row was refused."""
+    plan_path = content / "plan.yml"
+    load_report = Report()
+    plan_source = load_yaml_file(plan_path, load_report) if plan_path.is_file() else None
+    if plan_source is None or not isinstance(plan_source.data, dict):
+        if not load_report.errors:
+            load_report.error(str(plan_path), None, None, "fichier du plan introuvable : créez d'abord plan.yml")
+        raise ContentError(load_report)
+    importer = Importer(file, content, force)
+    importer.read()
+    existing = _existing(content)
+    new_axes, new_objectifs = importer.check(plan_source.data, existing) if not importer.report.errors else ({}, {})
+    good = [c for c in importer.candidates if c.model is not None and not c.errors]
+    problems = importer.report.errors + [p for c in importer.candidates for p in c.errors]
+    written, messages = _write(content, plan_path, plan_source.data, good, existing, new_axes, new_objectifs)
+    for message in messages:
+        print(message)
+    for problem in problems:
+        print(problem)
+    n_rows = len(importer.candidates)
+    print(f"{plural(len(good), 'fiche importée', 'fiches importées')} sur {plural(n_rows, 'ligne')}, "
+          f"{plural(n_rows - len(good), 'ligne refusée', 'lignes refusées')}"
+          + (f" ; plan.yml complété : {', '.join(written)}" if written else ""))
+    return 1 if problems else 0
+
+
+def _existing(content: Path) -> dict[str, Path]:
+    """Fiches already there, by id (from their file name, and from their `id` field)."""
+    found: dict[str, Path] = {}
+    report = Report()
+    for source in load_content(content, report).fiches:
+        if isinstance(source.data, dict) and source.data.get("id"):
+            found[str(source.data["id"])] = Path(source.path)
+    for path in sorted((content / "fiches").glob("*.md")):
+        name = path.name.split("-", 1)[0].removesuffix(".md")
+        found.setdefault(name, path)
+    return found
+
+
+def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], existing: dict[str, Path],
+           new_axes: dict[str, str], new_objectifs: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Write plan.yml (if axes/objectifs are missing) and the fiche files; validate; undo everything if the
+    content then has errors it did not have before."""
+    backups: dict[Path, bytes | None] = {}
+    messages: list[str] = []
+    before = Report()
+    if good:
+        load_projet(content, before)
+    known = {(p.path, p.field, p.message) for p in before.errors}
+
+    def save(path: Path, text: str) -> None:
+        backups.setdefault(path, path.read_bytes() if path.exists() else None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    added = []
+    if new_axes or new_objectifs:
+        axes = plan.setdefault("axes", [])
+        for numero, titre in new_axes.items():
+            axes.append({"numero": numero, "titre": titre, "objectifs": []})
+            added.append(f"axe {numero}")
+        for numero, titre in sorted(new_objectifs.items(), key=lambda kv: id_key(kv[0])):
+            axe = next(a for a in axes if str(a.get("numero")) == numero.split(".")[0])
+            axe.setdefault("objectifs", []).append({"numero": numero, "titre": titre})
+            added.append(f"objectif {numero}")
+        axes.sort(key=lambda a: id_key(str(a.get("numero"))))
+        save(plan_path, dump_yaml(plan))
+    for c in good:
+        old = existing.get(c.model.id)
+        path = content / "fiches" / f"{c.model.id}-{slugify(c.model.titre)}.md"
+        if old is not None and old.resolve() != path.resolve() and old.exists():
+            backups.setdefault(old, old.read_bytes())
+            old.unlink()
+        save(path, fiche_text(c.data, c.body))
+        messages.append(f"Fiche {'remplacée' if old is not None else 'créée'} : {path}")
+    report = Report()
+    if backups:
+        load_projet(content, report)
+    new_errors = [p for p in report.errors if (p.path, p.field, p.message) not in known]
+    if new_errors:
+        for path, data in backups.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(data)
+        raise ContentError(Report(new_errors, []).sorted())
+    return added, messages

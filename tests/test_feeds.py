@@ -1,0 +1,88 @@
+"""The Atom feed of the suivi entries and the iCalendar file of the jalons, parsed by real readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+import icalendar
+import pytest
+from lxml import etree
+
+from builder.export import write_downloads
+from builder.feeds import atom_feed
+from builder.feeds import icalendar as ics_text
+from builder.model import Projet
+from builder.validate import load_projet_or_raise
+from tests.conftest import DEMO, MINI
+
+
+@pytest.fixture(scope="module", params=["mini", "demo"])
+def projet(request: pytest.FixtureRequest) -> Projet:
+    root = MINI if request.param == "mini" else DEMO
+    if not (root / "plan.yml").is_file():
+        pytest.skip("plan de démonstration absent")
+    return load_projet_or_raise(root)[0]
+
+
+def test_atom_feed_has_one_entry_per_suivi(projet: Projet) -> None:
+    text = atom_feed(projet, "https://intranet.example/pa/")
+    etree.fromstring(text.encode("utf-8"))  # well-formed XML
+    feed = feedparser.parse(text)
+    assert not feed.bozo, feed.get("bozo_exception")
+    entries = projet.suivi_entries()
+    assert len(feed.entries) == len(entries) > 0
+    ids = [e.id for e in feed.entries]
+    assert len(set(ids)) == len(ids) and all(i.startswith("urn:uuid:") for i in ids)
+    first_suivi, first_fiche = entries[0]
+    assert feed.entries[0].link == f"https://intranet.example/pa/fiches/{first_fiche.slug}/"
+    assert feed.entries[0].published.startswith(str(first_suivi.date.first_day()))
+    assert feed.feed.title.startswith("Actualités — ")
+    assert atom_feed(projet, "https://intranet.example/pa/") == text  # stable ids, reproducible bytes
+
+
+def test_feed_without_site_url_links_relative_pages() -> None:
+    projet = load_projet_or_raise(MINI)[0]
+    feed = feedparser.parse(atom_feed(projet))
+    assert [e.link for e in feed.entries] == ["fiches/1-10-1/", "fiches/1-1-1/"]
+    assert "<strong>diffusée</strong>" in feed.entries[1].content[0].value
+
+
+def test_icalendar_has_one_event_per_jalon_and_end_date(projet: Projet) -> None:
+    text = ics_text(projet, "https://intranet.example/pa/")
+    raw = text.encode("utf-8")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    calendar = icalendar.Calendar.from_ical(raw)
+    assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+    events = list(calendar.walk("VEVENT"))
+    jalons = [e for e in events if str(e["CATEGORIES"].cats[0]) == "Jalon"]
+    ends = [e for e in events if str(e["CATEGORIES"].cats[0]) == "Fin de fiche"]
+    assert len(jalons) == sum(len(f.jalons) for f in projet.fiches) > 0
+    assert len(ends) == sum(1 for f in projet.fiches if f.calendrier.fin)
+    uids = [str(e["UID"]) for e in events]
+    assert len(set(uids)) == len(uids)
+    for event in events:
+        assert event["DTSTAMP"].dt.date() == projet.date_situation
+        start, end = event["DTSTART"].dt, event["DTEND"].dt
+        assert not hasattr(start, "hour") and (end - start).days == 1  # all-day events
+
+
+def test_icalendar_dates_and_text_of_the_mini_plan() -> None:
+    projet = load_projet_or_raise(MINI)[0]
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(ics_text(projet)).walk("VEVENT")}
+    impression = events["jalon-1.1.1-2@fiches.invalid"]
+    assert str(impression["SUMMARY"]) == "Impression (1.1.1)"
+    assert impression["DTSTART"].dt.isoformat() == "2025-02-28"  # a month-precision jalon: its last day
+    assert "en retard" in str(impression["DESCRIPTION"])
+    assert events["fin-2.1.1@fiches.invalid"]["DTSTART"].dt.isoformat() == "2026-12-31"
+
+
+def test_write_downloads_writes_every_file(tmp_path: Path) -> None:
+    projet = load_projet_or_raise(MINI)[0]
+    write_downloads(projet, tmp_path)
+    names = sorted(p.name for p in (tmp_path / "telechargements").iterdir())
+    assert names == ["fiches-excel.csv", "fiches.csv", "fiches.xlsx", "jalons.ics", "plan.json", "plan.schema.json"]
+    assert feedparser.parse((tmp_path / "actualites.xml").read_bytes()).entries
+    first = {p.name: p.read_bytes() for p in (tmp_path / "telechargements").iterdir()}
+    write_downloads(projet, tmp_path)
+    assert first == {p.name: p.read_bytes() for p in (tmp_path / "telechargements").iterdir()}  # reproducible
