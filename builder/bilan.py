@@ -35,6 +35,7 @@ class Etat:
     date: dt.date | None
     projet: Projet | None  # None when this state cannot be known (outside git, shallow clone)
     paths: dict[str, Fiche] = field(default_factory=dict)  # repository path → fiche
+    note: str | None = None
 
 
 @dataclass
@@ -114,7 +115,7 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
     except GitError as exc:
         raise BuildError(f"git : {exc}") from None
     periode = (start.date or dt.date(edition, 1, 1), stop.date)
-    bilan = Bilan(edition, start, stop, periode, note)
+    bilan = Bilan(edition, start, stop, periode, note or start.note)
     if bilan.compared:
         _compare(bilan, states.renames(start, stop) if states else {})
     _progress(bilan)
@@ -148,10 +149,11 @@ class _States:
         self.commits: dict[int, str | None] = {}  # id(Etat) → commit
 
     def chain(self) -> list[tuple[str, dt.date]]:
-        """The first-parent chain of HEAD, newest first, with author dates."""
+        """The first-parent chain of HEAD (commits that touched the content), newest first, with author dates."""
         if self._chain is None:
             try:
-                out = git(self.repo.top, "log", "--first-parent", "--format=%H %as", "HEAD").decode()
+                out = git(self.repo.top, "log", "--first-parent", "--format=%H %as", "HEAD", "--",
+                          self.repo.content or ".").decode()
             except GitError:  # no commit yet
                 out = ""
             self._chain = [(line[:40], dt.date.fromisoformat(line[41:51])) for line in out.splitlines() if line]
@@ -170,8 +172,16 @@ class _States:
             chain = self.chain()
             found = next((c for c in chain if (c[1] <= date if end else c[1] < date)), None)
             label = date_fr(date)
+            if found is None and chain and not end and not self.repo.shallow:
+                # The history starts after that date (the plan was put in git later): compare with its first
+                # committed state rather than call every fiche « created ».
+                first = chain[-1]
+                etat = self._at(first[0], label, date)
+                etat.note = (f"L'historique git du plan commence le {date_fr(first[1])} : la comparaison part "
+                             "de cette première version ; les changements antérieurs ne sont pas connus.")
+                return etat
             if found is None:
-                # Nothing was committed yet at that date: the plan was empty, unless the history is cut off.
+                # Nothing committed at that date (empty plan), or beyond a shallow clone's history (unknown).
                 truncated = self.repo.shallow and bool(chain)
                 projet = None if truncated else Projet(self.current.plan, [], self.current.date_situation)
                 etat = Etat(label, date, projet)

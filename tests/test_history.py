@@ -245,3 +245,10 @@ def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
     assert "- **1.1.1** Créer un livret d'accueil — Livrets remis : 85\u00a0livrets (mai 2025)\n" in text
     result = run_fiches("bilan", "--content", str(content), "--depuis", "HEAD~1")
     assert result.returncode == 1 and "n'est pas dans un dépôt git" in result.stderr
+
+
+def test_history_starting_after_the_date_compares_with_the_first_version(history_repo: Path) -> None:
+    projet, _ = load_projet_or_raise(history_repo)
+    bilan = compute_bilan(history_repo, projet, "2024-01-01", None)
+    assert bilan.note.startswith("L'historique git du plan commence le 1er octobre 2024")
+    assert [f.id for f in bilan.creees] == ["1.1.2"]  # not the fiches of the first commit
