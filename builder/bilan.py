@@ -80,13 +80,12 @@ def bilan_command(content: Path, depuis: str | None, jusqua: str | None, output:
     return 0
 
 
-def edition_bilan(projet: Projet, content: Path) -> str | None:
+def edition_bilan(projet: Projet, content: Path) -> Bilan | None:
     """The review of the current edition (1st January of its year → now), for the site and the brochure."""
     try:
-        bilan = compute_bilan(content, projet, None, None)
+        return compute_bilan(content, projet, None, None)
     except (BuildError, GitError, OSError):
         return None
-    return render_markdown(bilan, title=False)
 
 
 # --- states -------------------------------------------------------------------------------------
@@ -373,8 +372,9 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n < 2 else many}"
 
 
-def render_markdown(bilan: Bilan, title: bool = True) -> str:
-    """The report in French Markdown; `title=False` starts at level-1 sections (to nest in a page)."""
+def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False) -> str:
+    """The report in French Markdown; `title=False` starts at level-1 sections (to nest in a page);
+    `compact=True` keeps what fits a printed brochure: no empty lists, no indicator or suivi detail."""
     h = "##" if title else "#"
     now = bilan.jusqua.projet
     label = (lambda code: now.statut(code).libelle) if now else (lambda code: code)
@@ -405,15 +405,13 @@ def render_markdown(bilan: Bilan, title: bool = True) -> str:
     out.append("")
 
     if bilan.compared:
-        out += [f"{h} Fiches créées", ""]
-        out += [f"- {_fiche(f)} ({label(f.statut)})" for f in bilan.creees] or ["Aucune."]
-        out.append("")
-        out += [f"{h} Fiches abandonnées", ""]
-        out += [f"- {_fiche(f)} (auparavant : {label(old).lower()})" for f, old in bilan.abandonnees] or ["Aucune."]
-        out.append("")
-        out += [f"{h} Fiches renumérotées", ""]
-        out += [f"- {old} → {_fiche(f)}" for old, f in bilan.renumerotees] or ["Aucune."]
-        out.append("")
+        for heading, lines in (
+                ("Fiches créées", [f"- {_fiche(f)} ({label(f.statut)})" for f in bilan.creees]),
+                ("Fiches abandonnées", [f"- {_fiche(f)} (auparavant : {label(old).lower()})"
+                                        for f, old in bilan.abandonnees]),
+                ("Fiches renumérotées", [f"- {old} → {_fiche(f)}" for old, f in bilan.renumerotees])):
+            if lines or not compact:
+                out += [f"{h} {heading}", "", *(lines or ["Aucune."]), ""]
         if bilan.supprimees:
             out += [f"{h} Fiches retirées du plan", ""]
             out += [f"- {_fiche(f)}" for f in bilan.supprimees]
@@ -444,6 +442,8 @@ def render_markdown(bilan: Bilan, title: bool = True) -> str:
             out.append(f"| **Ensemble du plan** | {_pct(now_all)} |")
         out.append("")
 
+    if compact:
+        return "\n".join(out).rstrip("\n") + "\n"
     out += [f"{h} Indicateurs", ""]
     lines = []
     for f, ind, old, new in bilan.indicateurs:

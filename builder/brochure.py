@@ -90,7 +90,7 @@ def brochure_context(projet: Projet, url: str | None) -> dict[str, Any]:
         "projet": projet, "plan": plan, "axes": axes, "stats": projet.stats(),
         "statuts": [(projet.statut(code), len(fiches)) for code, fiches in by_statut.items() if fiches],
         "realisees": realisees_in(projet, plan.edition),
-        "bilan": projet.bilan_markdown if isinstance(projet.bilan_markdown, str) else None,
+        "bilan": projet.bilan_resume,
         "url": url, "qr": qr_svg(url) if url else None,
         "date_situation": fr.date_fr(projet.date_situation),
         "icon": lambda code: status_icon(projet, code),

@@ -50,9 +50,7 @@ def load_checked(content: Path, strict: bool = False) -> Projet:
     for warning in report.warnings:
         print(f"{warning} [avertissement]", file=sys.stderr)
     _attach_history(projet, content)
-    from builder.bilan import edition_bilan
-
-    projet.bilan_markdown = edition_bilan(projet, content)  # None when it cannot be computed
+    _attach_bilan(projet, content)
     return projet
 
 
@@ -63,6 +61,16 @@ def _attach_history(projet: Projet, content: Path) -> None:
     except ImportError:  # pragma: no cover - history not available yet
         return
     projet.history = read_history(content, projet)
+
+
+def _attach_bilan(projet: Projet, content: Path) -> None:
+    """The edition's review: whole on the site, compact in the brochure (one function, two lengths)."""
+    from builder.bilan import edition_bilan, render_markdown
+
+    bilan = edition_bilan(projet, content)
+    if bilan is not None:
+        projet.bilan_markdown = render_markdown(bilan, title=False)
+        projet.bilan_resume = render_markdown(bilan, title=False, compact=True)
 
 
 def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> None:

@@ -109,23 +109,28 @@ def to_csv(projet: Projet, excel: bool = False) -> bytes:
 def to_xlsx(projet: Projet, path: Path) -> None:
     """One sheet per table (fiches, jalons, indicateurs, mesures, suivi); dates stay text to keep precision."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)  # streamed rows: several times faster than the default mode
+    bold = Font(bold=True)
     for name, rows in sheet_rows(projet).items():
         columns = SHEETS[name]
         sheet = workbook.create_sheet(name)
-        sheet.append([header for header, _ in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([row[key] for _, key in columns])
         sheet.freeze_panes = "A2"
         for i, (header, key) in enumerate(columns, start=1):
-            letter = sheet.cell(row=1, column=i).column_letter
-            sheet.column_dimensions[letter].width = 60 if key in ("description", "texte") else max(12, len(header) + 2)
-        sheet.auto_filter.ref = sheet.dimensions
+            width = 60 if key in ("description", "texte") else max(12, len(header) + 2)
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+        header_cells = []
+        for header, _ in columns:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([row[key] for _, key in columns])
     workbook.properties.creator = "fiches"
     workbook.properties.title = projet.plan.titre
     workbook.save(path)

@@ -237,8 +237,10 @@ def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
     shutil.copytree(MINI, content)
     projet, _ = load_projet_or_raise(content)
     assert read_history(content, projet) == {}
-    text = edition_bilan(projet, content)
-    assert text is not None and text.startswith("Du 1er janvier 2025 à aujourd'hui.")
+    bilan = edition_bilan(projet, content)
+    assert bilan is not None
+    text = render_markdown(bilan, title=False)
+    assert text.startswith("Du 1er janvier 2025 à aujourd'hui.")
     assert "n'est pas suivi par git" in text and "# Avancement par axe" in text
     assert "# Fiches créées" not in text
     # no earlier state: the latest measure of the period (none before it to compare with)
@@ -252,3 +254,15 @@ def test_history_starting_after_the_date_compares_with_the_first_version(history
     bilan = compute_bilan(history_repo, projet, "2024-01-01", None)
     assert bilan.note.startswith("L'historique git du plan commence le 1er octobre 2024")
     assert [f.id for f in bilan.creees] == ["1.1.2"]  # not the fiches of the first commit
+
+
+def test_compact_bilan_for_the_brochure_keeps_the_summary_only(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    projet, _ = load_projet_or_raise(content)
+    bilan = edition_bilan(projet, content)
+    full, compact = render_markdown(bilan, title=False), render_markdown(bilan, title=False, compact=True)
+    assert "# Suivi de la période" in full and "# Indicateurs" in full
+    assert "# Suivi de la période" not in compact and "# Indicateurs" not in compact
+    assert compact.split("# Avancement par axe")[0] == full.split("# Avancement par axe")[0]
+    assert "# Avancement par axe" in compact and "# En bref" in compact
