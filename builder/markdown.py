@@ -28,6 +28,7 @@ def _converter() -> md.Markdown:
     return md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
 
 
+@lru_cache(maxsize=16384)  # the same suivi text is shown on its fiche, the home, the actualités and the feed
 def to_html(text: str, shift_headings: int = 0) -> Markup:
     """Convert Markdown to sanitised HTML; `shift_headings=1` turns `##` into `<h3>` (to nest in a page)."""
     if not text or not text.strip():
