@@ -118,7 +118,7 @@ def to_xlsx(projet: Projet, path: Path) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                                "strings_to_urls": False})
     workbook.set_properties({"title": projet.plan.titre, "author": "fiches",
-                             "created": dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)})
+                             "created": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)})
     bold = workbook.add_format({"bold": True})
     for name, rows in sheet_rows(projet).items():
         columns = SHEETS[name]
