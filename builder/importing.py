@@ -24,10 +24,10 @@ from pydantic import ValidationError
 
 from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, plural
 from builder.export import COMPUTED, SHEETS
-from builder.load import _BOOLS, _NULLS, load_content, load_yaml_file
+from builder.load import load_content, load_yaml_file, plain_scalar_tag
 from builder.model import DEFAULT_STATUTS, Fiche, id_key
 from builder.new import slugify
-from builder.validate import _clean_loc, _french, load_projet
+from builder.validate import french_errors, load_projet
 
 IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come from the fiche's id
 FICHE_ORDER = list(Fiche.model_fields)
@@ -272,12 +272,7 @@ class Importer:
         try:
             candidate.model = Fiche.model_validate(candidate.data)
         except ValidationError as exc:
-            seen = set()
-            for err in exc.errors(include_url=False):
-                loc = _clean_loc(err["loc"])
-                if loc in seen:
-                    continue
-                seen.add(loc)
+            for loc, message in french_errors(exc, Fiche):
                 row, name = candidate.row, ".".join(str(p) for p in loc) if loc else None
                 for size in (4, 2):
                     if len(loc) >= size and loc[:size] in candidate.parts:
@@ -288,7 +283,7 @@ class Importer:
                         name = str(loc[1])
                     elif loc:
                         name = str(loc[0])
-                candidate.error(name, _french(err, Fiche, loc), row)
+                candidate.error(name, message, row)
 
     # --- checks against the plan and the existing fiches -----------------------------------------
 
@@ -391,9 +386,7 @@ class _Dumper(yaml.SafeDumper):
 
     def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
         if kind is yaml.ScalarNode and implicit[0]:
-            if value in _NULLS:
-                return "tag:yaml.org,2002:null"
-            return "tag:yaml.org,2002:bool" if value in _BOOLS else "tag:yaml.org,2002:str"
+            return plain_scalar_tag(value)
         return super().resolve(kind, value, implicit)
 
 

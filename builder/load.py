@@ -27,15 +27,20 @@ _BOOLS = {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false"
           "on", "On", "ON", "off", "Off", "OFF"}
 
 
+def plain_scalar_tag(value: str) -> str:
+    """How an unquoted scalar is read: null, bool, or text (numbers and dates keep their text for validation).
+    Writers of content files use it too, so what they write reads back the same."""
+    if value in _NULLS:
+        return _NULL_TAG
+    return _BOOL_TAG if value in _BOOLS else _STR_TAG
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's C parser; plain scalars are resolved only as null, bool or text (numbers and dates keep
-    their text for validation), which also spares the regular expressions of the full resolver."""
+    """PyYAML's C parser with `plain_scalar_tag` (which also spares the full resolver's regular expressions)."""
 
     def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
         if kind is yaml.ScalarNode and implicit[0]:
-            if value in _NULLS:
-                return _NULL_TAG
-            return _BOOL_TAG if value in _BOOLS else _STR_TAG
+            return plain_scalar_tag(value)
         return super().resolve(kind, value, implicit)
 
 

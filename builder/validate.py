@@ -108,14 +108,21 @@ def _validate_model(model: type[BaseModel], source: Source | None, report: Repor
     try:
         return model.model_validate(source.data), set()
     except ValidationError as exc:
-        seen: set[Location] = set()
-        for err in exc.errors(include_url=False):
-            loc = _clean_loc(err["loc"])
-            if loc in seen:  # one message per field is enough
-                continue
-            seen.add(loc)
-            report.error(source.path, source.line(loc), _field_name(loc), _french(err, model, loc))
-        return None, {str(loc[0]) for loc in seen if loc}
+        bad = set()
+        for loc, message in french_errors(exc, model):
+            report.error(source.path, source.line(loc), _field_name(loc), message)
+            if loc:
+                bad.add(str(loc[0]))
+        return None, bad
+
+
+def french_errors(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Location, str]]:
+    """pydantic's errors as (location, French message), one per field."""
+    out: dict[Location, str] = {}
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"])
+        out.setdefault(loc, _french(err, model, loc))
+    return list(out.items())
 
 
 def _clean_loc(loc: tuple) -> Location:
