@@ -132,10 +132,31 @@ def _exclusive(out: Path):
 
 
 def _swap(staging: Path, out: Path) -> None:
-    """Replace `out` by `staging` with renames only: readers see the old or the new site, never a mix."""
+    """Replace `out` by `staging`: one atomic exchange of the two folders where the system offers it
+    (Linux `renameat2`), else two renames; readers see the old or the new site, never a mix."""
     if out.exists() and not out.is_dir():
         raise BuildError(f"{out} existe et n'est pas un dossier")
-    old = staging.parent / "previous"
-    if out.exists():
+    if not out.exists():
+        os.rename(staging, out)
+    elif not _exchange(staging, out):
+        old = staging.parent / "previous"
         os.rename(out, old)
-    os.rename(staging, out)
+        os.rename(staging, out)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
