@@ -14,7 +14,8 @@ from typing import Any
 from markupsafe import Markup
 
 from builder import fr
-from builder.model import Fiche, PageFormat, Projet
+from builder.facts import statut_badge
+from builder.model import STATUTS, Fiche, PageFormat, Projet
 from builder.pdf import (
     ROOT,
     THEME,
@@ -22,7 +23,6 @@ from builder.pdf import (
     content_key,
     metadata,
     render_template,
-    status_icon,
     write_pdf,
 )
 
@@ -93,7 +93,7 @@ def brochure_context(projet: Projet, url: str | None) -> dict[str, Any]:
         "bilan": projet.bilan_resume,
         "url": url, "qr": qr_svg(url) if url else None,
         "date_situation": fr.date_fr(projet.date_situation),
-        "icon": lambda code: status_icon(projet, code),
+        "badge_of": {code: statut_badge(projet, code) for code in STATUTS}.__getitem__,
         "meta": metadata(projet, f"{plan.titre} — brochure {plan.edition}",
                          f"Brochure {plan.edition} du projet d'administration — {plan.collectivite}"),
     }

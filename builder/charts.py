@@ -7,6 +7,8 @@ from markupsafe import Markup, escape
 from builder.fr import date_fr, number_fr
 from builder.model import Indicateur
 
+FONT = "Inter, sans-serif"  # the shipped font, served by the site and embedded in the PDFs
+
 
 def indicator_svg(ind: Indicateur, width: int = 420, height: int = 160, color: str = "#0b5cad") -> Markup:
     """A line of the measures (with the initial value) against a dashed target line.
@@ -37,7 +39,7 @@ def indicator_svg(ind: Indicateur, width: int = 420, height: int = 160, color: s
     if ind.cible is not None:
         desc += f"; cible : {number_fr(ind.cible)}{unit}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" font-family="{FONT}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(ind.nom)}">',
         f"<title>{escape(ind.nom)}</title><desc>{escape(desc)}</desc>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888" '
@@ -61,7 +63,10 @@ def indicator_svg(ind: Indicateur, width: int = 420, height: int = 160, color: s
         parts.append(f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2.5"/>')
         for i, m in enumerate(points):
             parts.append(f'<circle cx="{x(i)}" cy="{y(m.valeur)}" r="3.5" fill="{color}"/>')
-            parts.append(f'<text x="{x(i)}" y="{top + plot_h + 16}" font-size="10" text-anchor="middle" '
+            # The extreme labels hang inwards from their point: centred, they would be clipped by the SVG's edges.
+            anchor = "middle" if n == 1 or 0 < i < n - 1 else "start" if i == 0 else "end"
+            lx = x(i) - 3.5 if anchor == "start" else x(i) + 3.5 if anchor == "end" else x(i)
+            parts.append(f'<text x="{lx}" y="{top + plot_h + 16}" font-size="10" text-anchor="{anchor}" '
                          f'fill="#333">{escape(str(m.date))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

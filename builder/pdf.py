@@ -20,57 +20,38 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from builder import fr
 from builder.charts import indicator_svg
+from builder.facts import (
+    fiche_facts,
+    historique_rows,
+    indicateur_views,
+    jalon_rows,
+    statut_badge,
+    suivi_rows,
+)
 from builder.markdown import inline, to_html
-from builder.model import Fiche, Projet
+from builder.model import STATUTS, Projet
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "print"
+PARTIALS = ROOT / "theme" / "partials"  # shared with the site
 FONTS = ROOT / "theme" / "fonts"
 CACHE_ENV = "FICHES_PDF_CACHE"  # overrides the cache directory (tests, CI)
 CACHE_KEEP = 4  # cached PDFs kept per kind
 
-# Status icons drawn as vector shapes: Inter lacks some of the model's glyphs (◔, ✕), and an icon must
-# not depend on the fonts of the machine. Always shown next to the label, never alone.
-_ICON_PATHS = {
-    "a_venir": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="{c}" stroke-width="2"/>',
-    "en_cours": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="{c}" stroke-width="2"/>'
-                '<path d="M8 2.5 A5.5 5.5 0 0 1 13.5 8 L8 8 Z" fill="{c}"/>',
-    "realisee": '<circle cx="8" cy="8" r="7" fill="{c}"/>'
-                '<path d="M4.5 8.3 L7 10.8 L11.7 5.6" fill="none" stroke="#fff" stroke-width="2"/>',
-    "en_pause": '<rect x="3.5" y="3" width="3" height="10" fill="{c}"/><rect x="9.5" y="3" width="3" height="10" '
-                'fill="{c}"/>',
-    "bloquee": '<path d="M8 1.5 L15 14.5 L1 14.5 Z" fill="{c}"/><rect x="7.1" y="6" width="1.8" height="4.6" '
-               'fill="#fff"/><rect x="7.1" y="11.6" width="1.8" height="1.7" fill="#fff"/>',
-    "abandonnee": '<path d="M3 3 L13 13 M13 3 L3 13" stroke="{c}" stroke-width="2.4"/>',
-}
-
-
 # --- templates --------------------------------------------------------------------------------------
-
-def status_icon(projet: Projet, code: str) -> Markup:
-    """The statut's icon as a small inline SVG (decorative: the label is always written next to it)."""
-    colour = projet.statut(code).couleur
-    return Markup(f'<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">'
-                  f'{_ICON_PATHS[code].format(c=colour)}</svg>')
-
-
-def chart(indicateur: Any, width: int, height: int, colour: str) -> Markup:
-    """The shared indicator chart, its text set in the shipped font (an SVG otherwise falls back to the system's)."""
-    svg = str(indicator_svg(indicateur, width, height, colour))
-    return Markup(svg.replace("<svg ", '<svg font-family="Inter" ', 1))
-
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Print templates, autoescaped; Markdown only through `builder.markdown`."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME), autoescape=True, trim_blocks=True,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([THEME, PARTIALS]), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(date_fr=fr.date_fr, number_fr=fr.number_fr, euros_fr=fr.euros_fr,
-                       markdown=lambda text, shift=0: to_html(text, shift), inline=inline, chart=chart)
+                       markdown=lambda text, shift=0: to_html(text, shift), inline=inline)
+    # what the shared partials (theme/partials) call, under the same names as in the site's environment
+    env.globals.update(inline=inline, indicator_svg=indicator_svg)
     return env
 
 
@@ -129,8 +110,10 @@ def _code_digest() -> str:
     import weasyprint
 
     builder = ROOT / "builder"
-    files = [p for p in THEME.rglob("*") if p.is_file()] + [p for p in FONTS.glob("*.otf")]
-    files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "fr.py", "model.py")]
+    files = [p for folder in (THEME, PARTIALS) for p in folder.rglob("*") if p.is_file()]
+    files += [p for p in FONTS.glob("*.otf")]
+    files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "facts.py", "fr.py",
+                                          "model.py")]
     return _files_digest(p for p in files if p.exists()) + weasyprint.__version__
 
 
@@ -236,39 +219,19 @@ def plan_context(projet: Projet) -> dict[str, Any]:
     return {
         "projet": projet, "plan": plan, "chapters": chapters, "by_direction": by_direction,
         "meta": metadata(projet, title, plan.sous_titre or f"Projet d'administration — {plan.collectivite}"),
-        "date_situation": fr.date_fr(projet.date_situation), "icon": lambda code: status_icon(projet, code),
-        "facts": lambda fiche: fiche_facts(projet, fiche), "stats": projet.stats(),
+        "date_situation": fr.date_fr(projet.date_situation), "stats": projet.stats(),
+        **fiche_helpers(projet),
     }
 
 
-def fiche_facts(projet: Projet, fiche: Fiche) -> list[tuple[str, str]]:
-    """The label/value lines under a fiche's title (plain text, escaped by the template)."""
-    directions = projet.directions
-
-    def direction(code: str) -> str:
-        d = directions.get(code)
-        return f"{d.nom} ({d.code})" if d else code
-
-    facts = [("Pilote", direction(fiche.pilote))]
-    if fiche.contributeurs:
-        facts.append(("Contributeurs", " ; ".join(direction(c) for c in fiche.contributeurs)))
-    if fiche.referent:
-        facts.append(("Référent", fiche.referent))
-    collectivites = projet.collectivites_of(fiche)
-    if collectivites:
-        facts.append(("Collectivités", " ; ".join(c.nom for c in collectivites)))
-    cal = fiche.calendrier
-    if cal.debut or cal.fin:
-        when = (f"de {fr.date_fr(cal.debut)} à {fr.date_fr(cal.fin)}" if cal.debut and cal.fin
-                else f"à partir de {fr.date_fr(cal.debut)}" if cal.debut else f"jusqu'à {fr.date_fr(cal.fin)}")
-        facts.append(("Calendrier", when))
-    if fiche.budget is not None:
-        facts.append(("Budget", fr.euros_fr(fiche.budget)))
-    if fiche.etp is not None:
-        facts.append(("Moyens humains", f"{fr.number_fr(fiche.etp)} ETP"))
-    if fiche.themes:
-        facts.append(("Thèmes", ", ".join(fiche.themes)))
-    return facts
+def fiche_helpers(projet: Projet) -> dict[str, Any]:
+    """The functions of `builder.facts` the print templates and the shared partials call."""
+    badges = {code: statut_badge(projet, code) for code in STATUTS}
+    return {
+        "badge_of": badges.__getitem__, "facts": lambda fiche: fiche_facts(projet, fiche),
+        "jalon_rows": lambda fiche: jalon_rows(projet, fiche), "indicateur_views": indicateur_views,
+        "suivi_rows": suivi_rows, "historique_rows": lambda fiche: historique_rows(projet, fiche),
+    }
 
 
 def plan_html(projet: Projet) -> str:

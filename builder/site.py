@@ -27,12 +27,14 @@ from markupsafe import Markup, escape
 
 from builder.charts import indicator_svg
 from builder.errors import BuildError
+from builder.facts import fiche_facts, historique_rows, indicateur_views, jalon_rows, statut_badge, suivi_rows
 from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, to_html
 from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "site"
+PARTIALS = ROOT / "theme" / "partials"  # shared with the PDFs
 FONTS = ROOT / "theme" / "fonts"
 DOWNLOADS = "telechargements"
 FEED = "actualites.xml"
@@ -199,12 +201,13 @@ class SiteRenderer:
 
     def __init__(self, projet: Projet, docs: Path, out: Path, settings: dict[str, Any]) -> None:
         self.projet, self.docs, self.out, self.settings = projet, docs, out, settings
-        self.env = Environment(loader=FileSystemLoader(str(THEME / "pages")), autoescape=True,
+        self.env = Environment(loader=FileSystemLoader([str(THEME / "pages"), str(PARTIALS)]), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(
             url=self.url, statut=projet.statut, date_fr=date_fr, number_fr=number_fr, euros_fr=euros_fr,
-            md=_Cached(to_html), inline=_Cached(inline), chart=indicator_svg, md_text=md_text, yaml_str=yaml_str,
-            slugify=slugify,
+            md=_Cached(to_html), inline=_Cached(inline), indicator_svg=indicator_svg, md_text=md_text,
+            yaml_str=yaml_str, slugify=slugify, theme_url=lambda theme: self.url("themes/#" + slugify(theme)),
+            badge_of={code: statut_badge(projet, code) for code in STATUTS}.__getitem__,
             projet=projet, plan=projet.plan, STATUTS=STATUTS, TYPES_INDICATEUR=TYPES_INDICATEUR,
             direction_nom=self.direction_nom, fiche_url=self.fiche_url, axe_url=self.axe_url)
         self.current = ""  # URL of the page being rendered, e.g. `fiches/1-1-1/`
@@ -289,7 +292,8 @@ class SiteRenderer:
         p = self.projet
         self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
                   fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
-                  historique=p.historique(fiche))
+                  facts=fiche_facts(p, fiche), jalon_rows=jalon_rows(p, fiche), indicateurs=indicateur_views(fiche),
+                  suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche))
 
     def render_fiches(self, fiches: list[Fiche]) -> None:
         """One page per fiche; big plans use a second CPU (a forked worker renders every other fiche)."""

@@ -90,7 +90,7 @@ def test_every_fiche_has_its_page_with_its_facts(which: str, mini_site: Path, re
         body = text(doc)
         assert projet.directions[fiche.pilote].nom in body
         assert projet.statut(fiche.statut).libelle in text(doc.cssselect(".fa-statut")[0])
-        assert projet.statut(fiche.statut).icone in text(doc.cssselect(".fa-statut")[0])  # never colour alone
+        assert doc.cssselect(".fa-statut")[0].cssselect("svg.fa-statut__icon")  # an icon too: never colour alone
         assert f"{fiche.progression} %" in body
         for jalon in fiche.jalons:
             assert date_fr(jalon.date) in body
