@@ -154,7 +154,7 @@ def test_index_pages_list_the_right_fiches(demo_site: tuple[Projet, Path]) -> No
         assert listed == [f.id for f in fiches], code
     directions = content_of(page(site, "directions"))
     for d in projet.plan.directions:
-        tables = [el for el in section_after(directions, d.code.lower()) if el.tag == "table"] \
+        tables = [t for el in section_after(directions, d.code.lower()) for t in el.iter("table")] \
             if directions.get_element_by_id(d.code.lower(), None) is not None else []
         pilote = [f.id for f in projet.fiches if f.pilote == d.code]
         contrib = [f.id for f in projet.fiches if d.code in f.contributeurs]
