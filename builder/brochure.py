@@ -15,9 +15,10 @@ from markupsafe import Markup
 
 from builder import fr
 from builder.facts import statut_badge
+from builder.mkdocs_site import CONFIG as MKDOCS_YML
+from builder.mkdocs_site import site_url
 from builder.model import STATUTS, Fiche, PageFormat, Projet
 from builder.pdf import (
-    ROOT,
     THEME,
     cached_render,
     content_key,
@@ -27,23 +28,6 @@ from builder.pdf import (
 )
 
 BROCHURE_CSS = [THEME / "print.css", THEME / "brochure.css"]
-MKDOCS_YML = ROOT / "mkdocs.yml"
-
-
-def site_url(config: Path = MKDOCS_YML) -> str | None:
-    """`site_url` of `mkdocs.yml` (a tiny read: Python tags such as !!python/name are ignored)."""
-    import yaml
-
-    class _IgnoreTags(yaml.SafeLoader):
-        pass
-
-    _IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
-    try:
-        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags)
-    except (OSError, yaml.YAMLError):
-        return None
-    url = data.get("site_url") if isinstance(data, dict) else None
-    return (str(url).strip() or None) if url else None
 
 
 def qr_svg(url: str) -> Markup:
@@ -66,13 +50,23 @@ def page_css(projet: Projet) -> str:
 
 
 def realisees_in(projet: Projet, year: int) -> list[tuple[Fiche, Any]]:
-    """Fiches réalisées with a suivi entry dated in `year`, with their latest entry of that year."""
+    """Fiches réalisées during `year`, with their latest suivi entry of that year (or None).
+
+    When git knows the day a fiche became réalisée, that day decides; otherwise (outside git, or a fiche
+    committed already réalisée) its latest suivi entry must be dated in `year`: a fiche finished earlier
+    whose last note is older is not claimed for this edition."""
     out = []
     for fiche in projet.fiches:
         if fiche.statut != "realisee":
             continue
         entries = [s for s in fiche.suivi_recent if s.date.year == year]
-        if entries:
+        history = projet.history.get(fiche.id)
+        done = [c.date for c in history.changements if c.nature == "statut" and c.apres == "realisee"] \
+            if history else []
+        if done:
+            if done[-1].year == year:
+                out.append((fiche, entries[0] if entries else None))
+        elif fiche.suivi_recent and fiche.suivi_recent[0].date.year == year:
             out.append((fiche, entries[0]))
     return out
 

@@ -38,7 +38,18 @@ def read_settings(config: Path = CONFIG) -> dict[str, Any]:
         data = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise BuildError(f"{config} : configuration du site illisible ({exc})") from None
+    if not isinstance(data, dict):
+        raise BuildError(f"{config} : configuration du site illisible (attendu des champs « nom: valeur »)")
     return {key: data.get(key) for key in ("site_name", "site_url", "repo_url", "edit_uri")}
+
+
+def site_url(config: Path = CONFIG) -> str | None:
+    """The intranet address (`site_url`), read by the brochure's QR code and the feeds; None if unset or unreadable."""
+    try:
+        url = read_settings(config).get("site_url")
+    except BuildError:
+        return None
+    return (str(url).strip() or None) if url else None
 
 
 def write_config(pages: Pages, site_dir: Path, target: Path, base: Path = CONFIG) -> Path:

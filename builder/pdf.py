@@ -186,7 +186,17 @@ def write_pdf(html: str, path: Path, stylesheets: list[Path], extra_css: str = "
         sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts))
     document = weasyprint.HTML(string=html, base_url=str(THEME) + "/")
     document.write_pdf(str(path), stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1",
-                       pdf_identifier=False, uncompressed_pdf=False, optimize_images=True)
+                       pdf_identifier=False, uncompressed_pdf=False, optimize_images=True, finisher=_whole_bleed)
+
+
+def _whole_bleed(document: Any, pdf: Any) -> None:
+    """BleedBox = MediaBox: the whole CSS bleed is the bleed the print shop gets (WeasyPrint caps the PDF
+    BleedBox at 10 pt, 3.5 mm, from the TrimBox, which would cut a 5 mm bleed short). No-op without bleed."""
+    import pydyf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "MediaBox" in obj:
+            obj["BleedBox"] = pydyf.Array(list(obj["MediaBox"]))
 
 
 # --- the plan -------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from builder.brochure import brochure_html, page_css, render_brochure, site_url
+from builder.brochure import brochure_html, page_css, render_brochure
 from builder.build import load_checked
+from builder.mkdocs_site import site_url
 from builder.model import Projet
 from builder.pdf import CACHE_ENV
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
@@ -123,6 +124,18 @@ def test_print_shop_version_has_bleed_and_crop_marks(tmp_path, monkeypatch):
     assert trim[1] - media[1] == pytest.approx(bleed, abs=0.1)
     assert media[2] - trim[2] == pytest.approx(bleed, abs=0.1)
     assert media[3] - trim[3] == pytest.approx(bleed, abs=0.1)
+    assert [float(v) for v in page.bleedbox] == pytest.approx(media, abs=0.01)  # the whole 5 mm, not 3.5
+    # crop marks: dark strokes in each corner of the bleed, on a white inner page
+    from PIL import Image
+
+    pdftoppm = require_tool("pdftoppm")
+    subprocess.run([pdftoppm, "-png", "-r", "150", "-f", "2", "-l", "2", str(tmp_path / "imprimeur.pdf"),
+                    str(tmp_path / "page")], check=True)
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    side = 2 * int(bleed * 150 / 72)  # the marks sit on the trim lines, inside the bleed band of each corner
+    for x, y in ((0, 0), (image.width - side, 0), (0, image.height - side), (image.width - side, image.height - side)):
+        corner = image.crop((x, y, x + side, y + side))
+        assert corner.getextrema()[0] < 200, (x, y)  # a hairline, anti-aliased on the white page
 
 
 def test_screen_version_has_no_bleed(brochure_pdf):

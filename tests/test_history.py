@@ -266,3 +266,17 @@ def test_compact_bilan_for_the_brochure_keeps_the_summary_only(tmp_path: Path) -
     assert "# Suivi de la période" not in compact and "# Indicateurs" not in compact
     assert compact.split("# Avancement par axe")[0] == full.split("# Avancement par axe")[0]
     assert "# Avancement par axe" in compact and "# En bref" in compact
+
+
+def test_brochure_realisees_use_the_day_git_saw_the_statut_change(history_repo: Path) -> None:
+    from builder.brochure import realisees_in
+    from builder.build import load_checked
+
+    projet = load_checked(history_repo)  # with the history read from git
+    assert [f.id for f, _ in realisees_in(projet, 2025)] == ["1.10.1"]  # réalisée on 3 February 2025
+    assert realisees_in(projet, 2024) == []
+    # Finished in 2024 according to git: a 2025 suivi note does not make it a 2025 achievement.
+    history = projet.history["1.10.1"]
+    history.changements = [c if c.nature != "statut" else Changement(D(2024, 11, 5), "statut", c.avant, c.apres,
+                                                                      c.commit) for c in history.changements]
+    assert realisees_in(projet, 2025) == [] and [f.id for f, _ in realisees_in(projet, 2024)] == ["1.10.1"]
