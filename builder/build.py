@@ -102,8 +102,11 @@ def _render_data(projet: Projet, out: Path) -> None:
 
 
 def build_pdf(kind: str, content: Path, output: Path | None) -> Path:
+    """`fiches pdf plan|brochure`: one PDF outside the site, written whole or not at all."""
     projet = load_checked(content)
     target = output or Path(f"{kind}-{projet.plan.edition}.pdf")
+    if not target.resolve().parent.is_dir():
+        raise BuildError(f"{target.parent} : dossier introuvable ; créez-le ou choisissez un autre chemin avec -o")
     with tempfile.TemporaryDirectory(prefix=".fiches-", dir=target.resolve().parent) as tmp:
         partial = Path(tmp) / target.name
         if kind == "plan":

@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from builder.errors import BuildError, ContentError, Report, plural
+from builder.errors import BuildError, ContentError, Report, oserror_fr, plural
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -202,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONTENT
     except BuildError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return EXIT_CONTENT
+    except OSError as exc:  # a file that cannot be read or written (-o in a missing folder, a full disk…)
+        print(f"Erreur : {oserror_fr(exc)}", file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return EXIT_CONTENT

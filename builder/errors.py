@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -63,6 +64,24 @@ class ContentError(Exception):
 
 class BuildError(Exception):
     """A build step failed for a reason that is not a content error (template, engine, disk)."""
+
+
+_ERRNO_FR = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EEXIST: "existe déjà",
+}
+
+
+def oserror_fr(exc: OSError) -> str:
+    """A system error in French, with the path it concerns: `sortie/x.csv : fichier ou dossier introuvable`."""
+    reason = _ERRNO_FR.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{exc.filename} : {reason}" if exc.filename else reason
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:

@@ -15,9 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from builder.errors import BuildError
+from builder.errors import BuildError, oserror_fr
 from builder.feeds import atom_feed, icalendar
 from builder.fr import number_fr
+from builder.mkdocs_site import site_url
 from builder.model import Fiche, Plan, Projet
 
 DOWNLOADS = "telechargements"
@@ -137,7 +138,12 @@ def to_xlsx(projet: Projet, path: Path) -> None:
                     sheet.write_number(r, i, value)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, len(rows), len(columns) - 1)
-    workbook.close()
+    try:
+        workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:
+        cause = exc.__context__
+        reason = oserror_fr(cause) if isinstance(cause, OSError) else f"{path} : {exc}"
+        raise BuildError(reason) from None
 
 
 COMPUTED_FIELDS: dict[str, dict[str, Any]] = {
@@ -192,22 +198,13 @@ def json_schema() -> bytes:
 
 # --- entry points -------------------------------------------------------------------------------
 
-def _site_url() -> str | None:
-    try:
-        from builder.mkdocs_site import read_settings
-
-        return read_settings().get("site_url") or None
-    except (BuildError, ImportError):
-        return None
-
-
 def write_downloads(projet: Projet, out: Path) -> None:
     """Feeds and data files of a build: `out/actualites.xml` and `out/telechargements/*`."""
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
-    site_url = _site_url()
-    (out / FEED).write_text(atom_feed(projet, site_url), encoding="utf-8")
-    (downloads / "jalons.ics").write_bytes(icalendar(projet, site_url).encode("utf-8"))
+    url = site_url()
+    (out / FEED).write_text(atom_feed(projet, url), encoding="utf-8")
+    (downloads / "jalons.ics").write_bytes(icalendar(projet, url).encode("utf-8"))
     (downloads / "fiches.csv").write_bytes(to_csv(projet))
     (downloads / "fiches-excel.csv").write_bytes(to_csv(projet, excel=True))
     to_xlsx(projet, downloads / "fiches.xlsx")
@@ -230,7 +227,7 @@ def export_command(content: Path, fmt: str, output: Path | None) -> int:
         print(f"Export écrit : {target}", file=sys.stderr)
         return 0
     data = {"csv": lambda: to_csv(projet), "csv-excel": lambda: to_csv(projet, excel=True),
-            "json": lambda: to_json(projet), "ics": lambda: icalendar(projet, _site_url()).encode("utf-8")}[fmt]()
+            "json": lambda: to_json(projet), "ics": lambda: icalendar(projet, site_url()).encode("utf-8")}[fmt]()
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -104,3 +104,17 @@ def test_schema_accepts_valid_front_matter_and_rejects_typos() -> None:
     errors = list(validator.iter_errors({"id": "1.1.1", "titre": "x", "statut": "en-cour", "pilote": "DRH",
                                          "pilot": "DRH"}))
     assert {e.validator for e in errors} == {"enum", "additionalProperties"}
+
+
+def test_an_output_that_cannot_be_written_is_a_french_message(tmp_path: Path) -> None:
+    missing = tmp_path / "absent"
+    for args in (["bilan", "-o", str(missing / "bilan.md")], ["bilan", "-o", str(tmp_path)],
+                 ["export", "--format", "csv", "-o", str(missing / "fiches.csv")],
+                 ["export", "--format", "xlsx", "-o", str(missing / "fiches.xlsx")],
+                 ["pdf", "brochure", "-o", str(missing / "brochure.pdf")]):
+        result = run_fiches(*args, "--content", str(MINI))
+        assert result.returncode == 1, args
+        assert "Traceback" not in result.stdout + result.stderr, args
+        assert result.stderr.startswith("Erreur : ") and str(tmp_path) in result.stderr, args
+        assert "introuvable" in result.stderr or "dossier" in result.stderr, args
+    assert not missing.exists()
