@@ -109,12 +109,20 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
                 "disponible ne sont pas connus.")
     try:
         states = _States(repo, current, content) if repo is not None else None
-        start = states.resolve(depuis, end=False) if states else _unknown(depuis)
-        stop = states.resolve(jusqua, end=True) if states else _working_tree(current, None, content)
+        if states is not None and not states.chain():
+            states, note = None, ("Le contenu n'a encore jamais été enregistré dans git (aucun commit) : les "
+                                  "changements de statut, les créations et les renumérotations ne peuvent pas "
+                                  "être établis.")
+        start = states.resolve(depuis, end=False) if states else _unknown(depuis, "--depuis")
+        stop = states.resolve(jusqua, end=True) if states else _working_tree(current, None, content, jusqua)
     except GitError as exc:
         raise BuildError(f"git : {exc}") from None
+    if start.date and stop.date and start.date > stop.date:
+        raise BuildError(f"--depuis ({start.libelle}) est après --jusqua ({stop.libelle}) : "
+                         "indiquez d'abord le début de la période, puis sa fin")
     periode = (start.date or dt.date(edition, 1, 1), stop.date)
-    bilan = Bilan(edition, start, stop, periode, note or start.note)
+    notes = [n for n in (note, start.note, stop.note) if n]
+    bilan = Bilan(edition, start, stop, periode, " ".join(notes) or None)
     if bilan.compared:
         _compare(bilan, states.renames(start, stop) if states else {})
     _progress(bilan)
@@ -123,12 +131,23 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
     return bilan
 
 
-def _unknown(spec: str) -> Etat:
-    date = dt.date.fromisoformat(spec)
+def _day(spec: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(spec)
+    except ValueError:
+        raise BuildError(f"{option} : date impossible « {spec} » (attendu AAAA-MM-JJ)") from None
+
+
+def _unknown(spec: str, option: str) -> Etat:
+    """A past state that cannot be read (outside git): only its date is known."""
+    date = _day(spec, option)
     return Etat(date_fr(date), date, None)
 
 
-def _working_tree(projet: Projet, repo: Repo | None, content: Path) -> Etat:
+def _working_tree(projet: Projet, repo: Repo | None, content: Path, until: str | None = None) -> Etat:
+    """The current content, as of its « état au » date; outside git, `until` (a date) only ends the period:
+    suivi entries and measures stop there, progress is the current one."""
+    date = _day(until, "--jusqua") if until else None
     paths = {}
     for fiche in projet.fiches:
         try:
@@ -136,7 +155,10 @@ def _working_tree(projet: Projet, repo: Repo | None, content: Path) -> Etat:
         except ValueError:
             key = fiche.source
         paths[key] = fiche
-    return Etat("aujourd'hui", None, projet, paths)
+    etat = Etat(date_fr(date or projet.date_situation), date, projet, paths)
+    if date is not None:
+        etat.note = "L'avancement indiqué est celui du contenu actuel."
+    return etat
 
 
 class _States:
@@ -164,10 +186,7 @@ class _States:
             self.commits[id(etat)] = None
             return etat
         if _DATE.match(spec):
-            try:
-                date = dt.date.fromisoformat(spec)
-            except ValueError:
-                raise BuildError(f"date impossible : « {spec} »") from None
+            date = _day(spec, "--jusqua" if end else "--depuis")
             chain = self.chain()
             found = next((c for c in chain if (c[1] <= date if end else c[1] < date)), None)
             label = date_fr(date)
@@ -179,11 +198,11 @@ class _States:
                 etat.note = (f"L'historique git du plan commence le {date_fr(first[1])} : la comparaison part "
                              "de cette première version ; les changements antérieurs ne sont pas connus.")
                 return etat
-            if found is None:
-                # Nothing committed at that date (empty plan), or beyond a shallow clone's history (unknown).
-                truncated = self.repo.shallow and bool(chain)
-                projet = None if truncated else Projet(self.current.plan, [], self.current.date_situation)
-                etat = Etat(label, date, projet)
+            if found is None and end and not self.repo.shallow:
+                raise BuildError(f"--jusqua {spec} : le plan n'était pas encore enregistré dans git à cette date "
+                                 f"(premier enregistrement : {date_fr(chain[-1][1])})")
+            if found is None:  # beyond a shallow clone's history: unknown
+                etat = Etat(label, date, None)
                 self.commits[id(etat)] = None
                 return etat
             etat = self._at(found[0], label, date)
@@ -381,9 +400,7 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False) -> 
     out: list[str] = []
     if title:
         out += [f"# Bilan {bilan.edition} : ce qui a changé", ""]
-    out += [f"Du {bilan.depuis.libelle} à {bilan.jusqua.libelle}"
-            if bilan.depuis.libelle[:1].isdigit() else f"Depuis {bilan.depuis.libelle} jusqu'à {bilan.jusqua.libelle}"]
-    out[-1] += "."
+    out.append(_period(bilan.depuis.libelle, bilan.jusqua.libelle) + ".")
     if bilan.note:
         out += ["", f"*{bilan.note}*"]
     out.append("")
@@ -457,6 +474,14 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False) -> 
     out += [f"- {date_fr(s.date)} — {_fiche(f)} : {' '.join(s.texte.split())}"
             for s, f in bilan.suivi] or ["Aucune entrée."]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _period(start: str, stop: str) -> str:
+    """« Du 1er janvier 2026 au 15 octobre 2026 », « Depuis la version a1b2c3d (…) jusqu'au 15 octobre 2026 »."""
+    opening = f"Du {start}" if start[:1].isdigit() else f"Depuis {start}"
+    if not stop[:1].isdigit():
+        return f"{opening} jusqu'à {stop}"
+    return f"{opening} {'au' if opening.startswith('Du') else 'jusqu’au'} {stop}"
 
 
 def _cap(text: str) -> str:

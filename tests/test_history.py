@@ -126,7 +126,7 @@ def test_last_modification_and_commit(history_repo: Path) -> None:
 EXPECTED_BILAN = """\
 # Bilan 2025 : ce qui a changé
 
-Du 1er janvier 2025 à aujourd'hui.
+Du 1er janvier 2025 au 30 juin 2025.
 
 ## En bref
 
@@ -163,7 +163,7 @@ Du 1er janvier 2025 à aujourd'hui.
 
 ## Avancement par axe
 
-| Axe | 1er janvier 2025 | Aujourd'hui | Évolution |
+| Axe | 1er janvier 2025 | 30 juin 2025 | Évolution |
 |---|---:|---:|---:|
 | 1. Prendre soin des agents | 37 % | 50 % | +13 points |
 | 2. Simplifier | 0 % | 0 % | 0 point |
@@ -240,7 +240,7 @@ def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
     bilan = edition_bilan(projet, content)
     assert bilan is not None
     text = render_markdown(bilan, title=False)
-    assert text.startswith("Du 1er janvier 2025 à aujourd'hui.")
+    assert text.startswith("Du 1er janvier 2025 au 30 juin 2025.")
     assert "n'est pas suivi par git" in text and "# Avancement par axe" in text
     assert "# Fiches créées" not in text
     # no earlier state: the latest measure of the period (none before it to compare with)
@@ -280,3 +280,38 @@ def test_brochure_realisees_use_the_day_git_saw_the_statut_change(history_repo: 
     history.changements = [c if c.nature != "statut" else Changement(D(2024, 11, 5), "statut", c.avant, c.apres,
                                                                       c.commit) for c in history.changements]
     assert realisees_in(projet, 2025) == [] and [f.id for f, _ in realisees_in(projet, 2024)] == ["1.10.1"]
+
+
+def test_bilan_refuses_a_period_that_ends_before_it_starts(history_repo: Path, tmp_path: Path) -> None:
+    for args in (["--depuis", "2025-06-01", "--jusqua", "2025-01-01"], ["--depuis", "HEAD", "--jusqua", "HEAD~5"]):
+        result = run_fiches("bilan", "--content", str(history_repo), *args)
+        assert result.returncode == 1, args
+        assert "est après --jusqua" in result.stderr and "Traceback" not in result.stderr, args
+    before = run_fiches("bilan", "--content", str(history_repo), "--depuis", "2023-01-01", "--jusqua", "2023-06-01")
+    assert before.returncode == 1 and "pas encore enregistré dans git" in before.stderr
+    assert "premier enregistrement : 1er octobre 2024" in before.stderr
+    impossible = run_fiches("bilan", "--content", str(history_repo), "--depuis", "2025-02-30")
+    assert impossible.returncode == 1 and "date impossible « 2025-02-30 »" in impossible.stderr
+
+
+def test_outside_git_jusqua_ends_the_period(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    projet, _ = load_projet_or_raise(content)
+    text = render_markdown(compute_bilan(content, projet, "2025-01-01", "2025-03-01"))
+    assert "Du 1er janvier 2025 au 1er mars 2025." in text
+    assert "L'avancement indiqué est celui du contenu actuel." in text
+    assert "Plan adopté en comité technique" not in text  # the suivi entry of 10 March 2025 is after the period
+    later = render_markdown(compute_bilan(content, projet, "2025-01-01", "2025-03-31"))
+    assert "10 mars 2025 — **1.10.1**" in later
+
+
+def test_content_never_committed_is_not_called_created(tmp_path: Path) -> None:
+    require_tool("git")
+    shutil.copytree(MINI, tmp_path / "content")
+    _git(tmp_path, "init", "-q", "-b", "main")
+    projet, _ = load_projet_or_raise(tmp_path / "content")
+    bilan = compute_bilan(tmp_path / "content", projet, None, None)
+    assert not bilan.compared and bilan.creees == []
+    text = render_markdown(bilan)
+    assert "jamais été enregistré dans git" in text and "fiches créées" not in text.lower()
