@@ -1,8 +1,10 @@
 """Feeds and calendars: an Atom feed of the suivi entries and an iCalendar file of the jalons and end dates.
 
 Both are written by hand (small, standard formats) and are reproducible: the same content gives the same
-bytes (timestamps come from the plan's `date_situation`, never from the clock; ids are derived from the
-fiche id, the date and the position of the entry).
+bytes (timestamps come from the plan's `date_situation`, never from the clock). Ids are name-based and survive
+the usual edits: a suivi entry is its fiche, its date and its rank among that fiche's entries of that day (a
+typo fixed in its text keeps the id; an entry added on another day changes no other id); a jalon is its fiche
+and its libellé (a jalon that slips keeps its UID, so calendars move the event instead of adding one).
 """
 
 from __future__ import annotations
@@ -105,6 +107,15 @@ def _event(uid: str, stamp: str, day: dt.date, summary: str, description: str, u
     return lines + ["END:VEVENT"]
 
 
+def jalon_uid(projet: Projet, fiche: Fiche, libelle: str, seen: dict[str, int], domain: str) -> str:
+    """UID of a jalon: its fiche and its libellé (whitespace and case folded); a libellé repeated in one fiche
+    gets its rank among the repeats."""
+    key = " ".join(libelle.split()).casefold()
+    seen[key] = seen.get(key, 0) + 1
+    name = f"fiches:{projet.plan.collectivite}:{fiche.id}:jalon:{key}" + (f":{seen[key]}" if seen[key] > 1 else "")
+    return f"jalon-{uuid.uuid5(uuid.NAMESPACE_URL, name)}@{domain}"
+
+
 def icalendar(projet: Projet, site_url: str | None = None) -> str:
     """All-day events: every jalon, and every fiche's planned end; stable UIDs, DTSTAMP = date_situation."""
     host = urlsplit(site_url).hostname if site_url else None
@@ -115,9 +126,10 @@ def icalendar(projet: Projet, site_url: str | None = None) -> str:
     for fiche in projet.fiches:
         url = _fiche_url(fiche, site_url) if site_url else None
         statut = projet.statut(fiche.statut).libelle
-        for index, jalon in enumerate(fiche.jalons, start=1):
+        seen: dict[str, int] = {}
+        for jalon in fiche.jalons:
             state = "atteint" if jalon.fait else ("en retard" if projet.jalon_en_retard(jalon) else "à venir")
-            lines += _event(f"jalon-{fiche.id}-{index}@{domain}", stamp, jalon.date.last_day(),
+            lines += _event(jalon_uid(projet, fiche, jalon.libelle, seen, domain), stamp, jalon.date.last_day(),
                             f"{jalon.libelle} ({fiche.id})",
                             f"Jalon de la fiche {fiche.id} « {fiche.titre} » ({statut}) : {state}. "
                             f"Échéance : {jalon.date}.", url, "Jalon")

@@ -38,7 +38,7 @@ def test_atom_feed_has_one_entry_per_suivi(projet: Projet) -> None:
     assert feed.entries[0].link == f"https://intranet.example/pa/fiches/{first_fiche.slug}/"
     assert feed.entries[0].published.startswith(str(first_suivi.date.first_day()))
     assert feed.feed.title.startswith("Actualités — ")
-    assert atom_feed(projet, "https://intranet.example/pa/") == text  # stable ids, reproducible bytes
+    assert atom_feed(projet, "https://intranet.example/pa/") == text  # reproducible bytes
 
 
 def test_feed_without_site_url_links_relative_pages() -> None:
@@ -70,8 +70,7 @@ def test_icalendar_has_one_event_per_jalon_and_end_date(projet: Projet) -> None:
 def test_icalendar_dates_and_text_of_the_mini_plan() -> None:
     projet = load_projet_or_raise(MINI)[0]
     events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(ics_text(projet)).walk("VEVENT")}
-    impression = events["jalon-1.1.1-2@fiches.invalid"]
-    assert str(impression["SUMMARY"]) == "Impression (1.1.1)"
+    impression = next(e for e in events.values() if str(e["SUMMARY"]) == "Impression (1.1.1)")
     assert impression["DTSTART"].dt.isoformat() == "2025-02-28"  # a month-precision jalon: its last day
     assert "en retard" in str(impression["DESCRIPTION"])
     assert events["fin-2.1.1@fiches.invalid"]["DTSTART"].dt.isoformat() == "2026-12-31"
@@ -86,3 +85,28 @@ def test_write_downloads_writes_every_file(tmp_path: Path) -> None:
     first = {p.name: p.read_bytes() for p in (tmp_path / "telechargements").iterdir()}
     write_downloads(projet, tmp_path)
     assert first == {p.name: p.read_bytes() for p in (tmp_path / "telechargements").iterdir()}  # reproducible
+
+
+def _ids_by_text(projet: Projet) -> tuple[dict[str, str], dict[str, str]]:
+    """Atom entry id by suivi text, and iCalendar UID by summary."""
+    feed = feedparser.parse(atom_feed(projet))
+    entries = {e.content[0].value: e.id for e in feed.entries}
+    events = {str(e["SUMMARY"]): str(e["UID"]) for e in icalendar.Calendar.from_ical(ics_text(projet)).walk("VEVENT")}
+    return entries, events
+
+
+def test_ids_survive_the_usual_edits(mini_copy: Path) -> None:
+    entries, events = _ids_by_text(load_projet_or_raise(mini_copy)[0])
+    fiche = mini_copy / "fiches" / "1.1.1-livret-accueil.md"
+    text = fiche.read_text(encoding="utf-8")
+    assert "  - date: 2025-02\n    libelle: Impression\n" in text and "\nsuivi:\n" in text
+    # a jalon inserted first, the other jalon slipping by two months, a suivi entry added on another day
+    text = text.replace("jalons:\n", "jalons:\n  - {date: 2024-12-01, libelle: Cahier des charges, fait: oui}\n", 1)
+    text = text.replace("  - date: 2025-02\n    libelle: Impression\n", "  - date: 2025-04\n    libelle: Impression\n")
+    text = text.replace("suivi:\n", "suivi:\n  - {date: 2025-06-02, texte: Nouvelle entrée.}\n", 1)
+    fiche.write_text(text, encoding="utf-8")
+    entries_after, events_after = _ids_by_text(load_projet_or_raise(mini_copy)[0])
+    assert len(events_after) == len(events) + 1 and len(entries_after) == len(entries) + 1
+    assert {k: v for k, v in entries_after.items() if k in entries} == entries
+    assert {k: v for k, v in events_after.items() if k in events} == events
+    assert events_after["Impression (1.1.1)"] == events["Impression (1.1.1)"]  # moved, same event
