@@ -27,7 +27,7 @@ from builder.export import COMPUTED, SHEETS
 from builder.load import load_content, load_yaml_file, plain_scalar_tag
 from builder.model import DEFAULT_STATUTS, Fiche, id_key
 from builder.new import slugify
-from builder.validate import french_errors, load_projet
+from builder.validate import fiche_rules, french_errors, load_projet
 
 IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come from the fiche's id
 FICHE_ORDER = list(Fiche.model_fields)
@@ -74,8 +74,9 @@ def _read_xlsx(path: Path) -> dict[str, Table]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise BuildError(f"{path.name} : classeur illisible ({exc})") from None
+    except Exception:  # openpyxl raises many kinds for a damaged file (zipfile, KeyError, XML errors…)
+        raise BuildError(f"{path.name} : ce n'est pas un classeur Excel .xlsx lisible (fichier abîmé, ou d'un autre "
+                         "format : un classeur .xls ou .ods doit d'abord être enregistré au format .xlsx)") from None
     tables = {}
     names = {n.strip().lower(): n for n in workbook.sheetnames}
     for wanted in SHEETS:
@@ -90,13 +91,19 @@ def _read_xlsx(path: Path) -> dict[str, Table]:
 
 def _read_csv(path: Path) -> Table:
     raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        text = raw[3:].decode("utf-8")
-    else:
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (xlsx, ods) or an old binary .xls
+        raise BuildError(f"{path.name} : ce fichier est un classeur, pas un CSV ; donnez-lui l'extension .xlsx "
+                         "(ou, depuis le tableur, enregistrez-le au format CSV)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
             text = raw.decode("cp1252")  # « CSV (séparateur : point-virgule) » of Excel under Windows
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise BuildError(f"{path.name}:ligne {line} : encodage non reconnu (octet 0x{raw[exc.start]:02x}), ni "
+                             "UTF-8 ni Windows-1252 ; depuis le tableur, enregistrez le fichier au format "
+                             "« CSV UTF-8 »") from None
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -150,6 +157,7 @@ class Importer:
         self.file, self.content, self.force = file, content, force
         self.report = Report()  # header problems and rows of other sheets that match no fiche
         self.candidates: list[Candidate] = []
+        self.data_rows = 0  # rows of the fiches sheet, read or not
 
     def _rows(self, table: Table, sheet: str) -> list[Row]:
         columns = SHEETS[sheet]
@@ -187,6 +195,7 @@ class Importer:
 
     def read(self) -> None:
         tables = read_tables(self.file)
+        self.data_rows = len(tables["fiches"].rows) if "fiches" in tables else 0
         rows = {sheet: self._rows(table, sheet) for sheet, table in tables.items()}
         if self.report.errors:
             return
@@ -269,21 +278,29 @@ class Importer:
         return candidate
 
     def _check_model(self, candidate: Candidate) -> None:
+        """The fiche model and the rules between its fields, reported at the row and column of each value."""
         try:
             candidate.model = Fiche.model_validate(candidate.data)
         except ValidationError as exc:
             for loc, message in french_errors(exc, Fiche):
-                row, name = candidate.row, ".".join(str(p) for p in loc) if loc else None
-                for size in (4, 2):
-                    if len(loc) >= size and loc[:size] in candidate.parts:
-                        row, name = candidate.parts[loc[:size]], str(loc[size]) if len(loc) > size else None
-                        break
-                else:
-                    if loc[:1] == ("calendrier",) and len(loc) > 1:
-                        name = str(loc[1])
-                    elif loc:
-                        name = str(loc[0])
-                candidate.error(name, message, row)
+                self._report_at(candidate, loc, message)
+            return
+        for loc, message in fiche_rules(candidate.model):
+            self._report_at(candidate, loc, message)
+
+    @staticmethod
+    def _report_at(candidate: Candidate, loc: tuple, message: str) -> None:
+        row, name = candidate.row, ".".join(str(p) for p in loc) if loc else None
+        for size in (4, 2):
+            if len(loc) >= size and loc[:size] in candidate.parts:
+                row, name = candidate.parts[loc[:size]], str(loc[size]) if len(loc) > size else None
+                break
+        else:
+            if loc[:1] == ("calendrier",) and len(loc) > 1:
+                name = str(loc[1])
+            elif loc:
+                name = str(loc[0])
+        candidate.error(name, message, row)
 
     # --- checks against the plan and the existing fiches -----------------------------------------
 
@@ -436,6 +453,10 @@ def import_command(file: Path, content: Path, force: bool) -> int:
         print(message)
     for problem in problems:
         print(problem)
+    if importer.report.errors and not importer.candidates:
+        print(f"Aucune fiche importée ({plural(importer.data_rows, 'ligne')} en attente) : corrigez d'abord la "
+              "première ligne du tableur (les noms des colonnes).")
+        return 1
     n_rows = len(importer.candidates)
     print(f"{plural(len(good), 'fiche importée', 'fiches importées')} sur {plural(n_rows, 'ligne')}, "
           f"{plural(n_rows - len(good), 'ligne refusée', 'lignes refusées')}"
@@ -484,9 +505,11 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
             added.append(f"objectif {numero}")
         axes.sort(key=lambda a: id_key(str(a.get("numero"))))
         save(plan_path, dump_yaml(plan))
+    rows: dict[str, str] = {}  # written file, as validation names it → its spreadsheet row
     for c in good:
         old = existing.get(c.model.id)
         path = content / "fiches" / f"{c.model.id}-{slugify(c.model.titre)}.md"
+        rows[Path(path).resolve().as_posix()] = c.row.where
         if old is not None and old.resolve() != path.resolve() and old.exists():
             backups.setdefault(old, old.read_bytes())
             old.unlink()
@@ -502,5 +525,8 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
                 path.unlink(missing_ok=True)
             else:
                 path.write_bytes(data)
-        raise ContentError(Report(new_errors, []).sorted())
+        where = {p.path: rows.get(Path(p.path).resolve().as_posix()) for p in new_errors}
+        raise ContentError(Report([Problem(f"{where[p.path]} ({p.path})" if where[p.path] else p.path, p.line,
+                                           p.field, p.message + " ; import annulé, rien n'a été écrit")
+                                   for p in new_errors], []).sorted())
     return added, messages

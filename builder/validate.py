@@ -275,10 +275,17 @@ def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Sou
             report.error(src.path, src.line(("id",)), "id",
                          f"le nom du fichier doit commencer par « {fiche.id}- » (ex. {fiche.id}-mon-action.md) "
                          "pour correspondre au numéro de la fiche")
-        cal = fiche.calendrier
-        if cal.debut and cal.fin and cal.fin.last_day() < cal.debut.first_day():
-            report.error(src.path, src.line(("calendrier", "fin")), "calendrier.fin",
-                         f"la fin ({cal.fin}) est avant le début ({cal.debut})")
+        for loc, message in fiche_rules(fiche):
+            report.error(src.path, src.line(loc), ".".join(map(str, loc)), message)
+
+
+def fiche_rules(fiche: Fiche) -> list[tuple[tuple[str, ...], str]]:
+    """Rules between fields of one valid fiche (the import checks each spreadsheet row with them too)."""
+    problems = []
+    cal = fiche.calendrier
+    if cal.debut and cal.fin and cal.fin.last_day() < cal.debut.first_day():
+        problems.append((("calendrier", "fin"), f"la fin ({cal.fin}) est avant le début ({cal.debut})"))
+    return problems
 
 
 def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> None:

@@ -12,7 +12,7 @@ import jsonschema
 import openpyxl
 import pytest
 
-from builder.export import FICHE_COLUMNS, json_schema, to_csv, to_json
+from builder.export import FICHE_COLUMNS, json_schema, to_csv, to_json, to_xlsx
 from builder.model import Fiche, Plan
 from builder.validate import load_projet_or_raise
 from tests.conftest import DEMO, FIXTURES, MINI, ROOT, run_fiches
@@ -124,7 +124,8 @@ les lignes valides)
 lignes_bonnes_et_mauvaises.csv:ligne 9: numéro : la fiche 2.1.1 existe déjà (fiches/2.1.1-parapheur.md) ; \
 ajoutez --force pour la remplacer
 lignes_bonnes_et_mauvaises.csv:ligne 10: fin : date impossible : « 2026-06-31 » (ce jour n'existe pas)
-3 fiches importées sur 10 lignes, 7 lignes refusées ; plan.yml complété : objectif 2.2
+lignes_bonnes_et_mauvaises.csv:ligne 12: fin : la fin (2025-01) est avant le début (2026-05)
+3 fiches importées sur 11 lignes, 8 lignes refusées ; plan.yml complété : objectif 2.2
 """
 
 
@@ -167,3 +168,26 @@ def test_import_unknown_column_creates_nothing(mini_copy: Path, tmp_path: Path) 
     assert result.stdout.splitlines()[0].startswith(
         "faute.csv:ligne 1: statu : colonne inconnue (vouliez-vous dire « statut » ?)")
     assert not list((mini_copy / "fiches").glob("2.1.5*"))
+
+
+def test_import_files_it_cannot_read_are_french_messages(mini_copy: Path, tmp_path: Path) -> None:
+    xlsx = tmp_path / "fiches.xlsx"
+    to_xlsx(load_projet_or_raise(MINI)[0], xlsx)
+    cases = {
+        "zip.csv": (xlsx.read_bytes(), "ce fichier est un classeur, pas un CSV"),
+        "texte.xlsx": (b"numero,titre\n", "ce n'est pas un classeur Excel .xlsx lisible"),
+        "binaire.csv": ("numéro,titre\n2.1.5,A\x8f\n".encode("latin-1"),
+                        "binaire.csv:ligne 2 : encodage non reconnu (octet 0x8f)"),
+    }
+    for name, (data, message) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        result = run_fiches("import", str(tmp_path / name), "--content", str(mini_copy))
+        assert result.returncode == 1 and message in result.stderr, name
+        assert "Traceback" not in result.stdout + result.stderr, name
+    header = tmp_path / "entete.csv"
+    header.write_text("numro,titre\n2.1.5,A\n2.1.6,B\n", encoding="utf-8")
+    result = run_fiches("import", str(header), "--content", str(mini_copy))
+    assert result.returncode == 1 and result.stdout.splitlines()[-1].startswith(
+        "Aucune fiche importée (2 lignes en attente) : corrigez d'abord la première ligne")
+    assert sorted(p.name for p in (mini_copy / "fiches").iterdir()) == sorted(
+        p.name for p in (MINI / "fiches").iterdir())
