@@ -111,10 +111,19 @@ def _code_digest() -> str:
 
     builder = ROOT / "builder"
     files = [p for folder in (THEME, PARTIALS) for p in folder.rglob("*") if p.is_file()]
-    files += [p for p in FONTS.glob("*.otf")]
+    files += [p for p in FONTS.iterdir() if p.is_file()]
     files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "facts.py", "fr.py",
                                           "model.py")]
-    return _files_digest(p for p in files if p.exists()) + weasyprint.__version__
+    # the libraries that lay out, convert, sanitise, hyphenate and draw: an upgrade may change the PDFs
+    from importlib.metadata import PackageNotFoundError, version
+
+    libraries = []
+    for name in ("weasyprint", "pydyf", "tinycss2", "pyphen", "fonttools", "Markdown", "nh3", "Jinja2", "segno"):
+        try:
+            libraries.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            libraries.append(f"{name}=?")
+    return _files_digest(p for p in files if p.exists()) + ";".join(libraries) + weasyprint.__version__
 
 
 def content_key(kind: str, projet: Projet, extra: Any = None) -> str:

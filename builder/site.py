@@ -48,6 +48,7 @@ DOWNLOAD_FILES: tuple[tuple[str, str, str], ...] = (
     ("fiches.xlsx", "Les fiches (Excel)", "Le tableau de suivi au format Excel."),
     ("plan.json", "Le plan (JSON)", "Toutes les données du plan, pour les outils."),
     ("jalons.ics", "Les jalons (agenda iCalendar)", "Les jalons à importer dans un agenda."),
+    ("plan.schema.json", "Le schéma du JSON (JSON Schema)", "La description de chaque champ de plan.json."),
 )
 
 INDEX_PAGES: tuple[tuple[str, str], ...] = (

@@ -153,11 +153,20 @@ def test_every_font_is_embedded_and_shipped(plan_pdf):
         assert name.split("+", 1)[-1].startswith("Inter"), f"police système dans le PDF : {name}"
 
 
-def test_pages_render_to_images(plan_pdf, tmp_path):
+def test_pages_render_to_images_with_no_blank_page(plan_pdf, tmp_path):
+    from PIL import Image, ImageStat
+
     pdftoppm = require_tool("pdftoppm")
-    _, path, _ = plan_pdf
-    subprocess.run([pdftoppm, "-png", "-r", "20", "-f", "1", "-l", "3", str(path), str(tmp_path / "p")], check=True)
-    assert len(list(tmp_path.glob("p-*.png"))) == 3
+    _, path, reader = plan_pdf
+    subprocess.run([pdftoppm, "-png", "-r", "24", str(path), str(tmp_path / "p")], check=True)
+    images = [Image.open(p).convert("L") for p in sorted(tmp_path.glob("p-*.png"))]
+    assert len(images) == len(reader.pages)
+    brightness = [ImageStat.Stat(image).mean[0] for image in images]
+    assert brightness[0] < 110  # the cover: a dark band over most of the page
+    for number, image in enumerate(images, start=1):
+        # every page carries ink between its running header and footer: a stray break would leave it white
+        body = image.crop((0, image.height * 12 // 100, image.width, image.height * 88 // 100))
+        assert body.getextrema()[0] < 200, f"page {number} sans contenu"
 
 
 def test_same_content_gives_the_same_bytes(tmp_path, monkeypatch):

@@ -220,6 +220,15 @@ def test_search_is_in_french_and_indexes_fiches(demo_site: tuple[Projet, Path]) 
 
 # --- downloads, bilan, history, edit link ---------------------------------------------------------------
 
+def test_every_file_written_for_download_is_linked(demo_site: tuple[Projet, Path]) -> None:
+    _, site = demo_site
+    written = sorted(p.name for p in (site / "telechargements").iterdir() if p.name != "index.html")
+    assert {"fiches.csv", "fiches.xlsx", "jalons.ics", "plan.json", "plan.schema.json"} <= set(written)
+    links = content_of(page(site, "telechargements")).cssselect("ul.fa-downloads a")
+    linked = sorted(a.get("href").rsplit("/", 1)[-1] for a in links if "telechargements/" in a.get("href"))
+    assert linked == written
+
+
 def test_downloads_are_kept_and_linked(tmp_path: Path) -> None:
     from builder.site import render_site
 
