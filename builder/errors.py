@@ -75,6 +75,8 @@ _ERRNO_FR = {
     errno.ENOSPC: "plus de place sur le disque",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EEXIST: "existe déjà",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EADDRINUSE: "adresse déjà utilisée (un autre programme écoute sur ce port ?)",
 }
 
 
