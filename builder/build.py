@@ -20,22 +20,61 @@ from builder.validate import load_projet
 
 PARTS = ("site", "plan", "brochure")
 DOWNLOADS = "telechargements"
+MARKER = ".fiches-build"  # written in every output folder: a folder with it may be replaced by a build
 
 
 def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: bool = False) -> Path:
     """Build the selected parts of `content` into `out`; `out` changes only if everything succeeded."""
     parts = tuple(only or PARTS)
+    check_output(content, out)
     projet = load_checked(content, strict)
     with _exclusive(out):
-        with tempfile.TemporaryDirectory(prefix=".fiches-", dir=out.parent) as tmp:
+        _remove_leftovers(out)
+        with tempfile.TemporaryDirectory(prefix=_staging_prefix(out), dir=out.parent) as tmp:
             staging = Path(tmp) / "out"
             if set(parts) != set(PARTS) and out.is_dir():
                 shutil.copytree(out, staging)  # a partial build keeps the other parts as they were
             staging.mkdir(parents=True, exist_ok=True)
             render(projet, content, staging, parts)
+            (staging / MARKER).write_text("Dossier produit par « fiches build » : il est remplacé à chaque "
+                                          "construction.\n", encoding="utf-8")
             _swap(staging, out)
     print(f"Construit : {out}/ ({', '.join(parts)})")
     return out
+
+
+def check_output(content: Path, out: Path) -> None:
+    """Refuse an output folder whose replacement would destroy something: the content, the current folder or
+    one of its parents, or a non-empty folder that no build produced."""
+    c, o, cwd = content.resolve(), out.resolve(), Path.cwd().resolve()
+    if o == c or o in c.parents:
+        raise BuildError(f"le dossier de sortie {out} contient le contenu ({content}) : il serait remplacé par le "
+                         "site ; choisissez un autre dossier avec --out (par défaut : site)")
+    if c in o.parents:
+        raise BuildError(f"le dossier de sortie {out} est dans le contenu ({content}) ; choisissez un dossier à "
+                         "côté, avec --out (par défaut : site)")
+    if o == cwd or o in cwd.parents:
+        raise BuildError(f"le dossier de sortie {out} contient le dossier courant : il serait remplacé par le site ; "
+                         "choisissez un sous-dossier avec --out (par défaut : site)")
+    if o.is_dir() and any(o.iterdir()) and not _built(o):
+        raise BuildError(f"le dossier de sortie {out} n'est pas vide et n'a pas été produit par fiches build : "
+                         "rien n'y est écrit ; choisissez un dossier vide ou absent avec --out")
+
+
+def _built(folder: Path) -> bool:
+    """A folder a build wrote (its marker, or the index and sitemap of a site built before the marker existed)."""
+    return (folder / MARKER).is_file() or ((folder / "index.html").is_file() and (folder / "sitemap.xml").is_file())
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".fiches-{out.name}-"
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Staging folders of an interrupted build of `out` (we hold its lock: no other build is using them)."""
+    for leftover in out.parent.glob(_staging_prefix(out) + "*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def load_checked(content: Path, strict: bool = False) -> Projet:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from builder.build import _exchange, _swap, build
-from tests.conftest import MINI
+from builder.build import MARKER, _exchange, _swap, build
+from tests.conftest import MINI, ROOT, run_fiches
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -46,3 +51,56 @@ def test_two_builds_at_once_give_one_whole_site(tmp_path: Path) -> None:
     build(MINI, out, only=["site"])
     assert _digest(out) == first  # same content, same site: nothing half-written survived
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".fiches-")) == []
+
+
+def test_an_output_folder_that_holds_something_else_is_refused(tmp_path: Path, monkeypatch) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    papers = tmp_path / "documents"
+    papers.mkdir()
+    (papers / "note.txt").write_text("à garder", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = _digest(tmp_path)
+    for out, words in ((content, "contient le contenu"), (tmp_path, "contient le contenu"),
+                       (content / "site", "est dans le contenu"), (papers, "n'a pas été produit par fiches build")):
+        result = run_fiches("build", "--only", "site", "--content", str(content), "--out", str(out), cwd=tmp_path,
+                            env={"PYTHONPATH": str(ROOT)})
+        assert result.returncode == 1 and words in result.stderr, (out, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert _digest(tmp_path) == before  # nothing written, nothing removed
+    inside = tmp_path / "sous-dossier"
+    inside.mkdir()
+    result = run_fiches("build", "--only", "site", "--content", str(content), "--out", str(tmp_path), cwd=inside,
+                        env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1 and "contient" in result.stderr
+    # a folder a build produced is replaced, even from a version without the marker (index + sitemap)
+    site = tmp_path / "site"
+    build(content, site, only=["site"])
+    (site / MARKER).unlink()
+    build(content, site, only=["site"])
+    assert (site / MARKER).is_file()
+
+
+def test_a_failed_or_killed_build_leaves_the_previous_site(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    out = tmp_path / "site"
+    build(content, out, only=["site"])
+    first = _digest(out)
+    fiche = content / "fiches" / "2.1.1-parapheur.md"
+    fiche.write_text(fiche.read_text(encoding="utf-8") + "\nVoir [la page](../../nulle-part/).\n", encoding="utf-8")
+    result = run_fiches("build", "--only", "site", "--content", str(content), "--out", str(out))
+    assert result.returncode == 1 and "lien interne cassé" in result.stderr  # found while rendering
+    assert _digest(out) == first
+    # killed in the middle of the MkDocs build: the output is the previous site, the leftovers go next time
+    shutil.copytree(MINI, content, dirs_exist_ok=True)
+    job = subprocess.Popen([sys.executable, "-m", "builder", "build", "--only", "site", "--content", str(content),
+                            "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".fiches-site-*/out/*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    job.send_signal(signal.SIGKILL)
+    assert job.wait() == -signal.SIGKILL and list(tmp_path.glob(".fiches-site-*"))  # killed mid-way
+    assert _digest(out) == first
+    build(content, out, only=["site"])
+    assert _digest(out) == first and not list(tmp_path.glob(".fiches-site-*"))
