@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pydantic_core import PydanticCustomError, core_schema
 # --- values -------------------------------------------------------------------------------------
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+YEARS = (1900, 2199)  # plausible years for a plan: a typo such as 1025 or 0000 is an error, not a date
 
 
 @total_ordering
@@ -52,6 +54,9 @@ class PartialDate:
                 "date_format", "« {value} » n'est pas une date ; écrivez AAAA, AAAA-MM ou AAAA-MM-JJ (ex. 2025-03-15)",
                 {"value": text})
         year, month, day = (int(g) if g else None for g in match.groups())
+        if not YEARS[0] <= year <= YEARS[1]:
+            raise PydanticCustomError("date_impossible", "« {value} » : année hors limites (attendu de {low} à {high})",
+                                      {"value": text, "low": YEARS[0], "high": YEARS[1]})
         if month is not None and not 1 <= month <= 12:
             raise PydanticCustomError("date_impossible", "date impossible : « {value} » (le mois {month} n'existe pas)",
                                       {"value": text, "month": month})
@@ -104,7 +109,7 @@ class PartialDate:
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
         return {"anyOf": [{"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
-                          {"type": "integer", "minimum": 1000, "maximum": 9999}],
+                          {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]}],
                 "description": "Date AAAA, AAAA-MM ou AAAA-MM-JJ."}
 
 
@@ -126,13 +131,17 @@ def _parse_bool(value: Any) -> bool:
 def _parse_number(value: Any) -> int | float:
     if isinstance(value, bool) or value is None or isinstance(value, list | dict):
         raise PydanticCustomError("nombre", "« {value} » n'est pas un nombre", {"value": value})
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return value
     text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
     try:
         number = float(text)
     except ValueError:
         raise PydanticCustomError("nombre", "« {value} » n'est pas un nombre", {"value": value}) from None
+    if not math.isfinite(number):  # float() also reads nan, inf, infinity
+        raise PydanticCustomError("nombre", "« {value} » n'est pas un nombre", {"value": value})
+    if isinstance(value, float):
+        return value
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 

@@ -44,6 +44,9 @@ ERRORS = {
     "oui_non_invalide": ("1.1.9", 6, "prioritaire", ["peut-être", "oui ou non"]),
     "objectif_inconnu": ("3.1.1", 2, "id", ["objectif 3.1", "n'existe pas", "1.1, 1.10, 2.1"]),
     "id_mal_forme": ("1.1", 2, "id", ["N.M.K"]),
+    "annee_hors_limites": ("1.1.9", 7, "jalons[1].date", ["« 0000-02 »", "année hors limites", "1900 à 2199"]),
+    "nom_fichier_different": ("1.1.9", 2, "id", ["nom du fichier", "« 1.1.8- »"]),
+    "nombre_infini": ("1.1.9", 9, "indicateurs[1].cible", ["« inf » n'est pas un nombre"]),
 }
 
 
