@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         p.set_defaults(func=func)
         _content_option(p)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="affiche la trace Python en cas d'erreur")
         parsers[name] = p
     parsers["check"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
     parsers["new"].add_argument("id", metavar="ID", help="numéro de la fiche, ex. 2.3.4")
@@ -194,9 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ContentError as exc:
-        print_report(exc.report)
-        print(f"{plural(len(exc.report.errors), 'erreur')} dans le contenu : rien n'a été produit.")
+    except ContentError as exc:  # on standard error: standard output may be data (`fiches export > x.csv`)
+        print_report(exc.report, sys.stderr)
+        print(f"{plural(len(exc.report.errors), 'erreur')} dans le contenu : rien n'a été produit.", file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return EXIT_CONTENT
@@ -213,3 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of fiches, not of the content: say so, in one line
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"Erreur interne de fiches ({type(exc).__name__} : {exc}) ; relancez la commande avec --debug "
+                  "pour afficher les détails, et signalez-la à l'équipe qui maintient l'outil.", file=sys.stderr)
+        return EXIT_CONTENT

@@ -33,9 +33,25 @@ def test_content_errors_have_no_traceback_unless_debug(tmp_path: Path, mini_copy
     (mini_copy / "fiches" / "2.1.1-parapheur.md").write_text("---\nid: 2.1.1\n", encoding="utf-8")
     result = run_fiches("stats", "--content", str(mini_copy))
     assert result.returncode == 1
-    assert "en-tête non fermé" in result.stdout and "Traceback" not in result.stdout + result.stderr
-    debug = run_fiches("--debug", "stats", "--content", str(mini_copy))
-    assert "Traceback" in debug.stderr
+    assert "en-tête non fermé" in result.stderr and "Traceback" not in result.stdout + result.stderr
+    for debug in (run_fiches("--debug", "stats", "--content", str(mini_copy)),
+                  run_fiches("stats", "--debug", "--content", str(mini_copy))):  # before or after the command
+        assert "Traceback" in debug.stderr
+
+
+def test_an_internal_error_is_one_french_line(monkeypatch, capsys) -> None:
+    from builder import cli
+
+    def broken(args):
+        raise KeyError("axe")  # stands for a bug of fiches, whatever the content
+
+    monkeypatch.setattr(cli, "cmd_stats", broken)
+    assert cli.main(["stats", "--content", str(MINI)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Erreur interne de fiches (KeyError") and "relancez la commande avec --debug" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert cli.main(["stats", "--debug", "--content", str(MINI)]) == 1
+    assert "Traceback" in capsys.readouterr().err
 
 
 def test_stats_table() -> None:
@@ -59,11 +75,11 @@ def test_new_creates_a_valid_fiche_and_refuses_duplicates(mini_copy: Path) -> No
     assert check.returncode == 0, check.stdout
     assert check.stdout.strip() == "4 fiches, 0 erreur, 0 avertissement"
     again = run_fiches("new", "1.10.2", "Autre", "--content", str(mini_copy))
-    assert again.returncode == 1 and "existe déjà" in again.stdout
+    assert again.returncode == 1 and "existe déjà" in again.stderr
     unknown = run_fiches("new", "7.1.1", "Hors plan", "--content", str(mini_copy))
-    assert unknown.returncode == 1 and "l'objectif 7.1 n'existe pas" in unknown.stdout
+    assert unknown.returncode == 1 and "l'objectif 7.1 n'existe pas" in unknown.stderr
     bad_pilote = run_fiches("new", "2.1.2", "X", "--pilote", "NOPE", "--content", str(mini_copy))
-    assert bad_pilote.returncode == 1 and "« NOPE »" in bad_pilote.stdout
+    assert bad_pilote.returncode == 1 and "« NOPE »" in bad_pilote.stderr
 
 
 def test_committed_schemas_are_up_to_date() -> None:
