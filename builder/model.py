@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, total_ordering
@@ -30,6 +31,12 @@ from pydantic_core import PydanticCustomError, core_schema
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 YEARS = (1900, 2199)  # plausible years for a plan: a typo such as 1025 or 0000 is an error, not a date
+
+
+def theme_key(text: str) -> str:
+    """`Qualité de vie`, `qualite  de VIE` → `qualite de vie`: how thèmes are compared."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join((ascii_text if ascii_text.strip() else text).casefold().split())
 
 
 @total_ordering
@@ -549,11 +556,17 @@ class Projet:
         return sorted(entries, key=lambda e: (e[0].date, id_key(e[1].id)), reverse=True)
 
     def themes(self) -> dict[str, list[Fiche]]:
+        """Fiches by thème; spellings that differ only in case, accents or spaces are one thème, shown as first
+        written (in the order of the fiches)."""
+        shown: dict[str, str] = {}
         groups: dict[str, list[Fiche]] = defaultdict(list)
         for f in self.fiches:
             for t in f.themes:
-                groups[t].append(f)
-        return dict(sorted(groups.items(), key=lambda kv: kv[0].lower()))
+                key = theme_key(t)
+                shown.setdefault(key, t)
+                if f not in groups[key]:
+                    groups[key].append(f)
+        return {shown[key]: groups[key] for key in sorted(groups)}
 
     def stats(self) -> dict[str, Any]:
         """Counts by axe × statut, prioritaires, en retard: what `fiches stats` and the home page show."""

@@ -30,7 +30,7 @@ from builder.errors import BuildError
 from builder.facts import fiche_facts, historique_rows, indicateur_views, jalon_rows, statut_badge, suivi_rows
 from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, to_html
-from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet
+from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "site"
@@ -145,6 +145,20 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
 
 
+def theme_anchors(projet: Projet) -> dict[str, str]:
+    """A unique anchor of the thèmes page for each thème (by `theme_key`): its slug, or `theme-N` when the slug is
+    empty or taken (`★`, `⚙`)."""
+    anchors: dict[str, str] = {}
+    used: set[str] = set()
+    for number, theme in enumerate(projet.themes(), start=1):
+        anchor = slugify(theme)
+        if anchor == "x" or anchor in used:
+            anchor = f"theme-{number}"
+        used.add(anchor)
+        anchors[theme_key(theme)] = anchor
+    return anchors
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
@@ -207,7 +221,8 @@ class SiteRenderer:
         self.env.globals.update(
             url=self.url, statut=projet.statut, date_fr=date_fr, number_fr=number_fr, euros_fr=euros_fr,
             md=_Cached(to_html), inline=_Cached(inline), indicator_svg=indicator_svg, md_text=md_text,
-            yaml_str=yaml_str, slugify=slugify, theme_url=lambda theme: self.url("themes/#" + slugify(theme)),
+            yaml_str=yaml_str, slugify=slugify, theme_anchor=self.theme_anchor,
+            theme_url=lambda theme: self.url("themes/#" + self.theme_anchor(theme)),
             badge_of={code: statut_badge(projet, code) for code in STATUTS}.__getitem__,
             projet=projet, plan=projet.plan, STATUTS=STATUTS, TYPES_INDICATEUR=TYPES_INDICATEUR,
             direction_nom=self.direction_nom, fiche_url=self.fiche_url, axe_url=self.axe_url)
@@ -224,6 +239,7 @@ class SiteRenderer:
             if path.is_file():
                 self.downloads.append(Download(name, label, description, _size_fr(path.stat().st_size)))
         self.feed = (out / FEED).is_file()
+        self.theme_anchors = theme_anchors(projet)
 
     # links
     def url(self, target: str) -> str:
@@ -239,6 +255,9 @@ class SiteRenderer:
 
     def axe_url(self, numero: str, anchor: str = "") -> str:
         return self.url(f"axes/{numero}/" + (f"#{anchor}" if anchor else ""))
+
+    def theme_anchor(self, theme: str) -> str:
+        return self.theme_anchors[theme_key(theme)]
 
     def direction_nom(self, code: str) -> str:
         direction = self.projet.directions.get(code)

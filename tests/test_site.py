@@ -164,9 +164,11 @@ def test_index_pages_list_the_right_fiches(demo_site: tuple[Projet, Path]) -> No
     assert fiche_links(prioritaires) == [f.id for f in projet.prioritaires]
     themes = content_of(page(site, "themes"))
     for theme, fiches in projet.themes().items():
-        from builder.site import slugify
+        from builder.model import theme_key
+        from builder.site import theme_anchors
 
-        assert [i for el in section_after(themes, slugify(theme)) for i in fiche_links(el)] == [f.id for f in fiches]
+        anchor = theme_anchors(projet)[theme_key(theme)]
+        assert [i for el in section_after(themes, anchor) for i in fiche_links(el)] == [f.id for f in fiches]
     collectivites = content_of(page(site, "collectivites"))
     for c in projet.plan.collectivites:
         expected = [f.id for f in projet.fiches if c in projet.collectivites_of(f)]
@@ -388,3 +390,19 @@ def test_serve_rebuilds_and_shows_content_errors(mini_copy: Path) -> None:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
     assert "Erreurs dans le contenu" in output and "Traceback" not in output
+
+
+def test_themes_written_differently_are_one_theme_with_a_unique_anchor(mini_copy: Path, tmp_path: Path) -> None:
+    fiche = mini_copy / "fiches" / "2.1.1-parapheur.md"
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace(
+        "---\n\n", 'themes: [Numérique, numerique, "⚙", "★", Accueil]\n---\n\n', 1), encoding="utf-8")
+    site = build_site(mini_copy, tmp_path / "site")
+    themes = page(site, "themes")
+    ids = [el.get("id") for el in themes.iter() if el.get("id")]
+    assert len(ids) == len(set(ids))  # valid HTML: every anchor once
+    headings = [text(h) for h in content_of(themes).cssselect("h2")]
+    assert headings.count("Numérique") == 1 and "numerique" not in headings and "⚙" in headings and "★" in headings
+    assert "accueil" in headings and "Accueil" not in headings  # merged with the « accueil » of 1.1.1, first written
+    for a in content_of(page(site, "fiches/2-1-1")).cssselect("ul.fa-tags a"):
+        anchor = a.get("href").split("#", 1)[1]
+        assert themes.get_element_by_id(anchor) is not None, anchor
