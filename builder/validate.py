@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from builder.errors import ContentError, Report, did_you_mean
+from builder.fr import number_fr
 from builder.load import Content, Location, Source, load_content
 from builder.model import ID_PATTERN, Fiche, Plan, Projet, id_key
 
@@ -351,6 +352,14 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
             label = projet.statut(fiche.statut).libelle.lower()
             report.warning(src.path, src.line(("statut",)), "statut",
                            f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »")
+        _warn_duplicates(fiche, src, report)
+        _warn_far_dates(projet, fiche, src, report)
+    plan = projet.plan
+    for i, axe in enumerate(plan.axes):
+        _warn_contrast(plan_source, ("axes", i, "couleur"), axe.couleur, report)
+    for code, statut in plan.statuts.items():
+        if statut.couleur:
+            _warn_contrast(plan_source, ("statuts", code, "couleur"), statut.couleur, report)
     for i, axe in enumerate(projet.plan.axes):
         for j, obj in enumerate(axe.objectifs):
             if not projet.fiches_of_objectif(obj.numero):
@@ -358,3 +367,49 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
                                f"axes[{i + 1}].objectifs[{j + 1}]",
                                f"l'objectif {obj.numero} n'a aucune fiche-action")
 
+
+
+def _warn_duplicates(fiche: Fiche, src: Source, report: Report) -> None:
+    for key in ("contributeurs", "collectivites", "liens", "themes"):
+        seen: set[str] = set()
+        for i, value in enumerate(getattr(fiche, key)):
+            folded = value.casefold() if key == "themes" else value
+            if folded in seen:
+                report.warning(src.path, src.line((key, i)), f"{key}[{i + 1}]",
+                               f"« {value} » figure déjà dans la liste ; retirez le doublon")
+            seen.add(folded)
+
+
+FAR = 5  # years before or after the plan's période that make a date look like a typo
+
+
+def _warn_far_dates(projet: Projet, fiche: Fiche, src: Source, report: Report) -> None:
+    periode = projet.plan.periode
+    low, high = periode.debut - FAR, periode.fin + FAR
+    dates = [(("calendrier", "debut"), fiche.calendrier.debut), (("calendrier", "fin"), fiche.calendrier.fin)]
+    dates += [(("jalons", i, "date"), j.date) for i, j in enumerate(fiche.jalons)]
+    for loc, date in dates:
+        if date is not None and not low <= date.year <= high:
+            report.warning(src.path, src.line(loc), _field_name(loc),
+                           f"{date} est loin de la période du plan ({periode.debut}–{periode.fin}) ; "
+                           "faute de frappe dans l'année ?")
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2 contrast ratio between `#rrggbb` and white."""
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+def _warn_contrast(source: Source, loc: tuple, colour: str, report: Report) -> None:
+    """Axe and statut colours carry white text (bands, covers) and are text on white (badges, titles)."""
+    ratio = contrast_with_white(colour)
+    if ratio < 4.5:
+        report.warning(source.path, source.line(loc), _field_name(loc),
+                       f"« {colour} » n'est pas assez contrastée avec le blanc ({number_fr(round(ratio, 1))}:1 ; au "
+                       "moins 4,5:1 pour un texte lisible, critère RGAA 3.2) ; choisissez une teinte plus foncée")

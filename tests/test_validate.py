@@ -137,6 +137,10 @@ WARNINGS = {
     "en_pause_sans_suivi": ("statut: en_pause\n", 4, "statut", ["en pause", "suivi"]),
     "bloquee_sans_suivi": ("statut: bloquee\n", 4, "statut", ["bloquée", "suivi"]),
     "abandonnee_sans_suivi": ("statut: abandonnee\n", 4, "statut", ["abandonnée", "suivi"]),
+    "theme_en_double": ("statut: en_cours\nthemes: [accueil, Accueil]\n", 5, "themes[2]", ["« Accueil »", "doublon"]),
+    "lien_en_double": ("statut: en_cours\nliens:\n  - 1.1.1\n  - 1.1.1\n", 7, "liens[2]", ["« 1.1.1 »", "doublon"]),
+    "date_loin_de_la_periode": ("statut: en_cours\ncalendrier: {debut: 2024, fin: 2062}\n", 5, "calendrier.fin",
+                                ["2062", "loin de la période du plan (2024–2027)", "faute de frappe"]),
 }
 
 
@@ -177,3 +181,15 @@ def test_cross_file_rules_still_checked_in_a_fiche_with_other_errors(tmp_path: P
     load_projet(content, report)
     found = [(p.line, p.field) for p in report.sorted().errors]
     assert found == [(4, "statut"), (5, "pilote"), (6, "liens[1]"), (6, "liens[2]")]
+
+
+def test_a_colour_white_text_cannot_be_read_on_is_a_warning(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    plan = (content / "plan.yml").read_text(encoding="utf-8")
+    assert 'couleur: "#1d5fa8"' in plan
+    (content / "plan.yml").write_text(plan.replace('couleur: "#1d5fa8"', 'couleur: "#ffee00"'), encoding="utf-8")
+    report = Report()
+    load_projet(content, report)
+    (warning,) = [w for w in report.warnings if w.field and w.field.endswith("couleur")]
+    assert warning.field == "axes[1].couleur" and "1,2:1" in warning.message and "RGAA" in warning.message
