@@ -134,8 +134,9 @@ def parse_fiche(text: str, display: str, report: Report) -> Source | None:
     if source.data is None:
         report.error(display, 1, None, "l'en-tête de la fiche est vide")
         return None
-    source.body = "\n".join(lines[index + 1:]).strip("\n") + "\n"
-    source.body_line = index + 2
+    rest = "\n".join(lines[index + 1:])
+    source.body = rest.strip("\n") + "\n"
+    source.body_line = index + 2 + (len(rest) - len(rest.lstrip("\n")))  # the body's first line, blank lines skipped
     return source
 
 

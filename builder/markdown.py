@@ -6,6 +6,8 @@ binding of the Ammonia sanitiser) keeps it: no `<script>`, no event attributes, 
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from functools import lru_cache
 
 import markdown as md
@@ -23,6 +25,15 @@ _TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i"
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align", "style"}, "td": {"align", "style"}}
 
 
+_IMG = re.compile(r"<img\b[^>]*?\balt=\"([^\"]*)\"[^>]*>")
+
+
+def _image_text(match: re.Match) -> str:
+    """Images are not published (an intranet without Internet, no uploaded files): their description stays."""
+    alt = html_lib.unescape(match[1]).strip()
+    return f"<em>[image non publiée{' : ' + html_lib.escape(alt) if alt else ''}]</em>"
+
+
 @lru_cache(maxsize=1)
 def _converter() -> md.Markdown:
     return md.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
@@ -34,7 +45,7 @@ def to_html(text: str, shift_headings: int = 0) -> Markup:
     if not text or not text.strip():
         return Markup("")
     converter = _converter()
-    html = converter.reset().convert(text)
+    html = _IMG.sub(_image_text, converter.reset().convert(text))
     for level in range(5, 0, -1) if shift_headings else ():
         target = min(level + shift_headings, 6)
         html = html.replace(f"<h{level}>", f"<h{target}>").replace(f"</h{level}>", f"</h{target}>")

@@ -20,6 +20,7 @@ from builder.load import Content, Location, Source, load_content
 from builder.model import ID_PATTERN, Fiche, Plan, Projet, id_key
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(")  # a Markdown image
 
 
 def load_projet(root: Path, report: Report, today: dt.date | None = None) -> Projet | None:
@@ -353,6 +354,10 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
             report.warning(src.path, src.line(("statut",)), "statut",
                            f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »")
         _warn_duplicates(fiche, src, report)
+        for match in _IMAGE.finditer(src.body):
+            report.warning(src.path, src.body_line + src.body.count("\n", 0, match.start()), None,
+                           "image non publiée : le site et les PDF n'affichent pas d'images (intranet sans accès à "
+                           "Internet) ; seule sa description entre crochets reste, décrivez-la dans le texte")
         _warn_far_dates(projet, fiche, src, report)
     plan = projet.plan
     for i, axe in enumerate(plan.axes):

@@ -193,3 +193,20 @@ def test_a_colour_white_text_cannot_be_read_on_is_a_warning(tmp_path: Path) -> N
     load_projet(content, report)
     (warning,) = [w for w in report.warnings if w.field and w.field.endswith("couleur")]
     assert warning.field == "axes[1].couleur" and "1,2:1" in warning.message and "RGAA" in warning.message
+
+
+def test_an_image_in_a_body_is_a_warning_and_its_description_stays(tmp_path: Path) -> None:
+    from builder.markdown import to_html
+
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    fiche = content / "fiches" / "2.1.1-parapheur.md"
+    text = fiche.read_text(encoding="utf-8") + "\nUn schéma :\n\n![Organigramme cible](https://exemple.org/o.png)\n"
+    fiche.write_text(text, encoding="utf-8")
+    report = Report()
+    load_projet(content, report)
+    (warning,) = report.warnings
+    assert warning.line == text.splitlines().index("![Organigramme cible](https://exemple.org/o.png)") + 1
+    assert "image non publiée" in warning.message
+    html = str(to_html(text.split("\n---\n", 1)[1]))
+    assert "<em>[image non publiée : Organigramme cible]</em>" in html and "<img" not in html
