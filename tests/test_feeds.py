@@ -20,8 +20,6 @@ from tests.conftest import DEMO, MINI
 @pytest.fixture(scope="module", params=["mini", "demo"])
 def projet(request: pytest.FixtureRequest) -> Projet:
     root = MINI if request.param == "mini" else DEMO
-    if not (root / "plan.yml").is_file():
-        pytest.skip("plan de démonstration absent")
     return load_projet_or_raise(root)[0]
 
 

@@ -65,8 +65,6 @@ def mini_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Projet, Path]:
-    if not (DEMO / "plan.yml").exists():
-        pytest.skip("le plan de démonstration n'est pas encore écrit")
     return load_checked(DEMO), build_site(DEMO, tmp_path_factory.mktemp("demo") / "site")
 
 
