@@ -129,7 +129,9 @@ def french_errors(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Lo
 
 def _clean_loc(loc: tuple) -> Location:
     # pydantic adds union/type tags into locations (e.g. 'function-before[...]'); keep only real keys.
-    return tuple(p for p in loc if isinstance(p, int) or not re.match(r"^[a-z-]+\[.*\]$|^(int|float|str)$", p))
+    # Also the `[key]` of a dict key and the class names of union members (`PageFormat`): fields are lowercase.
+    return tuple(p for p in loc if isinstance(p, int)
+                 or not re.match(r"^[a-z-]+\[.*\]$|^(int|float|str)$|^\[key\]$|^[A-Z][A-Za-z]+$", p))
 
 
 def _field_name(loc: Location) -> str | None:
@@ -182,10 +184,11 @@ def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
                 else "champ inconnu")
     if kind == "literal_error":
         expected = re.findall(r"'([^']+)'", str(ctx.get("expected", "")))
-        what = {"statut": "statut", "type": "type d'indicateur"}.get(str(last), "valeur")
+        what = {"statut": "un statut connu", "type": "un type d'indicateur connu"}.get(str(last), "une valeur connue")
         if len(loc) == 2 and loc[0] == "statuts":
-            what = "statut"
-        return (f"« {shown} » n'est pas un {what} connu ; valeurs possibles : {', '.join(expected)}"
+            what = "un statut connu"
+        extra = " ou {largeur: …, hauteur: …} en millimètres" if last == "format" else ""
+        return (f"« {shown} » n'est pas {what} ; valeurs possibles : {', '.join(expected)}{extra}"
                 f"{did_you_mean(shown, expected)}")
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"« {shown} » : attendu un nombre entier"

@@ -210,3 +210,16 @@ def test_an_image_in_a_body_is_a_warning_and_its_description_stays(tmp_path: Pat
     assert "image non publiée" in warning.message
     html = str(to_html(text.split("\n---\n", 1)[1]))
     assert "<em>[image non publiée : Organigramme cible]</em>" in html and "<img" not in html
+
+
+def test_plan_keys_and_unions_are_named_as_written(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    with (content / "plan.yml").open("a", encoding="utf-8") as plan:
+        plan.write("statuts:\n  en-cours: {libelle: X}\nbrochure: {format: A3}\n")
+    report = Report()
+    load_projet(content, report)
+    found = {p.field: p.message for p in report.errors}
+    assert set(found) == {"statuts.en-cours", "brochure.format"}
+    assert "n'est pas un statut connu" in found["statuts.en-cours"] and "« en_cours »" in found["statuts.en-cours"]
+    assert "n'est pas une valeur connue" in found["brochure.format"] and "millimètres" in found["brochure.format"]
