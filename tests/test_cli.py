@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from builder.model import STATUTS
 from builder.schema import render_schemas
+from builder.validate import load_projet_or_raise
 from tests.conftest import DEMO, MINI, ROOT, run_fiches
 
 
@@ -42,11 +44,31 @@ def test_stats_table() -> None:
     result = run_fiches("stats", "--content", str(MINI))
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["Axe", "À", "venir"]
-    axe1 = next(line for line in lines if line.startswith("1. Prendre soin"))
-    assert axe1.split()[-7:] == ["1", "1", "0", "0", "0", "2", "75"] or axe1.split()[-8:-1] == [
-        "1", "1", "0", "0", "0", "2", "75"]
+    assert lines[0].split() == ["À", "En", "En", "En"]
+    assert lines[1].split() == ["Axe", "venir", "cours", "Réalisée", "pause", "Bloquée", "Abandonnée", "Total",
+                                "Prioritaires", "retard", "Avancement"]
+    assert any(line.startswith("1. Prendre soin des agents ") for line in lines)
     assert "Prioritaires : 1" in lines and "En retard : 1 (1.1.1)" in lines
+
+
+def test_stats_per_axe_match_the_models() -> None:
+    """Each axe's row (and the total row) gives its counts by statut, prioritaires, en retard and avancement."""
+    for content in (MINI, DEMO):
+        projet, _ = load_projet_or_raise(content)
+        result = run_fiches("stats", "--content", str(content))
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        rows = {line.split(".", 1)[0]: line for line in lines if line[:1].isdigit()}
+        rows["Total"] = next(line for line in lines if line.startswith("Total"))
+        groups = {a.numero: projet.fiches_of_axe(a.numero) for a in projet.plan.axes}
+        groups["Total"] = projet.fiches
+        assert rows.keys() == groups.keys()
+        for key, fiches in groups.items():
+            expected = ([sum(1 for f in fiches if f.statut == code) for code in STATUTS]
+                        + [len(fiches), sum(1 for f in fiches if f.prioritaire), sum(1 for f in fiches if f.en_retard),
+                           projet.progress(fiches)])
+            figures = [int(cell) for cell in rows[key].removesuffix(" %").split()[-len(expected):]]
+            assert figures == expected, rows[key]
 
 
 def test_new_creates_a_valid_fiche_and_refuses_duplicates(mini_copy: Path) -> None:
