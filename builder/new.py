@@ -8,31 +8,50 @@ import unicodedata
 from pathlib import Path
 
 from builder.errors import ContentError, Report
-from builder.load import load_content, load_fiche_file
-from builder.model import ID_PATTERN
+from builder.load import Content, load_content, load_fiche_file
+from builder.model import ID_PATTERN, Plan
 from builder.validate import validate
 
 THEME = Path(__file__).resolve().parent.parent / "theme"
+SLUG_MAX_LENGTH = 60
 
 
-def slugify(text: str, max_words: int = 6) -> str:
+def slugify(text: str, max_words: int = 6, max_length: int = SLUG_MAX_LENGTH) -> str:
+    """`Créer une école interne des managers` → `creer-ecole-interne-managers`: at most `max_words` words and
+    `max_length` characters, cut between words (a single longer word is cut), so a long title stays a valid name."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     stop = {"de", "des", "du", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en", "un", "une", "pour"}
     kept = [w for w in words if w not in stop] or words
-    return "-".join(kept[:max_words]) or "fiche"
+    slug = ""
+    for word in kept[:max_words]:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > max_length:
+            break
+        slug = longer
+    return slug or (kept[0][:max_length] if kept else "fiche")
+
+
+def checked_plan(content: Content, loaded: Report) -> Plan:
+    """The plan of `content`, validated as `fiches check` does; its errors (and only its own) raise `ContentError`."""
+    if content.plan is None:  # plan.yml missing or unreadable: `loaded` says why
+        raise ContentError(Report(loaded.sorted().errors))
+    report = Report([p for p in loaded.errors if p.path == content.plan.path])
+    plan_alone = validate(Content(content.root, content.plan, []), report)
+    if plan_alone is None or report.errors:
+        raise ContentError(Report(report.sorted().errors))  # warnings of a plan without fiches are not relevant
+    return plan_alone.plan
 
 
 def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) -> Path:
+    loaded = Report()
+    content = load_content(content_dir, loaded)
+    plan = checked_plan(content, loaded)
+    projet = validate(content, Report())  # problems in other fiches do not prevent adding one
     report = Report()
-    content = load_content(content_dir, report)
-    projet = validate(content, Report())  # existing problems elsewhere do not prevent adding a fiche
-    if content.plan is None or content.plan.data is None:
-        raise ContentError(report)
-    plan_data = content.plan.data
     path_display = f"fiches/{fiche_id}"
-    objectifs = [str(o.get("numero")) for a in plan_data.get("axes", []) for o in a.get("objectifs", []) or []]
-    directions = [str(d.get("code")) for d in plan_data.get("directions", [])]
+    objectifs = [o.numero for a in plan.axes for o in a.objectifs]
+    directions = [d.code for d in plan.directions]
     if not re.match(ID_PATTERN, fiche_id):
         report.error(path_display, None, "id", f"« {fiche_id} » : attendu un numéro de la forme N.M.K (ex. 2.3.1)")
     elif fiche_id.rsplit(".", 1)[0] not in objectifs:

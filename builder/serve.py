@@ -1,21 +1,37 @@
 """`fiches serve`: live preview for editors.
 
-Builds the site into a temporary folder, serves it on 127.0.0.1, watches `content/` and `theme/` (watchdog) and
-rebuilds on every change; open pages reload by themselves. A content error is printed in the terminal and shown
-in the browser instead of a stale site.
+Binds the port first (a busy port fails at once, before the slow first build), builds the site into a temporary
+folder, serves it on 127.0.0.1, watches `content/`, `theme/` and `mkdocs.yml` (watchdog) and rebuilds on every
+change; open pages reload by themselves. A content error, and any other failure of a build, is printed in the
+terminal and shown in the browser instead of a stale site; the preview keeps running.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
 import http.server
+import os
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 
-from builder.errors import BuildError, ContentError
+from watchdog.events import (
+    EVENT_TYPE_CLOSED,
+    EVENT_TYPE_CREATED,
+    EVENT_TYPE_DELETED,
+    EVENT_TYPE_MODIFIED,
+    EVENT_TYPE_MOVED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+
+from builder.errors import BuildError, ContentError, oserror_fr
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION_PATH = "/__fiches_version"
@@ -26,16 +42,24 @@ RELOAD_SCRIPT = (
 )
 
 
+# what a change to a file looks like; a file merely read (opened, closed without writing) is not a change: the
+# build reads every watched file, and reacting to that would rebuild forever
+CHANGES = (EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED)
+EDITOR_TEMP_FILES = ("~", ".swp", ".swx", ".tmp")
+
+
 class Preview:
     """The state shared by the watcher and the HTTP server: build number and last error."""
 
-    def __init__(self, content: Path, out: Path) -> None:
-        self.content, self.out = content, out
+    def __init__(self, content: Path, out: Path, debug: bool = False) -> None:
+        self.content, self.out, self.debug = content, out, debug
         self.version = 0
         self.error: str | None = None
+        self.hint = ""
         self.lock = threading.Lock()
 
     def rebuild(self) -> None:
+        """Build the site; whatever goes wrong is shown (terminal and page) and the preview goes on."""
         from builder.build import build
 
         with self.lock:
@@ -46,20 +70,53 @@ class Preview:
                 print(f"Site reconstruit en {time.perf_counter() - started:.1f} s")
             except ContentError as exc:
                 lines = [str(p) for p in exc.report.errors]
-                self.error = "\n".join(lines) or str(exc)
-                print("Erreurs dans le contenu :\n" + self.error)
+                self._failed("\n".join(lines) or str(exc), "Corrigez le contenu", "Erreurs dans le contenu :\n")
             except BuildError as exc:
-                self.error = str(exc)
-                print(f"Erreur : {exc}")
+                self._failed(f"Erreur : {exc}")
+            except OSError as exc:  # a file that cannot be read or written, a full disk…
+                self._failed(f"Erreur : {oserror_fr(exc)}")
+            except Exception as exc:  # an internal bug must not stop the preview
+                details = "" if self.debug else " ; relancez avec --debug pour les détails"
+                self._failed(f"Erreur interne : {type(exc).__name__} : {exc}{details}")
             self.version += 1
 
+    def _failed(self, message: str, hint: str = "", intro: str = "") -> None:
+        trace = traceback.format_exc() if self.debug and not hint else ""
+        self.error = message + (f"\n\n{trace}" if trace else "")
+        self.hint = hint
+        print(intro + self.error, flush=True)
+
     def error_page(self) -> bytes:
+        hint = f"{self.hint} : la page se rechargera d’elle-même." if self.hint else (
+            "La page se rechargera d’elle-même à la prochaine construction réussie (enregistrez un fichier pour "
+            "relancer la construction).")
         body = (f"<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Erreur de construction"
                 f"</title></head><body style=\"font-family:sans-serif;max-width:60rem;margin:2rem auto\">"
-                f"<h1>Le site n’a pas pu être construit</h1><p>Corrigez le contenu : la page se rechargera "
-                f"d’elle-même.</p><pre style=\"white-space:pre-wrap;background:#fde8e7;padding:1rem\">"
+                f"<h1>Le site n’a pas pu être construit</h1><p>{hint}</p>"
+                f"<pre style=\"white-space:pre-wrap;background:#fde8e7;padding:1rem\">"
                 f"{html.escape(self.error or '')}</pre>{RELOAD_SCRIPT}</body></html>")
         return body.encode("utf-8")
+
+
+class Changed(FileSystemEventHandler):
+    """Raises `pending` when a watched file is written, created, deleted or renamed; `name` limits the watch of a
+    folder to one file of it (`mkdocs.yml` in the repository's root)."""
+
+    def __init__(self, pending: threading.Event, name: str | None = None) -> None:
+        super().__init__()
+        self.pending, self.name = pending, name
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory or event.event_type not in CHANGES:
+            return
+        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        if any(self._watched(os.path.basename(p)) for p in paths):
+            self.pending.set()
+
+    def _watched(self, name: str) -> bool:
+        if self.name is not None:
+            return name == self.name
+        return not (name.endswith(EDITOR_TEMP_FILES) or name.startswith(".#"))
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -90,41 +147,62 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def serve(content: Path, port: int = 8000) -> None:
-    """Build, serve on http://127.0.0.1:<port>/, rebuild on changes until Ctrl+C."""
-    from watchdog.events import FileSystemEventHandler
-    from watchdog.observers import Observer
-
+def serve(content: Path, port: int = 8000, debug: bool = False) -> None:
+    """Build, serve on http://127.0.0.1:<port>/, rebuild on changes until Ctrl+C. `debug` adds the Python trace of
+    an internal error to the terminal and the page."""
     with tempfile.TemporaryDirectory(prefix="fiches-serve-") as tmp:
-        preview = Preview(content, Path(tmp) / "site")
-        preview.rebuild()
-        handler = type("Handler", (_Handler,), {"preview": preview})
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(handler, directory=str(preview.out)))
+        preview = Preview(content, Path(tmp) / "site", debug)
+        server = bind(port, preview)  # before the first build, which takes a while: a busy port fails at once
         pending = threading.Event()
-
-        class Changed(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:  # type: ignore[no-untyped-def]
-                if not event.is_directory and not str(event.src_path).endswith(("~", ".swp", ".tmp")):
-                    pending.set()
-
-        observer = Observer()
-        for folder in (content, ROOT / "theme", ROOT / "mkdocs.yml"):
-            if folder.is_dir():
-                observer.schedule(Changed(), str(folder), recursive=True)
-        observer.start()
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        print(f"Aperçu : http://127.0.0.1:{server.server_port}/ (Ctrl+C pour arrêter)")
+        observer = serving = None
         try:
+            observer = watch(content, ROOT, pending)
+            preview.rebuild()
+            serving = threading.Thread(target=server.serve_forever, daemon=True)
+            serving.start()
+            print(f"Aperçu : http://127.0.0.1:{server.server_port}/ (Ctrl+C pour arrêter)", flush=True)
             while True:
                 if pending.wait(0.5):
                     time.sleep(0.3)  # let an editor finish writing
                     pending.clear()
-                    # the served folder is replaced by the build: point the handler at the same path again
+                    # the served folder is replaced by the build: the handler serves the same path again
                     preview.rebuild()
         except KeyboardInterrupt:
             print("\nAperçu arrêté.")
         finally:
-            observer.stop()
-            observer.join()
-            server.shutdown()
+            if observer is not None:
+                observer.stop()
+                observer.join()
+            if serving is not None:  # shutdown() waits for serve_forever() to return: only once it has started
+                server.shutdown()
+            server.server_close()
+
+
+def bind(port: int, preview: Preview) -> http.server.ThreadingHTTPServer:
+    """The HTTP server listening on 127.0.0.1:<port> (requests wait until it serves), or `BuildError` in French."""
+    handler = type("Handler", (_Handler,), {"preview": preview})
+    other = port + 1 if port < 65535 else 8001
+    try:
+        return http.server.ThreadingHTTPServer(
+            ("127.0.0.1", port), functools.partial(handler, directory=str(preview.out)))
+    except OverflowError as exc:
+        raise BuildError(f"le port {port} n'existe pas : choisissez un nombre entre 1024 et 65535, "
+                         f"par exemple --port 8000") from exc
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise BuildError(f"le port {port} est déjà utilisé : choisissez-en un autre avec --port {other}") from exc
+        raise BuildError(f"impossible d'ouvrir le port {port} : {oserror_fr(exc)} ; choisissez-en un autre avec "
+                         f"--port {other}") from exc
+
+
+def watch(content: Path, root: Path, pending: threading.Event) -> BaseObserver:
+    """A started watchdog observer of `content/` and `root`'s `theme/` and `mkdocs.yml`, raising `pending`."""
+    observer = Observer()
+    for folder in (content, root / "theme"):
+        if folder.is_dir():
+            observer.schedule(Changed(pending), str(folder), recursive=True)
+    if (root / "mkdocs.yml").is_file():
+        # a file: watch its folder, without subfolders, for this one name (editors often save by renaming)
+        observer.schedule(Changed(pending, "mkdocs.yml"), str(root), recursive=False)
+    observer.start()
+    return observer

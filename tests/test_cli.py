@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from builder.model import STATUTS
 from builder.schema import render_schemas
+from builder.validate import load_projet_or_raise
 from tests.conftest import DEMO, MINI, ROOT, run_fiches
 
 
@@ -58,11 +60,31 @@ def test_stats_table() -> None:
     result = run_fiches("stats", "--content", str(MINI))
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["Axe", "À", "venir"]
-    axe1 = next(line for line in lines if line.startswith("1. Prendre soin"))
-    assert axe1.split()[-7:] == ["1", "1", "0", "0", "0", "2", "75"] or axe1.split()[-8:-1] == [
-        "1", "1", "0", "0", "0", "2", "75"]
+    assert lines[0].split() == ["À", "En", "En", "En"]
+    assert lines[1].split() == ["Axe", "venir", "cours", "Réalisée", "pause", "Bloquée", "Abandonnée", "Total",
+                                "Prioritaires", "retard", "Avancement"]
+    assert any(line.startswith("1. Prendre soin des agents ") for line in lines)
     assert "Prioritaires : 1" in lines and "En retard : 1 (1.1.1)" in lines
+
+
+def test_stats_per_axe_match_the_models() -> None:
+    """Each axe's row (and the total row) gives its counts by statut, prioritaires, en retard and avancement."""
+    for content in (MINI, DEMO):
+        projet, _ = load_projet_or_raise(content)
+        result = run_fiches("stats", "--content", str(content))
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        rows = {line.split(".", 1)[0]: line for line in lines if line[:1].isdigit()}
+        rows["Total"] = next(line for line in lines if line.startswith("Total"))
+        groups = {a.numero: projet.fiches_of_axe(a.numero) for a in projet.plan.axes}
+        groups["Total"] = projet.fiches
+        assert rows.keys() == groups.keys()
+        for key, fiches in groups.items():
+            expected = ([sum(1 for f in fiches if f.statut == code) for code in STATUTS]
+                        + [len(fiches), sum(1 for f in fiches if f.prioritaire), sum(1 for f in fiches if f.en_retard),
+                           projet.progress(fiches)])
+            figures = [int(cell) for cell in rows[key].removesuffix(" %").split()[-len(expected):]]
+            assert figures == expected, rows[key]
 
 
 def test_new_creates_a_valid_fiche_and_refuses_duplicates(mini_copy: Path) -> None:
@@ -134,3 +156,42 @@ def test_an_output_that_cannot_be_written_is_a_french_message(tmp_path: Path) ->
         assert result.stderr.startswith("Erreur : ") and str(tmp_path) in result.stderr, args
         assert "introuvable" in result.stderr or "dossier" in result.stderr, args
     assert not missing.exists()
+
+
+def test_new_reports_a_malformed_plan_like_check(mini_copy: Path) -> None:
+    plan = mini_copy / "plan.yml"
+    original = plan.read_text(encoding="utf-8")
+    cases = {
+        "- un\n- deux\n": "plan.yml:1: le contenu doit être une série de champs",
+        original.replace("directions:\n", "directions: DRH\nanciennes_directions:\n"): "directions : attendu une liste",
+        original.replace("axes:\n", "axes: [1, {numero: 3}]\nanciens_axes:\n"): "axes[1] : attendu une série de champs",
+        original.replace("objectifs:\n      - numero: 2.1", "objectifs: 2.1\n    anciens:\n      - numero: 2.1"):
+            "axes[2].objectifs : attendu une liste",
+    }
+    for text, message in cases.items():
+        plan.write_text(text, encoding="utf-8")
+        check = run_fiches("check", "--content", str(mini_copy))
+        result = run_fiches("new", "2.1.6", "Numériser les courriers", "--content", str(mini_copy))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert message in result.stdout
+        reported = [line for line in result.stdout.splitlines() if "plan.yml" in line]
+        assert reported and set(reported) <= set(check.stdout.splitlines())
+        assert "rien n'a été produit" in result.stdout
+        assert sorted(p.name for p in (mini_copy / "fiches").iterdir()) == [
+            "1.1.1-livret-accueil.md", "1.10.1-plan-formation.md", "2.1.1-parapheur.md"]
+
+
+def test_new_caps_the_file_name_of_a_long_title(mini_copy: Path) -> None:
+    long_word = "Dématérialisation" * 24
+    many_words = " ".join(["administrativement"] * 25)
+    for fiche_id, titre in (("2.1.6", long_word), ("2.1.7", many_words)):
+        assert len(titre) >= 400
+        result = run_fiches("new", fiche_id, titre, "--content", str(mini_copy))
+        assert result.returncode == 0, result.stdout + result.stderr
+        (path,) = (mini_copy / "fiches").glob(f"{fiche_id}-*.md")
+        slug = path.stem.removeprefix(f"{fiche_id}-")
+        assert 0 < len(slug) <= 60 and not slug.endswith("-")
+        assert f'titre: "{titre}"' in path.read_text(encoding="utf-8")
+    assert (mini_copy / "fiches" / "2.1.7-administrativement-administrativement-administrativement.md").is_file()
+    check = run_fiches("check", "--content", str(mini_copy))
+    assert check.returncode == 0, check.stdout
