@@ -109,7 +109,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from builder.serve import serve
 
-    serve(args.content, args.port)
+    serve(args.content, args.port, debug=args.debug)
     return EXIT_OK
 
 

@@ -173,10 +173,10 @@ def test_new_reports_a_malformed_plan_like_check(mini_copy: Path) -> None:
         check = run_fiches("check", "--content", str(mini_copy))
         result = run_fiches("new", "2.1.6", "Numériser les courriers", "--content", str(mini_copy))
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-        assert message in result.stdout
-        reported = [line for line in result.stdout.splitlines() if "plan.yml" in line]
+        assert message in result.stderr
+        reported = [line for line in result.stderr.splitlines() if "plan.yml" in line]
         assert reported and set(reported) <= set(check.stdout.splitlines())
-        assert "rien n'a été produit" in result.stdout
+        assert "rien n'a été produit" in result.stderr
         assert sorted(p.name for p in (mini_copy / "fiches").iterdir()) == [
             "1.1.1-livret-accueil.md", "1.10.1-plan-formation.md", "2.1.1-parapheur.md"]
 
