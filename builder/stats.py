@@ -3,6 +3,7 @@ each axe."""
 
 from __future__ import annotations
 
+from builder.fr import date_fr
 from builder.model import STATUTS, Fiche, Projet
 
 AXE_WIDTH = 38  # an axe's title is cut after this many characters
@@ -32,7 +33,7 @@ def render_stats(projet: Projet) -> str:
     out.append(f"Prioritaires : {stats['prioritaires']}")
     out.append(f"En retard : {stats['en_retard']}"
                + (f" ({', '.join(f.id for f in projet.en_retard)})" if projet.en_retard else ""))
-    out.append(f"État au {projet.date_situation:%d/%m/%Y}")
+    out.append(f"État au {date_fr(projet.date_situation)}")
     return "\n".join(out)
 
 
