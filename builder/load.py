@@ -3,11 +3,13 @@
 Nothing here knows the schema. YAML is composed into nodes (PyYAML's C loader when available) and
 turned into Python values by hand so that: every key and item keeps its line; a key written twice is an
 error instead of silently keeping the last one; numbers and dates keep their source text (`1.10` stays
-`1.10`, `2020-13-01` is reported by validation instead of crashing the loader).
+`1.10`, `2020-13-01` is reported by validation instead of crashing the loader). PyYAML's messages are
+translated into French.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,34 +143,130 @@ def parse_fiche(text: str, display: str, report: Report) -> Source | None:
 
 def parse_yaml(text: str, display: str, line_offset: int, report: Report) -> Source | None:
     """Parse YAML text whose first line is line `line_offset + 1` of the file."""
-    tab_errors = 0
-    for number, line in enumerate(text.split("\n"), start=line_offset + 1):
-        indent = line[: len(line) - len(line.lstrip(" \t"))]
-        if "\t" in indent and line.strip():
-            report.error(display, number, None,
-                         "tabulation utilisée pour l'indentation : en YAML, indentez uniquement avec des espaces")
-            tab_errors += 1
-    if tab_errors:
-        return None
     try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        column = f", colonne {mark.column + 1}" if mark else ""
-        report.error(display, line, None,
-                     f"erreur de syntaxe YAML{column} : {_french_yaml_problem(exc)} ; vérifiez l'indentation, "
-                     "les deux-points après chaque nom de champ et les guillemets")
+        node = _compose(text, display, line_offset, report)
+        if node is _FAILED:
+            return None
+        source = Source(display, None)
+        if node is None:
+            return source
+        source.lines[()] = node.start_mark.line + 1 + line_offset
+        source.data = _construct(node, (), source, line_offset, report)
+    except RecursionError:
+        report.error(display, None, None, "valeurs imbriquées trop profondément (listes ou blocs les uns dans les "
+                                          "autres) : simplifiez la structure")
         return None
-    except yaml.YAMLError as exc:
-        report.error(display, None, None, f"erreur de syntaxe YAML : {exc}")
-        return None
-    source = Source(display, None)
-    if node is None:
-        return source
-    source.lines[()] = node.start_mark.line + 1 + line_offset
-    source.data = _construct(node, (), source, line_offset, report)
     return source
+
+
+_FAILED = object()
+_TAB_MESSAGE = "tabulation utilisée pour l'indentation : en YAML, indentez uniquement avec des espaces"
+
+
+def _compose(text: str, display: str, offset: int, report: Report) -> Any:
+    """The node tree (None for a text without content), or `_FAILED` once the reasons are reported.
+
+    Tabs are allowed where YAML allows them (inside a `|` block, inside [a, b]); a tab the parser refuses
+    is reported as indentation, then replaced by spaces to find the next one, so every such line is listed."""
+    tab_lines: list[int] = []
+    attempt = text
+    while True:
+        try:
+            node = _compose_once(attempt)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            if mark is not None and _is_tab_error(exc, attempt) and mark.line not in tab_lines:
+                tab_lines.append(mark.line)
+                attempt = _untab(attempt, mark.line, mark.column)
+                continue
+            if not tab_lines:  # after a tab, later errors may come from the replaced tabs: keep the tab ones
+                line, message = _explain(exc, text, offset)
+                report.error(display, line, None, message)
+                return _FAILED
+        except yaml.reader.ReaderError as exc:
+            # The first refused character is the first of its kind (the C parser counts bytes, not characters).
+            code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+            line = text.count("\n", 0, max(text.find(chr(code)), 0)) + 1 + offset
+            report.error(display, line, None, f"caractère de contrôle interdit (U+{code:04X}) : supprimez-le "
+                                              "(il vient souvent d'un copier-coller)")
+            return _FAILED
+        except yaml.YAMLError as exc:  # pragma: no cover - every error of PyYAML's parsers has a mark
+            report.error(display, None, None, f"erreur de syntaxe YAML : {exc}")
+            return _FAILED
+        else:
+            if not tab_lines:
+                return node
+        for line_index in sorted(tab_lines):
+            report.error(display, line_index + 1 + offset, None, _TAB_MESSAGE)
+        return _FAILED
+
+
+_TAB_STAND_IN = "\ue000"  # a private-use character, put for the tabs the C parser refuses by mistake
+
+
+def _compose_once(text: str) -> yaml.Node | None:
+    """`yaml.compose`, except that a `|` or `>` block whose first line starts with spaces then a tab loads (YAML
+    reads the tab as text; libyaml refuses it): such tabs are replaced by a stand-in, then put back."""
+    attempt = text
+    while True:
+        try:
+            node = yaml.compose(attempt, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            if ("where an indentation space is expected" not in str(exc.problem) or mark is None
+                    or mark.column == 0 or _char_at(attempt, mark) != "\t" or _TAB_STAND_IN in text):
+                raise
+            lines = attempt.split("\n")
+            line = lines[mark.line]
+            lines[mark.line] = line[:mark.column] + _TAB_STAND_IN + line[mark.column + 1:]
+            attempt = "\n".join(lines)
+            continue
+        if attempt is not text and node is not None:
+            _put_tabs_back(node, set())
+        return node
+
+
+def _put_tabs_back(node: yaml.Node, seen: set[int]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        node.value = node.value.replace(_TAB_STAND_IN, "\t")
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _put_tabs_back(item, seen)
+    else:
+        for key, value in node.value:
+            _put_tabs_back(key, seen)
+            _put_tabs_back(value, seen)
+
+
+def _is_tab_error(exc: yaml.MarkedYAMLError, text: str) -> bool:
+    return "tab character" in str(exc.problem) or _char_at(text, exc.problem_mark) == "\t"
+
+
+def _untab(text: str, line_index: int, column: int) -> str:
+    """`text` with the tabs of one line replaced by two spaces, up to the parser's error."""
+    lines = text.split("\n")
+    line = lines[line_index]
+    lines[line_index] = line[: column + 1].replace("\t", "  ") + line[column + 1:]
+    return "\n".join(lines)
+
+
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    return lines[mark.line][mark.column: mark.column + 1] if mark.line < len(lines) else ""
+
+
+def _word_at(text: str, mark: yaml.Mark | None) -> str:
+    """The anchor or alias written at `mark` (`&nom`, `*nom`)."""
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    found = re.match(r"[&*][^\s,\[\]{}]*", lines[mark.line][mark.column:]) if mark.line < len(lines) else None
+    return found.group(0) if found else ""
 
 
 def _construct(node: yaml.Node, loc: Location, source: Source, offset: int, report: Report) -> Any:
@@ -207,29 +305,84 @@ def _dotted(loc: Location) -> str:
     return out
 
 
+# PyYAML's problems in French (prefixes of the messages of its C and Python parsers), for the errors that
+# `_explain` has no better words for; each is followed by a general hint.
 _YAML_PROBLEMS = {
-    "mapping values are not allowed here":
-        "deux-points inattendu (un texte contenant « : » doit être entre guillemets)",
+    "mapping values are not allowed": "deux-points inattendu (un texte contenant « : » doit être entre guillemets)",
     "could not find expected ':'": "deux-points attendu après le nom du champ",
-    "found character '\\t' that cannot start any token": "tabulation interdite",
-    "found undefined alias": "alias inconnu",
     "expected <block end>, but found": "indentation incohérente",
     "did not find expected key": "indentation incohérente ou champ mal formé",
     "found unexpected end of stream": "fin de texte inattendue (guillemet non fermé ?)",
     "did not find expected '-' indicator": "élément de liste mal indenté",
-    "found unknown escape character": "caractère d'échappement inconnu dans un texte entre guillemets",
     "found unexpected ':'": "deux-points inattendu",
+    "did not find expected ',' or ']'": "liste entre crochets mal fermée (« , » ou « ] » attendu)",
     "expected ',' or ']'": "liste entre crochets mal fermée (« , » ou « ] » attendu)",
+    "did not find expected ',' or '}'": "bloc entre accolades mal fermé (« , » ou « } » attendu)",
     "expected ',' or '}'": "bloc entre accolades mal fermé (« , » ou « } » attendu)",
 }
+_HINT = " ; vérifiez l'indentation, les deux-points après chaque nom de champ et les guillemets"
 
 
-def _french_yaml_problem(exc: yaml.MarkedYAMLError) -> str:
-    problem = str(exc.problem or exc.context or "")
-    for english, french in _YAML_PROBLEMS.items():
-        if problem.startswith(english):
-            return french
-    return problem
+def _explain(exc: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | None, str]:
+    """The file line and the French message for a YAML syntax error."""
+    problem, context = str(exc.problem or ""), str(exc.context or "")
+    mark = exc.problem_mark or exc.context_mark
+    at = _char_at(text, mark)
+    message = None
+    if "another document" in problem:
+        return _line(mark, offset), ("ligne « --- » en trop : un fichier ne contient qu'un seul document YAML ; "
+                                     "une ligne « --- » n'est permise qu'autour de l'en-tête d'une fiche")
+    if "expected <document start>" in problem or "expected '<document start>'" in problem:
+        return _line(mark, offset), ("texte en trop après la fin du document (une ligne « ... » ou une directive "
+                                     "« % ») : un fichier ne contient qu'un seul document YAML")
+    if context.startswith("while scanning a quoted scalar") and (
+            "end of stream" in problem or "document indicator" in problem):
+        mark = exc.context_mark or mark
+        message = "guillemet non fermé : ajoutez le guillemet de fin de ce texte"
+    elif "cannot start any token" in problem:
+        if at == "\t":
+            return _line(mark, offset), _TAB_MESSAGE
+        message = (f"une valeur ne peut pas commencer par « {at} » (caractère réservé en YAML) : "
+                   "mettez-la entre guillemets" if at in ("@", "`")
+                   else f"caractère « {at} » inattendu : mettez la valeur entre guillemets")
+    elif context.startswith(("while scanning an alias", "while scanning an anchor")):
+        mark = exc.context_mark or mark
+        sign = "*" if "alias" in context else "&"
+        message = (f"un texte qui commence par « {sign} » doit être entre guillemets (en YAML, « {sign} » "
+                   f"{'renvoie à une ancre' if sign == '*' else 'définit une ancre'})")
+    elif problem.startswith("found undefined alias"):
+        message = (f"alias « {_word_at(text, mark)} » inconnu : aucune ancre « &{_word_at(text, mark)[1:]} » "
+                   "avant lui ; un texte qui commence par « * » doit être entre guillemets")
+    elif context.startswith("found duplicate anchor"):
+        first = _line(exc.context_mark, offset)
+        message = f"ancre « {_word_at(text, mark)} » déjà définie ligne {first} : donnez-lui un autre nom"
+    elif context.startswith("while scanning a block scalar") and "line break" in problem:
+        message = ("après « | » ou « > », le texte commence à la ligne suivante, indenté sous le nom du champ")
+    elif "unknown escape character" in problem:
+        message = ("« \\ » inattendu dans un texte entre guillemets doubles : écrivez « \\\\ » ou mettez le texte "
+                   "entre guillemets simples (« ' »)")
+    elif problem.startswith("block sequence entries are not allowed"):
+        message = ("« - » inattendu : un élément de liste va sur sa propre ligne, indenté sous le nom du champ "
+                   "(ou écrivez la liste entre crochets : [a, b])")
+    elif problem.startswith("mapping keys are not allowed"):
+        message = "« ? » inattendu : mettez le texte entre guillemets"
+    elif problem.startswith(("did not find expected node content", "expected the node content")):
+        message = f"valeur attendue, trouvé « {at} » : un texte qui commence par « {at} » doit être entre guillemets"
+    elif problem.startswith("found undefined tag handle"):
+        message = ("étiquette YAML non acceptée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
+                   "doit être entre guillemets)")
+    column = f", colonne {mark.column + 1}" if mark else ""
+    if message is None:
+        french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), problem or context)
+        opened = _line(exc.context_mark, offset)
+        if context.startswith("while parsing a flow") and opened != _line(mark, offset):
+            french += f", ouvert ligne {opened}"
+        message = french + _HINT
+    return _line(mark, offset), f"erreur de syntaxe YAML{column} : {message}"
+
+
+def _line(mark: yaml.Mark | None, offset: int) -> int | None:
+    return mark.line + 1 + offset if mark else None
 
 
 def _read_text(path: Path, display: str, report: Report) -> str | None:

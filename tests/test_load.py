@@ -1,4 +1,5 @@
-"""Loading: encodings, line endings, number text, dates, booleans, lateness, and a round trip of random fiches."""
+"""Loading: encodings, line endings, number text, dates, booleans, lateness, YAML refused in French, and a round
+trip of random fiches."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.errors import Report
-from builder.load import parse_fiche
+from builder.load import parse_fiche, parse_yaml
 from builder.model import Fiche, PartialDate
 from builder.validate import load_projet
 from tests.conftest import MINI
@@ -61,6 +63,58 @@ def test_lines_point_at_keys_and_items() -> None:
     assert source.lines[("jalons", 1, "libelle")] == 7
     assert source.line(("jalons", 1, "fait")) == 6  # a missing key points at its item
     assert source.body == "# Body\n" and source.body_line == 9
+
+
+def test_tabs_inside_a_block_or_brackets_are_text_not_indentation() -> None:
+    report = Report()
+    text = ("---\nid: 1.1.1\nresume: |\n  Étapes :\n  \t1. lire\nreferent: |\n  \tCheffe\nthemes: [rh,\n\tformation]\n"
+            "---\n")
+    source = parse_fiche(text, "x.md", report)
+    assert report.errors == [] and source is not None
+    assert source.data["resume"] == "Étapes :\n\t1. lire\n" and source.data["referent"] == "\tCheffe\n"
+    assert source.data["themes"] == ["rh", "formation"] and source.lines[("themes",)] == 8
+
+
+def test_every_line_indented_with_a_tab_is_reported_and_only_those() -> None:
+    report = Report()
+    text = "resume: |\n  \tun texte\ncalendrier:\n\tdebut: 2025\n\tfin: 2026\njalons:\n  - date: 2025\n\t  fait: oui\n"
+    assert parse_yaml(text, "plan.yml", 0, report) is None
+    assert [(p.line, p.field) for p in report.errors] == [(4, None), (5, None), (8, None)]
+    assert all("tabulation utilisée pour l'indentation" in p.message for p in report.errors)
+
+
+# snippet of plan.yml: (line, field, words of the single error)
+YAML_PROBLEMS = {
+    "titre: a\n---\ntitre: b\n": (2, None, ["« --- » en trop", "un seul document", "l'en-tête d'une fiche"]),
+    "titre: a\n...\ntitre: b\n": (3, None, ["texte en trop après la fin du document", "« ... »"]),
+    "titre: *foo\n": (1, None, ["colonne 8", "alias « *foo » inconnu", "entre guillemets"]),
+    "directions: [{code: DRH},\n  {code: DSI}\nedito: x\n": (3, None, ["« , » ou « ] » attendu", "ouvert ligne 1"]),
+    "titre: ]\n": (1, None, ["valeur attendue, trouvé « ] »", "entre guillemets"]),
+    "titre: !x!y z\n": (1, None, ["étiquette YAML non acceptée"]),
+    "a: " + "[" * 2000 + "]" * 2000 + "\n": (None, None, ["imbriquées trop profondément"]),
+}
+
+
+@pytest.mark.parametrize("text", list(YAML_PROBLEMS), ids=range(len(YAML_PROBLEMS)))
+def test_yaml_problems_are_one_french_error(text: str) -> None:
+    line, field, words = YAML_PROBLEMS[text]
+    report = Report()
+    parse_yaml(text, "plan.yml", 0, report)
+    [problem] = report.errors
+    assert (problem.line, problem.field) == (line, field), str(problem)
+    for word in words:
+        assert word in problem.message, str(problem)
+
+
+def test_a_second_document_in_plan_is_located(mini_copy: Path) -> None:
+    plan = mini_copy / "plan.yml"
+    lines = plan.read_text(encoding="utf-8").count("\n")
+    plan.write_text(plan.read_text(encoding="utf-8") + "---\ntitre: b\n", encoding="utf-8")
+    report = Report()
+    assert load_projet(mini_copy, report) is None
+    [problem] = report.errors
+    assert problem.path.endswith("plan.yml") and problem.line == lines + 1
+    assert "un seul document" in problem.message and "but found" not in problem.message
 
 
 def test_partial_dates_keep_precision_and_bound_periods() -> None:

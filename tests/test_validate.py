@@ -24,7 +24,7 @@ ERRORS = {
     "cle_en_double": ("1.1.9", 6, "statut", ["deux fois", "ligne 4"]),
     "date_impossible": ("1.1.9", 7, "calendrier.debut", ["date impossible", "2020-13-01"]),
     "date_mal_ecrite": ("1.1.9", 7, "jalons[1].date", ["15/03/2025", "AAAA-MM-JJ"]),
-    "syntaxe_yaml": ("1.1.9", 6, None, ["syntaxe YAML", "colonne"]),
+    "syntaxe_yaml": ("1.1.9", 6, None, ["syntaxe YAML", "colonne 9", "guillemet non fermé"]),
     "tabulation": ("1.1.9", 7, None, ["tabulation", "espaces"]),
     "entete_manquant": ("1.1.9", 1, None, ["en-tête manquant", "---"]),
     "entete_non_ferme": ("1.1.9", 1, None, ["en-tête non fermé"]),
@@ -44,6 +44,15 @@ ERRORS = {
     "oui_non_invalide": ("1.1.9", 6, "prioritaire", ["peut-être", "oui ou non"]),
     "objectif_inconnu": ("3.1.1", 2, "id", ["objectif 3.1", "n'existe pas", "1.1, 1.10, 2.1"]),
     "id_mal_forme": ("1.1", 2, "id", ["N.M.K"]),
+    # YAML that PyYAML refuses in English
+    "arobase_en_debut": ("1.1.9", 6, None, ["colonne 9", "ne peut pas commencer par « @ »", "entre guillemets"]),
+    "accent_grave_en_debut": ("1.1.9", 6, None, ["ne peut pas commencer par « ` »", "entre guillemets"]),
+    "alias_inconnu": ("1.1.9", 6, None, ["commence par « * »", "entre guillemets"]),
+    "ancre_en_double": ("1.1.9", 7, None, ["ancre « &ref » déjà définie ligne 6"]),
+    "echappement_inconnu": ("1.1.9", 6, None, ["« \\ » inattendu", "guillemets simples"]),
+    "bloc_texte_sur_la_meme_ligne": ("1.1.9", 6, None, ["après « | »", "ligne suivante"]),
+    "tiret_sur_la_meme_ligne": ("1.1.9", 6, None, ["« - » inattendu", "[a, b]"]),
+    "caractere_de_controle": ("1.1.9", 6, None, ["caractère de contrôle interdit", "U+000B"]),
 }
 
 
