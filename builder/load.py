@@ -3,8 +3,8 @@
 Nothing here knows the schema. YAML is composed into nodes (PyYAML's C loader when available) and
 turned into Python values by hand so that: every key and item keeps its line; a key written twice is an
 error instead of silently keeping the last one; numbers and dates keep their source text (`1.10` stays
-`1.10`, `2020-13-01` is reported by validation instead of crashing the loader). PyYAML's messages are
-translated into French.
+`1.10`, `2020-13-01` is reported by validation instead of crashing the loader); an explicit tag (`!!bool x`)
+is an error instead of silently changing the value. PyYAML's messages are translated into French.
 """
 
 from __future__ import annotations
@@ -37,13 +37,26 @@ def plain_scalar_tag(value: str) -> str:
     return _BOOL_TAG if value in _BOOLS else _STR_TAG
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's C parser with `plain_scalar_tag` (which also spares the full resolver's regular expressions)."""
+# The resolver only runs for nodes written without a tag; it gives them these private tags, so a node with
+# any other tag was tagged in the file (`!!bool x`, `!!set`, `!custom`) and is refused.
+_IMPLICIT = {_NULL_TAG: "fiches:null", _BOOL_TAG: "fiches:bool", _STR_TAG: "fiches:str"}
+_IMPLICIT_SEQ = "fiches:seq"
+_IMPLICIT_MAP = "fiches:map"
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+_MAX_VALUES = 200_000  # values built from one file: far above real content, stops alias bombs
+
+
+class _Resolver:
+    """`plain_scalar_tag` for untagged nodes (which also spares the full resolver's regular expressions)."""
 
     def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
-        if kind is yaml.ScalarNode and implicit[0]:
-            return plain_scalar_tag(value)
-        return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            return _IMPLICIT[plain_scalar_tag(value) if implicit[0] else _STR_TAG]
+        return _IMPLICIT_SEQ if kind is yaml.SequenceNode else _IMPLICIT_MAP
+
+
+class _Loader(_Resolver, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's C parser, when available."""
 
 
 @dataclass
@@ -55,6 +68,7 @@ class Source:
     lines: dict[Location, int] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1
+    reported: set[Location] = field(default_factory=set)  # values the loader refused (already reported)
 
     def line(self, loc: Location) -> int:
         """Line of the value at `loc`, or of its closest parent that has one."""
@@ -151,7 +165,7 @@ def parse_yaml(text: str, display: str, line_offset: int, report: Report) -> Sou
         if node is None:
             return source
         source.lines[()] = node.start_mark.line + 1 + line_offset
-        source.data = _construct(node, (), source, line_offset, report)
+        source.data = _Builder(source, line_offset, report).value(node, ())
     except RecursionError:
         report.error(display, None, None, "valeurs imbriquées trop profondément (listes ou blocs les uns dans les "
                                           "autres) : simplifiez la structure")
@@ -269,33 +283,91 @@ def _word_at(text: str, mark: yaml.Mark | None) -> str:
     return found.group(0) if found else ""
 
 
-def _construct(node: yaml.Node, loc: Location, source: Source, offset: int, report: Report) -> Any:
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Turns composed nodes into plain values: remembers lines, refuses what YAML would otherwise do silently
+    (a key written twice, an explicit tag, a complex key, an alias inside itself)."""
+
+    def __init__(self, source: Source, offset: int, report: Report) -> None:
+        self.source, self.offset, self.report = source, offset, report
+        self.building: set[int] = set()  # collections being built: an alias to one of them would never end
+        self.budget = _MAX_VALUES
+
+    def value(self, node: yaml.Node, loc: Location) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                limit = f"{_MAX_VALUES:,}".replace(",", " ")
+                self.report.error(self.source.path, self.source.line(()), None,
+                                  f"trop de valeurs (plus de {limit}) : des alias « *nom » se répètent les uns "
+                                  "dans les autres ; écrivez les valeurs sans alias")
+                self.source.reported.add(())
+            return None
+        if not _accepted_tag(node):
+            self._refuse(node, loc, f"étiquette YAML « {_short_tag(node.tag)} » non acceptée : écrivez la valeur "
+                                    "sans étiquette (entre guillemets si c'est un texte)")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _IMPLICIT[_NULL_TAG]:
+                return None
+            if node.tag == _IMPLICIT[_BOOL_TAG]:
+                return node.value.lower() in _TRUE
+            # Strings, and also numbers and dates: their text is kept, validation gives them a type.
+            return node.value
+        if id(node) in self.building:
+            self._refuse(node, loc, "alias récursif : la valeur marquée par cette ancre « &nom » se contient "
+                                    "elle-même")
+            return None
+        self.building.add(id(node))
+        try:
+            return self._mapping(node, loc) if isinstance(node, yaml.MappingNode) else self._sequence(node, loc)
+        finally:
+            self.building.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, loc: Location) -> dict[str, Any]:
+        source = self.source
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            line = key_node.start_mark.line + 1 + offset
+            line = key_node.start_mark.line + 1 + self.offset
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.report.error(source.path, line, _dotted(loc) or None,
+                                  "clé complexe non acceptée : un nom de champ est un simple mot, suivi de « : »")
+                continue
+            key = str(key_node.value)
+            if not _accepted_tag(key_node):
+                self._refuse(key_node, loc + (key,), f"étiquette YAML « {_short_tag(key_node.tag)} » non "
+                                                     "acceptée : écrivez le nom du champ sans étiquette")
+                continue
             if key in result:
                 first = source.lines[loc + (key,)]
-                report.error(source.path, line, _dotted(loc + (key,)),
-                             f"champ écrit deux fois dans le même bloc (déjà ligne {first}) ; "
-                             "gardez une seule valeur")
+                self.report.error(source.path, line, _dotted(loc + (key,)),
+                                  f"champ écrit deux fois dans le même bloc (déjà ligne {first}) ; "
+                                  "gardez une seule valeur")
                 continue
             source.lines[loc + (key,)] = line
-            result[key] = _construct(value_node, loc + (key,), source, offset, report)
+            result[key] = self.value(value_node, loc + (key,))
         return result
-    if isinstance(node, yaml.SequenceNode):
+
+    def _sequence(self, node: yaml.SequenceNode, loc: Location) -> list[Any]:
         items = []
         for index, item in enumerate(node.value):
-            source.lines[loc + (index,)] = item.start_mark.line + 1 + offset
-            items.append(_construct(item, loc + (index,), source, offset, report))
+            self.source.lines[loc + (index,)] = item.start_mark.line + 1 + self.offset
+            items.append(self.value(item, loc + (index,)))
         return items
-    if node.tag == _NULL_TAG:
-        return None
-    if node.tag == _BOOL_TAG:
-        return node.value.lower() in _TRUE
-    # Strings, and also numbers and dates: their text is kept, validation gives them a type.
-    return node.value
+
+    def _refuse(self, node: yaml.Node, loc: Location, message: str) -> None:
+        self.report.error(self.source.path, node.start_mark.line + 1 + self.offset, _dotted(loc) or None, message)
+        self.source.reported.add(loc)
+
+
+def _accepted_tag(node: yaml.Node) -> bool:
+    """Untagged nodes, and `!!str` on a scalar (it only says « this is text »)."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.tag in _IMPLICIT.values() or node.tag == _STR_TAG
+    return node.tag == (_IMPLICIT_MAP if isinstance(node, yaml.MappingNode) else _IMPLICIT_SEQ)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
 
 
 def _dotted(loc: Location) -> str:

@@ -91,7 +91,16 @@ YAML_PROBLEMS = {
     "directions: [{code: DRH},\n  {code: DSI}\nedito: x\n": (3, None, ["« , » ou « ] » attendu", "ouvert ligne 1"]),
     "titre: ]\n": (1, None, ["valeur attendue, trouvé « ] »", "entre guillemets"]),
     "titre: !x!y z\n": (1, None, ["étiquette YAML non acceptée"]),
+    "titre: !!bool yes\n": (1, "titre", ["étiquette YAML « !!bool » non acceptée"]),
+    "titre: !!null\n": (1, "titre", ["« !!null »"]),
+    "edito: !!str {a: b}\n": (1, "edito", ["« !!str »"]),
+    "valeurs: !!omap [a: 1]\n": (1, "valeurs", ["« !!omap »"]),
+    "x: 1\n!!int 2: deux\n": (2, "2", ["« !!int »", "nom du champ sans étiquette"]),
+    "valeurs:\n  ? {a: b}\n  : c\n": (2, "valeurs", ["clé complexe non acceptée"]),
     "a: " + "[" * 2000 + "]" * 2000 + "\n": (None, None, ["imbriquées trop profondément"]),
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdef", "bcdefg", strict=True)): (
+        1, None, ["trop de valeurs", "alias"]),
 }
 
 
@@ -104,6 +113,13 @@ def test_yaml_problems_are_one_french_error(text: str) -> None:
     assert (problem.line, problem.field) == (line, field), str(problem)
     for word in words:
         assert word in problem.message, str(problem)
+
+
+def test_str_tag_and_aliases_are_accepted() -> None:
+    report = Report()
+    source = parse_yaml("a: !!str 1.10\nb: &l [x, y]\nc: *l\n", "plan.yml", 0, report)
+    assert report.errors == [] and source is not None
+    assert source.data == {"a": "1.10", "b": ["x", "y"], "c": ["x", "y"]}
 
 
 def test_a_second_document_in_plan_is_located(mini_copy: Path) -> None:

@@ -44,11 +44,18 @@ ERRORS = {
     "oui_non_invalide": ("1.1.9", 6, "prioritaire", ["peut-être", "oui ou non"]),
     "objectif_inconnu": ("3.1.1", 2, "id", ["objectif 3.1", "n'existe pas", "1.1, 1.10, 2.1"]),
     "id_mal_forme": ("1.1", 2, "id", ["N.M.K"]),
-    # YAML that PyYAML refuses in English
+    # YAML that PyYAML accepts but that would change a value silently, or that it refuses in English
+    "etiquette_bool": ("1.1.9", 6, "prioritaire", ["étiquette YAML « !!bool » non acceptée", "sans étiquette"]),
+    "etiquette_entier": ("1.1.9", 6, "avancement", ["« !!int »", "sans étiquette"]),
+    "etiquette_ensemble": ("1.1.9", 6, "themes", ["« !!set »"]),
+    "etiquette_python": ("1.1.9", 6, "referent", ["« !!python/object/apply:os.system »"]),
+    "etiquette_perso": ("1.1.9", 3, "titre", ["« !important »"]),  # and no « champ obligatoire manquant »
+    "cle_complexe": ("1.1.9", 6, None, ["clé complexe non acceptée", "simple mot"]),
     "arobase_en_debut": ("1.1.9", 6, None, ["colonne 9", "ne peut pas commencer par « @ »", "entre guillemets"]),
     "accent_grave_en_debut": ("1.1.9", 6, None, ["ne peut pas commencer par « ` »", "entre guillemets"]),
     "alias_inconnu": ("1.1.9", 6, None, ["commence par « * »", "entre guillemets"]),
     "ancre_en_double": ("1.1.9", 7, None, ["ancre « &ref » déjà définie ligne 6"]),
+    "alias_recursif": ("1.1.9", 6, "themes[2]", ["alias récursif"]),
     "echappement_inconnu": ("1.1.9", 6, None, ["« \\ » inattendu", "guillemets simples"]),
     "bloc_texte_sur_la_meme_ligne": ("1.1.9", 6, None, ["après « | »", "ligne suivante"]),
     "tiret_sur_la_meme_ligne": ("1.1.9", 6, None, ["« - » inattendu", "[a, b]"]),
