@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from builder.errors import Report
+from builder.errors import Report, oserror_fr
 
 Location = tuple[str | int, ...]
 
@@ -89,7 +89,7 @@ class Content:
 
 
 def load_content(root: Path, report: Report) -> Content:
-    """Read `root/plan.yml` and `root/fiches/*.md`; problems go to `report`, nothing raises."""
+    """Read `root/plan.yml` and the fiches of `root/fiches/`; problems go to `report`, nothing raises."""
     plan_path = root / "plan.yml"
     plan = None
     if not plan_path.is_file():
@@ -98,12 +98,62 @@ def load_content(root: Path, report: Report) -> Content:
     else:
         plan = load_yaml_file(plan_path, report)
     fiche_dir = root / "fiches"
+    if plan_path.is_file() and not fiche_dir.is_dir():
+        report.warning(_display(fiche_dir), None, None, "dossier fiches/ introuvable : aucune fiche-action n'est lue")
     fiches = []
-    for path in sorted(fiche_dir.glob("*.md")) if fiche_dir.is_dir() else []:
+    for path in fiche_files(fiche_dir, report):
         source = load_fiche_file(path, report)
         if source is not None:
             fiches.append(source)
     return Content(root, plan, fiches)
+
+
+def fiche_files(fiche_dir: Path, report: Report) -> list[Path]:
+    """The fiche files of `fiche_dir`, with a warning for each file that is not read: another extension
+    (`.MD`, `.markdown`, `.txt`), a sub-folder, a `.md` that is no fiche (README.md: its name does not start
+    with a number and it has no `---` header). Hidden files (`.gitkeep`, editor swap files) are skipped."""
+    if not fiche_dir.is_dir():
+        return []
+    try:
+        entries = sorted(fiche_dir.iterdir())
+    except OSError as exc:
+        report.error(_display(fiche_dir), None, None, f"lecture du dossier impossible : {oserror_fr(exc)}")
+        return []
+    found = []
+    for path in entries:
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            report.warning(_display(path), None, None,
+                           "dossier ignoré : les fiches sont lues directement dans fiches/, pas dans ses sous-dossiers")
+        elif path.suffix != ".md":
+            renamed = _md_name(path.name)
+            hint = "" if (fiche_dir / renamed).exists() else f" (renommez-le en {renamed} si c'est une fiche)"
+            report.warning(_display(path), None, None,
+                           f"fichier ignoré : seules les fiches en .md de ce dossier sont lues{hint}")
+        elif not path.name[:1].isdigit() and not _has_header(path):
+            report.warning(_display(path), None, None,
+                           "fichier ignoré : ce n'est pas une fiche (une fiche commence par une ligne « --- » et "
+                           "son nom par son numéro, ex. 2.3.1-mon-action.md)")
+        else:
+            found.append(path)
+    return found
+
+
+def _md_name(name: str) -> str:
+    """`2.1.1-x.MD`, `2.1.1-x.markdown`, `2.1.1-x.md~` → `2.1.1-x.md` (the dots of a fiche number are kept)."""
+    base = re.sub(r"\.[A-Za-z][A-Za-z0-9]*~?$", "", name)
+    return re.sub(r"\.md$", "", base, flags=re.IGNORECASE) + ".md"
+
+
+def _has_header(path: Path) -> bool:
+    """Whether the file starts with a `---` line (unreadable files count as fiches, to get their error)."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(8)
+    except OSError:
+        return True
+    return start.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
 
 
 def load_yaml_file(path: Path, report: Report) -> Source | None:

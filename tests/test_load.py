@@ -1,5 +1,5 @@
-"""Loading: encodings, line endings, number text, dates, booleans, lateness, YAML refused in French, and a round
-trip of random fiches."""
+"""Loading: encodings, line endings, number text, dates, booleans, lateness, YAML refused in French, files that
+are not fiches, and a round trip of random fiches."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.errors import Report
-from builder.load import parse_fiche, parse_yaml
+from builder.load import load_content, parse_fiche, parse_yaml
 from builder.model import Fiche, PartialDate
 from builder.validate import load_projet
 from tests.conftest import MINI
@@ -131,6 +131,38 @@ def test_a_second_document_in_plan_is_located(mini_copy: Path) -> None:
     [problem] = report.errors
     assert problem.path.endswith("plan.yml") and problem.line == lines + 1
     assert "un seul document" in problem.message and "but found" not in problem.message
+
+
+def test_files_that_are_not_fiches_are_warned_and_skipped(mini_copy: Path) -> None:
+    fiches = mini_copy / "fiches"
+    text = (fiches / "2.1.1-parapheur.md").read_text(encoding="utf-8").replace("2.1.1", "2.1.2")
+    for name in ("2.1.2-x.MD", "2.1.3-y.markdown", "notes.txt", "2.1.1-parapheur.md~"):
+        (fiches / name).write_text(text, encoding="utf-8")
+    (fiches / "README.md").write_text("# Les fiches\n\nUne fiche par fichier.\n", encoding="utf-8")
+    (fiches / "archives").mkdir()
+    (fiches / ".gitkeep").write_text("", encoding="utf-8")
+    (fiches / ".2.1.1-parapheur.md.swp").write_text("x", encoding="utf-8")
+    report = Report()
+    projet = load_projet(mini_copy, report)
+    assert report.errors == [] and projet is not None and len(projet.fiches) == 3
+    found = {Path(p.path).name: p.message for p in report.warnings if "/fiches/" in p.path}
+    assert set(found) == {"2.1.2-x.MD", "2.1.3-y.markdown", "notes.txt", "2.1.1-parapheur.md~", "README.md",
+                          "archives"}
+    assert found["2.1.2-x.MD"] == ("fichier ignoré : seules les fiches en .md de ce dossier sont lues "
+                                   "(renommez-le en 2.1.2-x.md si c'est une fiche)")
+    assert "renommez-le en 2.1.3-y.md" in found["2.1.3-y.markdown"] and "notes.md" in found["notes.txt"]
+    assert "renommez" not in found["2.1.1-parapheur.md~"]  # 2.1.1-parapheur.md is already there
+    assert "ce n'est pas une fiche" in found["README.md"] and "sous-dossiers" in found["archives"]
+    assert all(p.line is None and p.field is None for p in report.warnings)
+
+
+def test_a_missing_fiches_folder_is_a_warning(mini_copy: Path) -> None:
+    shutil.rmtree(mini_copy / "fiches")
+    report = Report()
+    load_content(mini_copy, report)
+    [warning] = report.warnings
+    assert report.errors == [] and warning.path.endswith("fiches")
+    assert warning.message == "dossier fiches/ introuvable : aucune fiche-action n'est lue"
 
 
 def test_partial_dates_keep_precision_and_bound_periods() -> None:
