@@ -3,18 +3,20 @@
 Nothing here knows the schema. YAML is composed into nodes (PyYAML's C loader when available) and
 turned into Python values by hand so that: every key and item keeps its line; a key written twice is an
 error instead of silently keeping the last one; numbers and dates keep their source text (`1.10` stays
-`1.10`, `2020-13-01` is reported by validation instead of crashing the loader).
+`1.10`, `2020-13-01` is reported by validation instead of crashing the loader); an explicit tag (`!!bool x`)
+is an error instead of silently changing the value. PyYAML's messages are translated into French.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from builder.errors import Report
+from builder.errors import Report, oserror_fr
 
 Location = tuple[str | int, ...]
 
@@ -35,13 +37,26 @@ def plain_scalar_tag(value: str) -> str:
     return _BOOL_TAG if value in _BOOLS else _STR_TAG
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's C parser with `plain_scalar_tag` (which also spares the full resolver's regular expressions)."""
+# The resolver only runs for nodes written without a tag; it gives them these private tags, so a node with
+# any other tag was tagged in the file (`!!bool x`, `!!set`, `!custom`) and is refused.
+_IMPLICIT = {_NULL_TAG: "fiches:null", _BOOL_TAG: "fiches:bool", _STR_TAG: "fiches:str"}
+_IMPLICIT_SEQ = "fiches:seq"
+_IMPLICIT_MAP = "fiches:map"
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+_MAX_VALUES = 200_000  # values built from one file: far above real content, stops alias bombs
+
+
+class _Resolver:
+    """`plain_scalar_tag` for untagged nodes (which also spares the full resolver's regular expressions)."""
 
     def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
-        if kind is yaml.ScalarNode and implicit[0]:
-            return plain_scalar_tag(value)
-        return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            return _IMPLICIT[plain_scalar_tag(value) if implicit[0] else _STR_TAG]
+        return _IMPLICIT_SEQ if kind is yaml.SequenceNode else _IMPLICIT_MAP
+
+
+class _Loader(_Resolver, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's C parser, when available."""
 
 
 @dataclass
@@ -53,6 +68,7 @@ class Source:
     lines: dict[Location, int] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1
+    reported: set[Location] = field(default_factory=set)  # values the loader refused (already reported)
 
     def line(self, loc: Location) -> int:
         """Line of the value at `loc`, or of its closest parent that has one."""
@@ -73,7 +89,7 @@ class Content:
 
 
 def load_content(root: Path, report: Report) -> Content:
-    """Read `root/plan.yml` and `root/fiches/*.md`; problems go to `report`, nothing raises."""
+    """Read `root/plan.yml` and the fiches of `root/fiches/`; problems go to `report`, nothing raises."""
     plan_path = root / "plan.yml"
     plan = None
     if not plan_path.is_file():
@@ -82,12 +98,62 @@ def load_content(root: Path, report: Report) -> Content:
     else:
         plan = load_yaml_file(plan_path, report)
     fiche_dir = root / "fiches"
+    if plan_path.is_file() and not fiche_dir.is_dir():
+        report.warning(_display(fiche_dir), None, None, "dossier fiches/ introuvable : aucune fiche-action n'est lue")
     fiches = []
-    for path in sorted(fiche_dir.glob("*.md")) if fiche_dir.is_dir() else []:
+    for path in fiche_files(fiche_dir, report):
         source = load_fiche_file(path, report)
         if source is not None:
             fiches.append(source)
     return Content(root, plan, fiches)
+
+
+def fiche_files(fiche_dir: Path, report: Report) -> list[Path]:
+    """The fiche files of `fiche_dir`, with a warning for each file that is not read: another extension
+    (`.MD`, `.markdown`, `.txt`), a sub-folder, a `.md` that is no fiche (README.md: its name does not start
+    with a number and it has no `---` header). Hidden files (`.gitkeep`, editor swap files) are skipped."""
+    if not fiche_dir.is_dir():
+        return []
+    try:
+        entries = sorted(fiche_dir.iterdir())
+    except OSError as exc:
+        report.error(_display(fiche_dir), None, None, f"lecture du dossier impossible : {oserror_fr(exc)}")
+        return []
+    found = []
+    for path in entries:
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            report.warning(_display(path), None, None,
+                           "dossier ignoré : les fiches sont lues directement dans fiches/, pas dans ses sous-dossiers")
+        elif path.suffix != ".md":
+            renamed = _md_name(path.name)
+            hint = "" if (fiche_dir / renamed).exists() else f" (renommez-le en {renamed} si c'est une fiche)"
+            report.warning(_display(path), None, None,
+                           f"fichier ignoré : seules les fiches en .md de ce dossier sont lues{hint}")
+        elif not path.name[:1].isdigit() and not _has_header(path):
+            report.warning(_display(path), None, None,
+                           "fichier ignoré : ce n'est pas une fiche (une fiche commence par une ligne « --- » et "
+                           "son nom par son numéro, ex. 2.3.1-mon-action.md)")
+        else:
+            found.append(path)
+    return found
+
+
+def _md_name(name: str) -> str:
+    """`2.1.1-x.MD`, `2.1.1-x.markdown`, `2.1.1-x.md~` → `2.1.1-x.md` (the dots of a fiche number are kept)."""
+    base = re.sub(r"\.[A-Za-z][A-Za-z0-9]*~?$", "", name)
+    return re.sub(r"\.md$", "", base, flags=re.IGNORECASE) + ".md"
+
+
+def _has_header(path: Path) -> bool:
+    """Whether the file starts with a `---` line (unreadable files count as fiches, to get their error)."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(8)
+    except OSError:
+        return True
+    return start.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
 
 
 def load_yaml_file(path: Path, report: Report) -> Source | None:
@@ -142,63 +208,217 @@ def parse_fiche(text: str, display: str, report: Report) -> Source | None:
 
 def parse_yaml(text: str, display: str, line_offset: int, report: Report) -> Source | None:
     """Parse YAML text whose first line is line `line_offset + 1` of the file."""
-    tab_errors = 0
-    for number, line in enumerate(text.split("\n"), start=line_offset + 1):
-        indent = line[: len(line) - len(line.lstrip(" \t"))]
-        if "\t" in indent and line.strip():
-            report.error(display, number, None,
-                         "tabulation utilisée pour l'indentation : en YAML, indentez uniquement avec des espaces")
-            tab_errors += 1
-    if tab_errors:
-        return None
     try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        column = f", colonne {mark.column + 1}" if mark else ""
-        report.error(display, line, None,
-                     f"erreur de syntaxe YAML{column} : {_french_yaml_problem(exc)} ; vérifiez l'indentation, "
-                     "les deux-points après chaque nom de champ et les guillemets")
+        node = _compose(text, display, line_offset, report)
+        if node is _FAILED:
+            return None
+        source = Source(display, None)
+        if node is None:
+            return source
+        source.lines[()] = node.start_mark.line + 1 + line_offset
+        source.data = _Builder(source, line_offset, report).value(node, ())
+    except RecursionError:
+        report.error(display, None, None, "valeurs imbriquées trop profondément (listes ou blocs les uns dans les "
+                                          "autres) : simplifiez la structure")
         return None
-    except yaml.YAMLError as exc:
-        report.error(display, None, None, f"erreur de syntaxe YAML : {exc}")
-        return None
-    source = Source(display, None)
-    if node is None:
-        return source
-    source.lines[()] = node.start_mark.line + 1 + line_offset
-    source.data = _construct(node, (), source, line_offset, report)
     return source
 
 
-def _construct(node: yaml.Node, loc: Location, source: Source, offset: int, report: Report) -> Any:
-    if isinstance(node, yaml.MappingNode):
+_FAILED = object()
+_TAB_MESSAGE = "tabulation utilisée pour l'indentation : en YAML, indentez uniquement avec des espaces"
+
+
+def _compose(text: str, display: str, offset: int, report: Report) -> Any:
+    """The node tree (None for a text without content), or `_FAILED` once the reasons are reported.
+
+    Tabs are allowed where YAML allows them (inside a `|` block, inside [a, b]); a tab the parser refuses
+    is reported as indentation, then replaced by spaces to find the next one, so every such line is listed."""
+    tab_lines: list[int] = []
+    attempt = text
+    while True:
+        try:
+            node = _compose_once(attempt)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            if mark is not None and _is_tab_error(exc, attempt) and mark.line not in tab_lines:
+                tab_lines.append(mark.line)
+                attempt = _untab(attempt, mark.line, mark.column)
+                continue
+            if not tab_lines:  # after a tab, later errors may come from the replaced tabs: keep the tab ones
+                line, message = _explain(exc, text, offset)
+                report.error(display, line, None, message)
+                return _FAILED
+        except yaml.reader.ReaderError as exc:
+            # The first refused character is the first of its kind (the C parser counts bytes, not characters).
+            code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+            line = text.count("\n", 0, max(text.find(chr(code)), 0)) + 1 + offset
+            report.error(display, line, None, f"caractère de contrôle interdit (U+{code:04X}) : supprimez-le "
+                                              "(il vient souvent d'un copier-coller)")
+            return _FAILED
+        except yaml.YAMLError as exc:  # pragma: no cover - every error of PyYAML's parsers has a mark
+            report.error(display, None, None, f"erreur de syntaxe YAML : {exc}")
+            return _FAILED
+        else:
+            if not tab_lines:
+                return node
+        for line_index in sorted(tab_lines):
+            report.error(display, line_index + 1 + offset, None, _TAB_MESSAGE)
+        return _FAILED
+
+
+_TAB_STAND_IN = "\ue000"  # a private-use character, put for the tabs the C parser refuses by mistake
+
+
+def _compose_once(text: str) -> yaml.Node | None:
+    """`yaml.compose`, except that a `|` or `>` block whose first line starts with spaces then a tab loads (YAML
+    reads the tab as text; libyaml refuses it): such tabs are replaced by a stand-in, then put back."""
+    attempt = text
+    while True:
+        try:
+            node = yaml.compose(attempt, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            if ("where an indentation space is expected" not in str(exc.problem) or mark is None
+                    or mark.column == 0 or _char_at(attempt, mark) != "\t" or _TAB_STAND_IN in text):
+                raise
+            lines = attempt.split("\n")
+            line = lines[mark.line]
+            lines[mark.line] = line[:mark.column] + _TAB_STAND_IN + line[mark.column + 1:]
+            attempt = "\n".join(lines)
+            continue
+        if attempt is not text and node is not None:
+            _put_tabs_back(node, set())
+        return node
+
+
+def _put_tabs_back(node: yaml.Node, seen: set[int]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        node.value = node.value.replace(_TAB_STAND_IN, "\t")
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _put_tabs_back(item, seen)
+    else:
+        for key, value in node.value:
+            _put_tabs_back(key, seen)
+            _put_tabs_back(value, seen)
+
+
+def _is_tab_error(exc: yaml.MarkedYAMLError, text: str) -> bool:
+    return "tab character" in str(exc.problem) or _char_at(text, exc.problem_mark) == "\t"
+
+
+def _untab(text: str, line_index: int, column: int) -> str:
+    """`text` with the tabs of one line replaced by two spaces, up to the parser's error."""
+    lines = text.split("\n")
+    line = lines[line_index]
+    lines[line_index] = line[: column + 1].replace("\t", "  ") + line[column + 1:]
+    return "\n".join(lines)
+
+
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    return lines[mark.line][mark.column: mark.column + 1] if mark.line < len(lines) else ""
+
+
+def _word_at(text: str, mark: yaml.Mark | None) -> str:
+    """The anchor or alias written at `mark` (`&nom`, `*nom`)."""
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    found = re.match(r"[&*][^\s,\[\]{}]*", lines[mark.line][mark.column:]) if mark.line < len(lines) else None
+    return found.group(0) if found else ""
+
+
+class _Builder:
+    """Turns composed nodes into plain values: remembers lines, refuses what YAML would otherwise do silently
+    (a key written twice, an explicit tag, a complex key, an alias inside itself)."""
+
+    def __init__(self, source: Source, offset: int, report: Report) -> None:
+        self.source, self.offset, self.report = source, offset, report
+        self.building: set[int] = set()  # collections being built: an alias to one of them would never end
+        self.budget = _MAX_VALUES
+
+    def value(self, node: yaml.Node, loc: Location) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                limit = f"{_MAX_VALUES:,}".replace(",", " ")
+                self.report.error(self.source.path, self.source.line(()), None,
+                                  f"trop de valeurs (plus de {limit}) : des alias « *nom » se répètent les uns "
+                                  "dans les autres ; écrivez les valeurs sans alias")
+                self.source.reported.add(())
+            return None
+        if not _accepted_tag(node):
+            self._refuse(node, loc, f"étiquette YAML « {_short_tag(node.tag)} » non acceptée : écrivez la valeur "
+                                    "sans étiquette (entre guillemets si c'est un texte)")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _IMPLICIT[_NULL_TAG]:
+                return None
+            if node.tag == _IMPLICIT[_BOOL_TAG]:
+                return node.value.lower() in _TRUE
+            # Strings, and also numbers and dates: their text is kept, validation gives them a type.
+            return node.value
+        if id(node) in self.building:
+            self._refuse(node, loc, "alias récursif : la valeur marquée par cette ancre « &nom » se contient "
+                                    "elle-même")
+            return None
+        self.building.add(id(node))
+        try:
+            return self._mapping(node, loc) if isinstance(node, yaml.MappingNode) else self._sequence(node, loc)
+        finally:
+            self.building.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, loc: Location) -> dict[str, Any]:
+        source = self.source
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            line = key_node.start_mark.line + 1 + offset
+            line = key_node.start_mark.line + 1 + self.offset
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.report.error(source.path, line, _dotted(loc) or None,
+                                  "clé complexe non acceptée : un nom de champ est un simple mot, suivi de « : »")
+                continue
+            key = str(key_node.value)
+            if not _accepted_tag(key_node):
+                self._refuse(key_node, loc + (key,), f"étiquette YAML « {_short_tag(key_node.tag)} » non "
+                                                     "acceptée : écrivez le nom du champ sans étiquette")
+                continue
             if key in result:
                 first = source.lines[loc + (key,)]
-                report.error(source.path, line, _dotted(loc + (key,)),
-                             f"champ écrit deux fois dans le même bloc (déjà ligne {first}) ; "
-                             "gardez une seule valeur")
+                self.report.error(source.path, line, _dotted(loc + (key,)),
+                                  f"champ écrit deux fois dans le même bloc (déjà ligne {first}) ; "
+                                  "gardez une seule valeur")
                 continue
             source.lines[loc + (key,)] = line
-            result[key] = _construct(value_node, loc + (key,), source, offset, report)
+            result[key] = self.value(value_node, loc + (key,))
         return result
-    if isinstance(node, yaml.SequenceNode):
+
+    def _sequence(self, node: yaml.SequenceNode, loc: Location) -> list[Any]:
         items = []
         for index, item in enumerate(node.value):
-            source.lines[loc + (index,)] = item.start_mark.line + 1 + offset
-            items.append(_construct(item, loc + (index,), source, offset, report))
+            self.source.lines[loc + (index,)] = item.start_mark.line + 1 + self.offset
+            items.append(self.value(item, loc + (index,)))
         return items
-    if node.tag == _NULL_TAG:
-        return None
-    if node.tag == _BOOL_TAG:
-        return node.value.lower() in _TRUE
-    # Strings, and also numbers and dates: their text is kept, validation gives them a type.
-    return node.value
+
+    def _refuse(self, node: yaml.Node, loc: Location, message: str) -> None:
+        self.report.error(self.source.path, node.start_mark.line + 1 + self.offset, _dotted(loc) or None, message)
+        self.source.reported.add(loc)
+
+
+def _accepted_tag(node: yaml.Node) -> bool:
+    """Untagged nodes, and `!!str` on a scalar (it only says « this is text »)."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.tag in _IMPLICIT.values() or node.tag == _STR_TAG
+    return node.tag == (_IMPLICIT_MAP if isinstance(node, yaml.MappingNode) else _IMPLICIT_SEQ)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
 
 
 def _dotted(loc: Location) -> str:
@@ -208,29 +428,84 @@ def _dotted(loc: Location) -> str:
     return out
 
 
+# PyYAML's problems in French (prefixes of the messages of its C and Python parsers), for the errors that
+# `_explain` has no better words for; each is followed by a general hint.
 _YAML_PROBLEMS = {
-    "mapping values are not allowed here":
-        "deux-points inattendu (un texte contenant « : » doit être entre guillemets)",
+    "mapping values are not allowed": "deux-points inattendu (un texte contenant « : » doit être entre guillemets)",
     "could not find expected ':'": "deux-points attendu après le nom du champ",
-    "found character '\\t' that cannot start any token": "tabulation interdite",
-    "found undefined alias": "alias inconnu",
     "expected <block end>, but found": "indentation incohérente",
     "did not find expected key": "indentation incohérente ou champ mal formé",
     "found unexpected end of stream": "fin de texte inattendue (guillemet non fermé ?)",
     "did not find expected '-' indicator": "élément de liste mal indenté",
-    "found unknown escape character": "caractère d'échappement inconnu dans un texte entre guillemets",
     "found unexpected ':'": "deux-points inattendu",
+    "did not find expected ',' or ']'": "liste entre crochets mal fermée (« , » ou « ] » attendu)",
     "expected ',' or ']'": "liste entre crochets mal fermée (« , » ou « ] » attendu)",
+    "did not find expected ',' or '}'": "bloc entre accolades mal fermé (« , » ou « } » attendu)",
     "expected ',' or '}'": "bloc entre accolades mal fermé (« , » ou « } » attendu)",
 }
+_HINT = " ; vérifiez l'indentation, les deux-points après chaque nom de champ et les guillemets"
 
 
-def _french_yaml_problem(exc: yaml.MarkedYAMLError) -> str:
-    problem = str(exc.problem or exc.context or "")
-    for english, french in _YAML_PROBLEMS.items():
-        if problem.startswith(english):
-            return french
-    return problem
+def _explain(exc: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | None, str]:
+    """The file line and the French message for a YAML syntax error."""
+    problem, context = str(exc.problem or ""), str(exc.context or "")
+    mark = exc.problem_mark or exc.context_mark
+    at = _char_at(text, mark)
+    message = None
+    if "another document" in problem:
+        return _line(mark, offset), ("ligne « --- » en trop : un fichier ne contient qu'un seul document YAML ; "
+                                     "une ligne « --- » n'est permise qu'autour de l'en-tête d'une fiche")
+    if "expected <document start>" in problem or "expected '<document start>'" in problem:
+        return _line(mark, offset), ("texte en trop après la fin du document (une ligne « ... » ou une directive "
+                                     "« % ») : un fichier ne contient qu'un seul document YAML")
+    if context.startswith("while scanning a quoted scalar") and (
+            "end of stream" in problem or "document indicator" in problem):
+        mark = exc.context_mark or mark
+        message = "guillemet non fermé : ajoutez le guillemet de fin de ce texte"
+    elif "cannot start any token" in problem:
+        if at == "\t":
+            return _line(mark, offset), _TAB_MESSAGE
+        message = (f"une valeur ne peut pas commencer par « {at} » (caractère réservé en YAML) : "
+                   "mettez-la entre guillemets" if at in ("@", "`")
+                   else f"caractère « {at} » inattendu : mettez la valeur entre guillemets")
+    elif context.startswith(("while scanning an alias", "while scanning an anchor")):
+        mark = exc.context_mark or mark
+        sign = "*" if "alias" in context else "&"
+        message = (f"un texte qui commence par « {sign} » doit être entre guillemets (en YAML, « {sign} » "
+                   f"{'renvoie à une ancre' if sign == '*' else 'définit une ancre'})")
+    elif problem.startswith("found undefined alias"):
+        message = (f"alias « {_word_at(text, mark)} » inconnu : aucune ancre « &{_word_at(text, mark)[1:]} » "
+                   "avant lui ; un texte qui commence par « * » doit être entre guillemets")
+    elif context.startswith("found duplicate anchor"):
+        first = _line(exc.context_mark, offset)
+        message = f"ancre « {_word_at(text, mark)} » déjà définie ligne {first} : donnez-lui un autre nom"
+    elif context.startswith("while scanning a block scalar") and "line break" in problem:
+        message = ("après « | » ou « > », le texte commence à la ligne suivante, indenté sous le nom du champ")
+    elif "unknown escape character" in problem:
+        message = ("« \\ » inattendu dans un texte entre guillemets doubles : écrivez « \\\\ » ou mettez le texte "
+                   "entre guillemets simples (« ' »)")
+    elif problem.startswith("block sequence entries are not allowed"):
+        message = ("« - » inattendu : un élément de liste va sur sa propre ligne, indenté sous le nom du champ "
+                   "(ou écrivez la liste entre crochets : [a, b])")
+    elif problem.startswith("mapping keys are not allowed"):
+        message = "« ? » inattendu : mettez le texte entre guillemets"
+    elif problem.startswith(("did not find expected node content", "expected the node content")):
+        message = f"valeur attendue, trouvé « {at} » : un texte qui commence par « {at} » doit être entre guillemets"
+    elif problem.startswith("found undefined tag handle"):
+        message = ("étiquette YAML non acceptée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
+                   "doit être entre guillemets)")
+    column = f", colonne {mark.column + 1}" if mark else ""
+    if message is None:
+        french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), problem or context)
+        opened = _line(exc.context_mark, offset)
+        if context.startswith("while parsing a flow") and opened != _line(mark, offset):
+            french += f", ouvert ligne {opened}"
+        message = french + _HINT
+    return _line(mark, offset), f"erreur de syntaxe YAML{column} : {message}"
+
+
+def _line(mark: yaml.Mark | None, offset: int) -> int | None:
+    return mark.line + 1 + offset if mark else None
 
 
 def _read_text(path: Path, display: str, report: Report) -> str | None:

@@ -100,8 +100,9 @@ class _Refs:
 # --- per file -----------------------------------------------------------------------------------
 
 def _validate_model(model: type[BaseModel], source: Source | None, report: Report) -> tuple[Any, set[str]]:
-    """The model, or None; and the top-level fields that had errors."""
-    if source is None:
+    """The model, or None; and the top-level fields that had errors. Values the loader refused (and reported)
+    are not reported again."""
+    if source is None or () in source.reported:
         return None, set()
     if not isinstance(source.data, dict):
         report.error(source.path, source.line(()), None,
@@ -110,11 +111,12 @@ def _validate_model(model: type[BaseModel], source: Source | None, report: Repor
     try:
         return model.model_validate(source.data), set()
     except ValidationError as exc:
-        bad = set()
+        bad = {str(loc[0]) for loc in source.reported if loc}
         for loc, message in french_errors(exc, model):
-            report.error(source.path, source.line(loc), _field_name(loc), message)
             if loc:
                 bad.add(str(loc[0]))
+            if not any(loc[:len(refused)] == refused for refused in source.reported):
+                report.error(source.path, source.line(loc), _field_name(loc), message)
         return None, bad
 
 

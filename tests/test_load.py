@@ -1,4 +1,5 @@
-"""Loading: encodings, line endings, number text, dates, booleans, lateness, and a round trip of random fiches."""
+"""Loading: encodings, line endings, number text, dates, booleans, lateness, YAML refused in French, files that
+are not fiches, and a round trip of random fiches."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.errors import Report
-from builder.load import parse_fiche
+from builder.load import load_content, parse_fiche, parse_yaml
 from builder.model import Fiche, PartialDate
 from builder.validate import load_projet
 from tests.conftest import MINI
@@ -61,6 +63,106 @@ def test_lines_point_at_keys_and_items() -> None:
     assert source.lines[("jalons", 1, "libelle")] == 7
     assert source.line(("jalons", 1, "fait")) == 6  # a missing key points at its item
     assert source.body == "# Body\n" and source.body_line == 9
+
+
+def test_tabs_inside_a_block_or_brackets_are_text_not_indentation() -> None:
+    report = Report()
+    text = ("---\nid: 1.1.1\nresume: |\n  Étapes :\n  \t1. lire\nreferent: |\n  \tCheffe\nthemes: [rh,\n\tformation]\n"
+            "---\n")
+    source = parse_fiche(text, "x.md", report)
+    assert report.errors == [] and source is not None
+    assert source.data["resume"] == "Étapes :\n\t1. lire\n" and source.data["referent"] == "\tCheffe\n"
+    assert source.data["themes"] == ["rh", "formation"] and source.lines[("themes",)] == 8
+
+
+def test_every_line_indented_with_a_tab_is_reported_and_only_those() -> None:
+    report = Report()
+    text = "resume: |\n  \tun texte\ncalendrier:\n\tdebut: 2025\n\tfin: 2026\njalons:\n  - date: 2025\n\t  fait: oui\n"
+    assert parse_yaml(text, "plan.yml", 0, report) is None
+    assert [(p.line, p.field) for p in report.errors] == [(4, None), (5, None), (8, None)]
+    assert all("tabulation utilisée pour l'indentation" in p.message for p in report.errors)
+
+
+# snippet of plan.yml: (line, field, words of the single error)
+YAML_PROBLEMS = {
+    "titre: a\n---\ntitre: b\n": (2, None, ["« --- » en trop", "un seul document", "l'en-tête d'une fiche"]),
+    "titre: a\n...\ntitre: b\n": (3, None, ["texte en trop après la fin du document", "« ... »"]),
+    "titre: *foo\n": (1, None, ["colonne 8", "alias « *foo » inconnu", "entre guillemets"]),
+    "directions: [{code: DRH},\n  {code: DSI}\nedito: x\n": (3, None, ["« , » ou « ] » attendu", "ouvert ligne 1"]),
+    "titre: ]\n": (1, None, ["valeur attendue, trouvé « ] »", "entre guillemets"]),
+    "titre: !x!y z\n": (1, None, ["étiquette YAML non acceptée"]),
+    "titre: !!bool yes\n": (1, "titre", ["étiquette YAML « !!bool » non acceptée"]),
+    "titre: !!null\n": (1, "titre", ["« !!null »"]),
+    "edito: !!str {a: b}\n": (1, "edito", ["« !!str »"]),
+    "valeurs: !!omap [a: 1]\n": (1, "valeurs", ["« !!omap »"]),
+    "x: 1\n!!int 2: deux\n": (2, "2", ["« !!int »", "nom du champ sans étiquette"]),
+    "valeurs:\n  ? {a: b}\n  : c\n": (2, "valeurs", ["clé complexe non acceptée"]),
+    "a: " + "[" * 2000 + "]" * 2000 + "\n": (None, None, ["imbriquées trop profondément"]),
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdef", "bcdefg", strict=True)): (
+        1, None, ["trop de valeurs", "alias"]),
+}
+
+
+@pytest.mark.parametrize("text", list(YAML_PROBLEMS), ids=range(len(YAML_PROBLEMS)))
+def test_yaml_problems_are_one_french_error(text: str) -> None:
+    line, field, words = YAML_PROBLEMS[text]
+    report = Report()
+    parse_yaml(text, "plan.yml", 0, report)
+    [problem] = report.errors
+    assert (problem.line, problem.field) == (line, field), str(problem)
+    for word in words:
+        assert word in problem.message, str(problem)
+
+
+def test_str_tag_and_aliases_are_accepted() -> None:
+    report = Report()
+    source = parse_yaml("a: !!str 1.10\nb: &l [x, y]\nc: *l\n", "plan.yml", 0, report)
+    assert report.errors == [] and source is not None
+    assert source.data == {"a": "1.10", "b": ["x", "y"], "c": ["x", "y"]}
+
+
+def test_a_second_document_in_plan_is_located(mini_copy: Path) -> None:
+    plan = mini_copy / "plan.yml"
+    lines = plan.read_text(encoding="utf-8").count("\n")
+    plan.write_text(plan.read_text(encoding="utf-8") + "---\ntitre: b\n", encoding="utf-8")
+    report = Report()
+    assert load_projet(mini_copy, report) is None
+    [problem] = report.errors
+    assert problem.path.endswith("plan.yml") and problem.line == lines + 1
+    assert "un seul document" in problem.message and "but found" not in problem.message
+
+
+def test_files_that_are_not_fiches_are_warned_and_skipped(mini_copy: Path) -> None:
+    fiches = mini_copy / "fiches"
+    text = (fiches / "2.1.1-parapheur.md").read_text(encoding="utf-8").replace("2.1.1", "2.1.2")
+    for name in ("2.1.2-x.MD", "2.1.3-y.markdown", "notes.txt", "2.1.1-parapheur.md~"):
+        (fiches / name).write_text(text, encoding="utf-8")
+    (fiches / "README.md").write_text("# Les fiches\n\nUne fiche par fichier.\n", encoding="utf-8")
+    (fiches / "archives").mkdir()
+    (fiches / ".gitkeep").write_text("", encoding="utf-8")
+    (fiches / ".2.1.1-parapheur.md.swp").write_text("x", encoding="utf-8")
+    report = Report()
+    projet = load_projet(mini_copy, report)
+    assert report.errors == [] and projet is not None and len(projet.fiches) == 3
+    found = {Path(p.path).name: p.message for p in report.warnings if "/fiches/" in p.path}
+    assert set(found) == {"2.1.2-x.MD", "2.1.3-y.markdown", "notes.txt", "2.1.1-parapheur.md~", "README.md",
+                          "archives"}
+    assert found["2.1.2-x.MD"] == ("fichier ignoré : seules les fiches en .md de ce dossier sont lues "
+                                   "(renommez-le en 2.1.2-x.md si c'est une fiche)")
+    assert "renommez-le en 2.1.3-y.md" in found["2.1.3-y.markdown"] and "notes.md" in found["notes.txt"]
+    assert "renommez" not in found["2.1.1-parapheur.md~"]  # 2.1.1-parapheur.md is already there
+    assert "ce n'est pas une fiche" in found["README.md"] and "sous-dossiers" in found["archives"]
+    assert all(p.line is None and p.field is None for p in report.warnings)
+
+
+def test_a_missing_fiches_folder_is_a_warning(mini_copy: Path) -> None:
+    shutil.rmtree(mini_copy / "fiches")
+    report = Report()
+    load_content(mini_copy, report)
+    [warning] = report.warnings
+    assert report.errors == [] and warning.path.endswith("fiches")
+    assert warning.message == "dossier fiches/ introuvable : aucune fiche-action n'est lue"
 
 
 def test_partial_dates_keep_precision_and_bound_periods() -> None:

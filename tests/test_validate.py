@@ -24,7 +24,7 @@ ERRORS = {
     "cle_en_double": ("1.1.9", 6, "statut", ["deux fois", "ligne 4"]),
     "date_impossible": ("1.1.9", 7, "calendrier.debut", ["date impossible", "2020-13-01"]),
     "date_mal_ecrite": ("1.1.9", 7, "jalons[1].date", ["15/03/2025", "AAAA-MM-JJ"]),
-    "syntaxe_yaml": ("1.1.9", 6, None, ["syntaxe YAML", "colonne"]),
+    "syntaxe_yaml": ("1.1.9", 6, None, ["syntaxe YAML", "colonne 9", "guillemet non fermé"]),
     "tabulation": ("1.1.9", 7, None, ["tabulation", "espaces"]),
     "entete_manquant": ("1.1.9", 1, None, ["en-tête manquant", "---"]),
     "entete_non_ferme": ("1.1.9", 1, None, ["en-tête non fermé"]),
@@ -47,6 +47,22 @@ ERRORS = {
     "annee_hors_limites": ("1.1.9", 7, "jalons[1].date", ["« 0000-02 »", "année hors limites", "1900 à 2199"]),
     "nom_fichier_different": ("1.1.9", 2, "id", ["nom du fichier", "« 1.1.8- »"]),
     "nombre_infini": ("1.1.9", 9, "indicateurs[1].cible", ["« inf » n'est pas un nombre"]),
+    # YAML that PyYAML accepts but that would change a value silently, or that it refuses in English
+    "etiquette_bool": ("1.1.9", 6, "prioritaire", ["étiquette YAML « !!bool » non acceptée", "sans étiquette"]),
+    "etiquette_entier": ("1.1.9", 6, "avancement", ["« !!int »", "sans étiquette"]),
+    "etiquette_ensemble": ("1.1.9", 6, "themes", ["« !!set »"]),
+    "etiquette_python": ("1.1.9", 6, "referent", ["« !!python/object/apply:os.system »"]),
+    "etiquette_perso": ("1.1.9", 3, "titre", ["« !important »"]),  # and no « champ obligatoire manquant »
+    "cle_complexe": ("1.1.9", 6, None, ["clé complexe non acceptée", "simple mot"]),
+    "arobase_en_debut": ("1.1.9", 6, None, ["colonne 9", "ne peut pas commencer par « @ »", "entre guillemets"]),
+    "accent_grave_en_debut": ("1.1.9", 6, None, ["ne peut pas commencer par « ` »", "entre guillemets"]),
+    "alias_inconnu": ("1.1.9", 6, None, ["commence par « * »", "entre guillemets"]),
+    "ancre_en_double": ("1.1.9", 7, None, ["ancre « &ref » déjà définie ligne 6"]),
+    "alias_recursif": ("1.1.9", 6, "themes[2]", ["alias récursif"]),
+    "echappement_inconnu": ("1.1.9", 6, None, ["« \\ » inattendu", "guillemets simples"]),
+    "bloc_texte_sur_la_meme_ligne": ("1.1.9", 6, None, ["après « | »", "ligne suivante"]),
+    "tiret_sur_la_meme_ligne": ("1.1.9", 6, None, ["« - » inattendu", "[a, b]"]),
+    "caractere_de_controle": ("1.1.9", 6, None, ["caractère de contrôle interdit", "U+000B"]),
 }
 
 
