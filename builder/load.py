@@ -9,8 +9,10 @@ is an error instead of silently changing the value. PyYAML's messages are transl
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,8 @@ def plain_scalar_tag(value: str) -> str:
 # The resolver only runs for nodes written without a tag; it gives them these private tags, so a node with
 # any other tag was tagged in the file (`!!bool x`, `!!set`, `!custom`) and is refused.
 _IMPLICIT = {_NULL_TAG: "fiches:null", _BOOL_TAG: "fiches:bool", _STR_TAG: "fiches:str"}
+_IMPLICIT_STR, _IMPLICIT_NULL, _IMPLICIT_BOOL = _IMPLICIT[_STR_TAG], _IMPLICIT[_NULL_TAG], _IMPLICIT[_BOOL_TAG]
+_SCALAR_TAGS = frozenset(_IMPLICIT.values()) | {_STR_TAG}
 _IMPLICIT_SEQ = "fiches:seq"
 _IMPLICIT_MAP = "fiches:map"
 _YAML_TAG_PREFIX = "tag:yaml.org,2002:"
@@ -115,15 +119,16 @@ def fiche_files(fiche_dir: Path, report: Report) -> list[Path]:
     if not fiche_dir.is_dir():
         return []
     try:
-        entries = sorted(fiche_dir.iterdir())
+        with os.scandir(fiche_dir) as scan:  # the kinds of entries come with the listing: no stat per file
+            entries = sorted((fiche_dir / e.name, e.is_dir()) for e in scan)
     except OSError as exc:
         report.error(_display(fiche_dir), None, None, f"lecture du dossier impossible : {oserror_fr(exc)}")
         return []
     found = []
-    for path in entries:
+    for path, is_dir in entries:
         if path.name.startswith("."):
             continue
-        if path.is_dir():
+        if is_dir:
             report.warning(_display(path), None, None,
                            "dossier ignoré : les fiches sont lues directement dans fiches/, pas dans ses sous-dossiers")
         elif path.suffix != ".md":
@@ -353,17 +358,19 @@ class _Builder:
                                   "dans les autres ; écrivez les valeurs sans alias")
                 self.source.reported.add(())
             return None
+        tag = node.tag
+        if type(node) is yaml.ScalarNode:  # the hot path: most values are plain text
+            if tag is _IMPLICIT_STR or tag == _IMPLICIT_STR or tag == _STR_TAG:
+                # Strings, and also numbers and dates: their text is kept, validation gives them a type.
+                return node.value
+            if tag == _IMPLICIT_NULL:
+                return None
+            if tag == _IMPLICIT_BOOL:
+                return node.value.lower() in _TRUE
         if not _accepted_tag(node):
-            self._refuse(node, loc, f"étiquette YAML « {_short_tag(node.tag)} » non acceptée : écrivez la valeur "
+            self._refuse(node, loc, f"étiquette YAML « {_short_tag(tag)} » non acceptée : écrivez la valeur "
                                     "sans étiquette (entre guillemets si c'est un texte)")
             return None
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag == _IMPLICIT[_NULL_TAG]:
-                return None
-            if node.tag == _IMPLICIT[_BOOL_TAG]:
-                return node.value.lower() in _TRUE
-            # Strings, and also numbers and dates: their text is kept, validation gives them a type.
-            return node.value
         if id(node) in self.building:
             self._refuse(node, loc, "alias récursif : la valeur marquée par cette ancre « &nom » se contient "
                                     "elle-même")
@@ -413,7 +420,7 @@ class _Builder:
 def _accepted_tag(node: yaml.Node) -> bool:
     """Untagged nodes, and `!!str` on a scalar (it only says « this is text »)."""
     if isinstance(node, yaml.ScalarNode):
-        return node.tag in _IMPLICIT.values() or node.tag == _STR_TAG
+        return node.tag in _SCALAR_TAGS
     return node.tag == (_IMPLICIT_MAP if isinstance(node, yaml.MappingNode) else _IMPLICIT_SEQ)
 
 
@@ -527,7 +534,16 @@ def _read_text(path: Path, display: str, report: Report) -> str | None:
 
 def _display(path: Path) -> str:
     """Paths are shown relative to the working directory when they are below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    folder = _display_folder(str(path.parent), os.getcwd())
+    if folder is None:
         return str(path)
+    return path.name if folder == "." else f"{folder}/{path.name}"
+
+
+@lru_cache(maxsize=64)
+def _display_folder(folder: str, cwd: str) -> str | None:
+    """A folder relative to `cwd` (resolved once per folder: every fiche of a plan shares it), or None."""
+    try:
+        return str(Path(folder).resolve().relative_to(Path(cwd).resolve()))
+    except ValueError:
+        return None
