@@ -83,16 +83,18 @@ def _ics_text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """Lines longer than 75 octets are folded (CRLF + space), never inside a UTF-8 character."""
-    out, current, size = [], "", 0
-    for char in line:
-        n = len(char.encode("utf-8"))
-        if size + n > 75:
-            out.append(current)
-            current, size = " ", 1
-        current += char
-        size += n
-    out.append(current)
-    return "\r\n".join(out)
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # the next line starts with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 def _event(uid: str, stamp: str, day: dt.date, summary: str, description: str, url: str | None,
