@@ -10,7 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,15 +32,28 @@ def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: b
         _remove_leftovers(out)
         with tempfile.TemporaryDirectory(prefix=_staging_prefix(out), dir=out.parent) as tmp:
             staging = Path(tmp) / "out"
-            if set(parts) != set(PARTS) and out.is_dir():
-                shutil.copytree(out, staging)  # a partial build keeps the other parts as they were
             staging.mkdir(parents=True, exist_ok=True)
+            if set(parts) != set(PARTS) and out.is_dir():
+                _keep_other_parts(out, staging, parts)
             render(projet, content, staging, parts)
             (staging / MARKER).write_text("Dossier produit par « fiches build » : il est remplacé à chaque "
                                           "construction.\n", encoding="utf-8")
             _swap(staging, out)
     print(f"Construit : {out}/ ({', '.join(parts)})")
     return out
+
+
+def _keep_other_parts(out: Path, staging: Path, parts: tuple[str, ...]) -> None:
+    """A partial build keeps the other parts as they were: the whole previous output when the site is not
+    rebuilt, else only the PDFs that are not (the site's pages and data files are all written anew)."""
+    if "site" not in parts:
+        shutil.copytree(out, staging, dirs_exist_ok=True)
+        return
+    kept = [kind for kind in ("plan", "brochure") if kind not in parts]
+    for kind in kept:
+        for pdf in (out / DOWNLOADS).glob(f"{kind}-*.pdf"):
+            (staging / DOWNLOADS).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(pdf, staging / DOWNLOADS / pdf.name)
 
 
 def check_output(content: Path, out: Path) -> None:
@@ -113,9 +126,11 @@ def _attach_bilan(projet: Projet, content: Path) -> None:
 
 
 def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> None:
-    """Every renderer reads the same `Projet`; downloads first, so the site can link what exists."""
+    """Every renderer reads the same `Projet`. The data exports are written by a second process while the PDFs
+    or the site's pages are rendered; the pages that list the downloads wait for them."""
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
+    exports = _beside(_render_data, projet, out) if "site" in parts else None
     if "plan" in parts:
         from builder.pdf import render_plan
 
@@ -125,10 +140,28 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> 
 
         render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf")
     if "site" in parts:
-        _render_data(projet, out)
         from builder.site import render_site
 
-        render_site(projet, content, out)
+        render_site(projet, content, out, exports)
+
+
+def _beside(task: Callable[..., None], *args: object) -> Callable[[], None]:
+    """Run `task(*args)` in a forked process; the returned function waits for it (`BuildError` if it failed).
+    Where forking is not safe (no fork, threads running as in `fiches serve`), run it now."""
+    import multiprocessing
+    import threading
+
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        task(*args)
+        return lambda: None
+    process = multiprocessing.get_context("fork").Process(target=task, args=args, daemon=True)
+    process.start()
+
+    def wait() -> None:
+        process.join()
+        if process.exitcode != 0:
+            raise BuildError("les fichiers à télécharger (exports, flux, agenda) n'ont pas pu être écrits")
+    return wait
 
 
 def _render_data(projet: Projet, out: Path) -> None:

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,25 +91,27 @@ class Pages:
 
 # --- entry point --------------------------------------------------------------------------------
 
-def render_site(projet: Projet, content: Path, out: Path) -> None:
-    """Build the whole site into `out`, keeping the downloads (`out/telechargements/*`, `out/actualites.xml`)."""
+def render_site(projet: Projet, content: Path, out: Path, downloads_written: Callable[[], None] | None = None) -> None:
+    """Build the whole site into `out`, keeping the downloads (`out/telechargements/*`, `out/actualites.xml`);
+    `downloads_written()` returns once they are all there."""
     from builder.mkdocs_site import build_site, read_settings
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".fiches-site-", dir=out.parent) as tmp:
         work = Path(tmp)
-        pages = write_pages(projet, work / "docs", out, read_settings())
+        pages = write_pages(projet, work / "docs", out, read_settings(), downloads_written)
         built = work / "site"
         build_site(pages, built, work)
         publish(built, out)
 
 
-def write_pages(projet: Projet, docs: Path, out: Path, settings: dict[str, Any] | None = None) -> Pages:
+def write_pages(projet: Projet, docs: Path, out: Path, settings: dict[str, Any] | None = None,
+                downloads_written: Callable[[], None] | None = None) -> Pages:
     """Generate every page of the site into `docs`; raise `BuildError` if an internal link is broken."""
     settings = settings or {}
     docs.mkdir(parents=True, exist_ok=True)
     renderer = SiteRenderer(projet, docs, out, settings)
-    renderer.render_all()
+    renderer.render_all(downloads_written)
     renderer.check_links()
     fonts = docs / "assets" / "fonts"
     fonts.mkdir(parents=True, exist_ok=True)
@@ -231,15 +234,22 @@ class SiteRenderer:
         self.current_source = ""
         self.pages: dict[str, str] = {}  # URL → title
         self.links: list[tuple[str, str, str]] = []  # (source shown in errors, page URL, target URL)
-        edition = projet.plan.edition
-        self.downloads = []
+        self.downloads: list[Download] = []  # read once they are written (`read_downloads`)
+        self.feed = False
+        self.theme_anchors = theme_anchors(projet)
+
+    def read_downloads(self) -> None:
+        """The downloads written next to the site, with their sizes; their pages become link targets."""
+        edition = self.projet.plan.edition
         for name, label, description in DOWNLOAD_FILES:
             name, label = name.format(edition=edition), label.format(edition=edition)
-            path = out / DOWNLOADS / name
+            path = self.out / DOWNLOADS / name
             if path.is_file():
                 self.downloads.append(Download(name, label, description, _size_fr(path.stat().st_size)))
-        self.feed = (out / FEED).is_file()
-        self.theme_anchors = theme_anchors(projet)
+        self.feed = (self.out / FEED).is_file()
+        self.pages.update({f"{DOWNLOADS}/{d.name}": d.label for d in self.downloads})
+        if self.feed:
+            self.pages[FEED] = "Flux Atom"
 
     # links
     def url(self, target: str) -> str:
@@ -282,13 +292,10 @@ class SiteRenderer:
                     self.links.append((source, url, "" if resolved == "." else resolved + "/"
                                        if not posixpath.splitext(resolved)[1] else resolved))
 
-    def render_all(self) -> None:
+    def render_all(self, downloads_written: Callable[[], None] | None = None) -> None:
+        """Every page; the ones that list the downloads last, after `downloads_written()` (the exports may be
+        written by another process meanwhile)."""
         p = self.projet
-        self.pages.update({f"{DOWNLOADS}/{d.name}": d.label for d in self.downloads})
-        if self.feed:
-            self.pages[FEED] = "Flux Atom"
-        self.page("index.md", "accueil.md.j2", p.plan.titre, stats=p.stats(), downloads=self.downloads,
-                  actualites=p.suivi_entries()[:5], by_statut=p.by_statut())
         for axe in p.plan.axes:
             self.page(f"axes/{axe.numero}.md", "axe.md.j2", f"Axe {axe.numero} — {axe.titre}", "plan.yml", axe=axe,
                       fiches=p.fiches_of_axe(axe.numero))
@@ -300,6 +307,11 @@ class SiteRenderer:
                   groups=self._by_collectivite())
         self.page("themes.md", "themes.md.j2", "Fiches par thème", groups=p.themes())
         self.page("calendrier.md", "calendrier.md.j2", "Calendrier des fiches", **self._calendar())
+        if downloads_written is not None:
+            downloads_written()
+        self.read_downloads()
+        self.page("index.md", "accueil.md.j2", p.plan.titre, stats=p.stats(), downloads=self.downloads,
+                  actualites=p.suivi_entries()[:5], by_statut=p.by_statut())
         self.page("actualites.md", "actualites.md.j2", "Actualités", entries=p.suivi_entries(), feed=self.feed)
         if p.bilan_markdown is not None:
             self.page(f"bilan-{p.plan.edition}.md", "bilan.md.j2", f"Bilan {p.plan.edition}",

@@ -104,3 +104,28 @@ def test_a_failed_or_killed_build_leaves_the_previous_site(tmp_path: Path) -> No
     assert _digest(out) == first
     build(content, out, only=["site"])
     assert _digest(out) == first and not list(tmp_path.glob(".fiches-site-*"))
+
+
+def test_a_partial_build_keeps_the_other_parts(tmp_path: Path, monkeypatch) -> None:
+    from pypdf import PdfReader
+
+    monkeypatch.setenv("FICHES_PDF_CACHE", str(tmp_path / "cache"))
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    out = tmp_path / "site"
+    build(content, out)
+    pdfs = {p.name: p.read_bytes() for p in (out / "telechargements").glob("*.pdf")}
+    assert sorted(pdfs) == ["brochure-2025.pdf", "plan-2025.pdf"]
+    fiche = content / "fiches" / "2.1.1-parapheur.md"
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace("titre: Déployer", "titre: Généraliser"), "utf-8")
+    build(content, out, only=["site"])
+    assert {p.name: p.read_bytes() for p in (out / "telechargements").glob("*.pdf")} == pdfs  # kept as they were
+    assert "Généraliser le parapheur" in (out / "fiches" / "2-1-1" / "index.html").read_text(encoding="utf-8")
+    downloads = (out / "telechargements" / "index.html").read_text(encoding="utf-8")
+    assert "plan-2025.pdf" in downloads and "brochure-2025.pdf" in downloads and "fiches.xlsx" in downloads
+    pages = {k: v for k, v in _digest(out).items() if k.endswith(".html")}
+    build(content, out, only=["plan"])
+    assert {k: v for k, v in _digest(out).items() if k.endswith(".html")} == pages  # the site stays
+    plan_text = "".join(page.extract_text() for page in PdfReader(out / "telechargements" / "plan-2025.pdf").pages)
+    assert "Généraliser le parapheur" in plan_text
+    assert (out / "telechargements" / "brochure-2025.pdf").read_bytes() == pdfs["brochure-2025.pdf"]
