@@ -46,16 +46,24 @@ write_pdf(html, Path(sys.argv[2]), PLAN_CSS, Path(sys.argv[1] + ".css").read_tex
 """
 
 
+PEAK = """
+import re
+print("VmHWM", re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
+"""
+
+
 def child(code: str, *args: str, env: dict[str, str]) -> tuple[float, float]:
-    """Wall time (s) and peak memory (MB) of one Python child process."""
+    """Wall time (s) and peak memory (MB) of one Python child process.
+
+    The peak is the child's own `VmHWM`: `ru_maxrss` would also count the benchmark process it was forked from
+    (its size before `exec`), which grows once it has read a large PDF."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([sys.executable, "-c", code + PEAK, *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise SystemExit(f"échec du processus de mesure ({proc.returncode})")
-    return wall, usage.ru_maxrss / 1024
+        raise SystemExit(f"échec du processus de mesure ({proc.returncode}) : {proc.stderr[-2000:]}")
+    return wall, int(proc.stdout.split("VmHWM")[-1].split()[0]) / 1024
 
 
 def pages(pdf: Path) -> int:
