@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import markdown as md
@@ -60,3 +61,33 @@ def inline(text: str) -> Markup:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return Markup(html)
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_NO_LINK_INSIDE = {"a", "code", "pre"}
+# A fiche number in running text: « voir l'action 2.1.3. » (not part of a longer number, a date or a version)
+_FICHE_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}\.\d{1,3}\.\d{1,3})(?![\w]|\.\d)")
+
+
+def link_fiche_numbers(html: str, href_of: Callable[[str], str | None], css_class: str) -> Markup:
+    """The fiche numbers written in a converted text (« voir l'action 2.1.3 ») become links to those fiches;
+    `href_of(number)` gives the target, or None to leave the number as it is (unknown fiche, the fiche itself).
+    Numbers inside links, code and preformatted text are left alone."""
+    out: list[str] = []
+    depth = 0
+    for part in _TAG.split(str(html)):
+        if part.startswith("<"):
+            name = re.match(r"</?([a-zA-Z0-9]+)", part)
+            if name and name[1].lower() in _NO_LINK_INSIDE and not part.endswith("/>"):
+                depth = max(0, depth + (-1 if part.startswith("</") else 1))
+            out.append(part)
+        elif depth or not part:
+            out.append(part)
+        else:
+            out.append(_FICHE_NUMBER.sub(lambda m: _fiche_link(m[1], href_of, css_class), part))
+    return Markup("".join(out))
+
+
+def _fiche_link(number: str, href_of: Callable[[str], str | None], css_class: str) -> str:
+    href = href_of(number)
+    return f'<a class="{css_class}" href="{html_lib.escape(href)}">{number}</a>' if href else number

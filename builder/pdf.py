@@ -31,7 +31,7 @@ from builder.facts import (
     statut_badge,
     suivi_rows,
 )
-from builder.markdown import inline, to_html
+from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, Projet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -250,6 +250,9 @@ def fiche_helpers(projet: Projet) -> dict[str, Any]:
         "badge_of": badges.__getitem__, "facts": lambda fiche: fiche_facts(projet, fiche),
         "jalon_rows": lambda fiche: jalon_rows(projet, fiche), "indicateur_views": indicateur_views,
         "suivi_rows": suivi_rows, "historique_rows": lambda fiche: historique_rows(projet, fiche),
+        # numbers of other fiches in a text: clickable, with their page (« voir l'action 2.1.3, p. 41 »)
+        "fiche_refs": lambda html, fiche: link_fiche_numbers(
+            html, lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None, "ref"),
     }
 
 

@@ -30,7 +30,7 @@ from builder.charts import indicator_svg
 from builder.errors import BuildError
 from builder.facts import fiche_facts, historique_rows, indicateur_views, jalon_rows, statut_badge, suivi_rows
 from builder.fr import date_fr, euros_fr, number_fr, quarter
-from builder.markdown import inline, to_html
+from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,7 +228,8 @@ class SiteRenderer:
             theme_url=lambda theme: self.url("themes/#" + self.theme_anchor(theme)),
             badge_of={code: statut_badge(projet, code) for code in STATUTS}.__getitem__,
             projet=projet, plan=projet.plan, STATUTS=STATUTS, TYPES_INDICATEUR=TYPES_INDICATEUR,
-            direction_nom=self.direction_nom, fiche_url=self.fiche_url, axe_url=self.axe_url)
+            direction_nom=self.direction_nom, fiche_url=self.fiche_url, axe_url=self.axe_url,
+            fiche_refs=self.fiche_refs)
         self.current = ""  # URL of the page being rendered, e.g. `fiches/1-1-1/`
         self.prefix = ""  # from the current page to the site root
         self.current_source = ""
@@ -262,6 +263,12 @@ class SiteRenderer:
 
     def fiche_url(self, fiche: Fiche) -> str:
         return self.url(f"fiches/{fiche.slug}/")
+
+    def fiche_refs(self, html: str, fiche: Fiche) -> Markup:
+        """A fiche's text with the numbers of other fiches linked to their pages."""
+        by_id = self.projet.by_id
+        return link_fiche_numbers(html, lambda n: self.fiche_url(by_id[n]) if n in by_id and n != fiche.id else None,
+                                  "fa-xref")
 
     def axe_url(self, numero: str, anchor: str = "") -> str:
         return self.url(f"axes/{numero}/" + (f"#{anchor}" if anchor else ""))

@@ -128,6 +128,22 @@ def test_footer_counts_pages_and_cross_references_carry_page_numbers(plan_pdf):
         assert f"fiche {target.id}, p. {starts[target.id] + 1}" in text.replace("\u00a0", " ")
 
 
+def test_fiche_numbers_in_a_text_carry_their_page(plan_pdf):
+    import re
+
+    projet, _, reader = plan_pdf
+    starts = {title.split(" ")[0]: page for depth, title, page in outline(reader) if depth == 2}
+    mentioned = {(f.id, m) for f in projet.fiches for m in re.findall(r"voir l'action (\d+\.\d+\.\d+)", f.body)
+                 if m in projet.by_id and m != f.id}
+    assert mentioned, "the plan under test mentions no other fiche in its texts"
+    text = _text(" ".join(p.extract_text() for p in reader.pages)).replace("\u00a0", " ").replace("’", "'")
+    for _, target in mentioned:
+        assert f"voir l'action {target}, p. {starts[target] + 1}" in text, target
+    links = {annot.get_object()["/Dest"] if "/Dest" in annot.get_object() else None
+             for page in reader.pages for annot in page.get("/Annots", []) or []}
+    assert links - {None}  # internal links are clickable
+
+
 def test_bookmarks_for_every_axe_objectif_and_fiche(plan_pdf):
     projet, _, reader = plan_pdf
     marks = outline(reader)

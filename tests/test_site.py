@@ -404,3 +404,22 @@ def test_themes_written_differently_are_one_theme_with_a_unique_anchor(mini_copy
     for a in content_of(page(site, "fiches/2-1-1")).cssselect("ul.fa-tags a"):
         anchor = a.get("href").split("#", 1)[1]
         assert themes.get_element_by_id(anchor) is not None, anchor
+
+
+def test_fiche_numbers_in_a_text_link_to_those_fiches(demo_site: tuple[Projet, Path]) -> None:
+    import re
+
+    projet, site = demo_site
+    checked = 0
+    for fiche in projet.fiches:
+        mentioned = [m for m in re.findall(r"voir l'action (\d+\.\d+\.\d+)", fiche.body) if m in projet.by_id]
+        if not mentioned:
+            continue
+        body = content_of(page(site, f"fiches/{fiche.slug}")).cssselect("div.fa-prose")[0]
+        linked = [a.text for a in body.cssselect("a.fa-xref")]
+        assert set(mentioned) - {fiche.id} <= set(linked), fiche.id
+        assert fiche.id not in linked  # a fiche does not link to itself
+        for a in body.cssselect("a.fa-xref"):
+            assert fiche_links(a) == [a.text]
+        checked += 1
+    assert checked >= 3
