@@ -180,19 +180,22 @@ def load_fiche_file(path: Path, report: Report) -> Source | None:
     return parse_fiche(text, display, report)
 
 
+_FENCE = re.compile(r"^---[ \t]*(#.*)?$")  # `---`, possibly followed by a comment
+
+
 def parse_fiche(text: str, display: str, report: Report) -> Source | None:
     """Split `---` front matter from the Markdown body and parse the front matter."""
     if not text.strip():
         report.error(display, None, None, "le fichier est vide ; une fiche commence par un bloc « --- » d'en-tête")
         return None
     lines = text.split("\n")
-    if lines[0].rstrip() != "---":
+    if not _FENCE.match(lines[0]):
         report.error(display, 1, None,
                      "en-tête manquant : le fichier doit commencer par une ligne « --- », puis les champs "
                      "de la fiche, puis une autre ligne « --- »")
         return None
     for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
+        if _FENCE.match(lines[index]) or lines[index].rstrip() == "...":
             break
     else:
         report.error(display, 1, None,

@@ -21,6 +21,7 @@ from builder.model import ID_PATTERN, Fiche, Plan, Projet, id_key
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(")  # a Markdown image
+_ROOT_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((/(?!/)[^)\s]*)")  # a Markdown link to `/chemin` (not `//hôte`)
 
 
 def load_projet(root: Path, report: Report, today: dt.date | None = None) -> Projet | None:
@@ -359,6 +360,11 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
             report.warning(src.path, src.line(("statut",)), "statut",
                            f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »")
         _warn_duplicates(fiche, src, report)
+        for match in _ROOT_LINK.finditer(src.body):
+            report.warning(src.path, src.body_line + src.body.count("\n", 0, match.start()), None,
+                           f"lien « {match[1]} » écrit depuis la racine du serveur : il casse quand le site est "
+                           "publié dans un sous-dossier ; écrivez un lien relatif (ex. ../2-1-3/) ou l'adresse "
+                           "complète")
         for match in _IMAGE.finditer(src.body):
             report.warning(src.path, src.body_line + src.body.count("\n", 0, match.start()), None,
                            "image non publiée : le site et les PDF n'affichent pas d'images (intranet sans accès à "

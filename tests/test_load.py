@@ -216,3 +216,10 @@ def test_random_valid_fiches_load_back_equal(data: dict, body: str) -> None:
     [loaded] = projet.fiches
     assert loaded.model_dump() == Fiche.model_validate(data).model_dump()
     assert loaded.body.strip("\n") == body.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+
+
+def test_a_header_line_may_carry_a_comment() -> None:
+    report = Report()
+    source = parse_fiche("--- # en-tête\nid: 1.1.1\ntitre: X\n--- # fin de l'en-tête\n\nTexte.\n", "x.md", report)
+    assert report.errors == [] and source is not None
+    assert source.data == {"id": "1.1.1", "titre": "X"} and source.body == "Texte.\n" and source.body_line == 6

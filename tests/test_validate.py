@@ -239,3 +239,17 @@ def test_plan_keys_and_unions_are_named_as_written(tmp_path: Path) -> None:
     assert set(found) == {"statuts.en-cours", "brochure.format"}
     assert "n'est pas un statut connu" in found["statuts.en-cours"] and "« en_cours »" in found["statuts.en-cours"]
     assert "n'est pas une valeur connue" in found["brochure.format"] and "millimètres" in found["brochure.format"]
+
+
+def test_a_link_from_the_server_root_is_a_warning(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    fiche = content / "fiches" / "2.1.1-parapheur.md"
+    links = "Voir [la fiche](/fiches/1-1-1/), [ailleurs](//x.org/), [ici](../1-1-1/)."
+    text = fiche.read_text(encoding="utf-8") + "\n" + links + "\n"
+    fiche.write_text(text, encoding="utf-8")
+    report = Report()
+    load_projet(content, report)
+    (warning,) = report.warnings
+    assert warning.line == len(text.rstrip("\n").split("\n")) and "« /fiches/1-1-1/ »" in warning.message
+    assert "lien relatif" in warning.message
