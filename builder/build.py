@@ -10,12 +10,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
 from builder.errors import BuildError, ContentError, Report
 from builder.model import Projet
+from builder.processes import Beside
 from builder.validate import load_projet
 
 PARTS = ("site", "plan", "brochure")
@@ -108,10 +109,8 @@ def load_checked(content: Path, strict: bool = False) -> Projet:
 
 def _attach_history(projet: Projet, content: Path) -> None:
     """The git history of each fiche (empty outside git)."""
-    try:
-        from builder.history import read_history
-    except ImportError:  # pragma: no cover - history not available yet
-        return
+    from builder.history import read_history
+
     projet.history = read_history(content, projet)
 
 
@@ -130,46 +129,30 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> 
     or the site's pages are rendered; the pages that list the downloads wait for them."""
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
-    exports = _beside(_render_data, projet, out) if "site" in parts else None
-    if "plan" in parts:
-        from builder.pdf import render_plan
+    exports = Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out) \
+        if "site" in parts else None
+    try:
+        if "plan" in parts:
+            from builder.pdf import render_plan
 
-        render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf")
-    if "brochure" in parts:
-        from builder.brochure import render_brochure
+            render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf")
+        if "brochure" in parts:
+            from builder.brochure import render_brochure
 
-        render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf")
-    if "site" in parts:
-        from builder.site import render_site
+            render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf")
+        if exports is not None:
+            from builder.site import render_site
 
-        render_site(projet, content, out, exports)
-
-
-def _beside(task: Callable[..., None], *args: object) -> Callable[[], None]:
-    """Run `task(*args)` in a forked process; the returned function waits for it (`BuildError` if it failed).
-    Where forking is not safe (no fork, threads running as in `fiches serve`), run it now."""
-    import multiprocessing
-    import threading
-
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
-        task(*args)
-        return lambda: None
-    process = multiprocessing.get_context("fork").Process(target=task, args=args, daemon=True)
-    process.start()
-
-    def wait() -> None:
-        process.join()
-        if process.exitcode != 0:
-            raise BuildError("les fichiers à télécharger (exports, flux, agenda) n'ont pas pu être écrits")
-    return wait
+            render_site(projet, content, out, exports.wait)
+    finally:
+        if exports is not None:
+            exports.stop()  # a failed build: the exports must not go on writing in a folder being removed
 
 
 def _render_data(projet: Projet, out: Path) -> None:
     """Feeds, calendars and data exports, written next to the site (later linked from it)."""
-    try:
-        from builder.export import write_downloads
-    except ImportError:  # pragma: no cover - exports not available yet
-        return
+    from builder.export import write_downloads
+
     write_downloads(projet, out)
 
 

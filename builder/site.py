@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import posixpath
 import re
 import shutil
 import tempfile
-import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
@@ -32,6 +30,7 @@ from builder.facts import fiche_facts, historique_rows, indicateur_views, jalon_
 from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
+from builder.processes import can_fork
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "site"
@@ -337,8 +336,7 @@ class SiteRenderer:
     def render_fiches(self, fiches: list[Fiche]) -> None:
         """One page per fiche; big plans use a second CPU (a forked worker renders every other fiche)."""
         global _WORKER
-        if len(fiches) < PARALLEL_MIN or len(os.sched_getaffinity(0)) < 2 or threading.active_count() > 1 \
-                or "fork" not in multiprocessing.get_all_start_methods():
+        if len(fiches) < PARALLEL_MIN or not can_fork():
             for fiche in fiches:
                 self.render_fiche(fiche)
             return

@@ -1,0 +1,49 @@
+"""Second processes for the build: forked, so they share the validated models without copying them.
+
+Forking is used only where it is safe (a `fork` start method, no other thread running: `fiches serve` has its
+watcher and server threads) and useful (a second CPU).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+
+from builder.errors import BuildError
+
+
+def can_fork() -> bool:
+    """Whether a forked worker would run on another CPU, safely."""
+    return ("fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+            and len(os.sched_getaffinity(0)) >= 2)
+
+
+class Beside:
+    """`task(*args)` running in a forked process (or run at once where forking is not possible): `wait()` returns
+    when it is done (`BuildError` if it failed), `stop()` ends it when the build fails meanwhile."""
+
+    def __init__(self, what: str, task: Callable[..., None], *args: object) -> None:
+        self.what = what
+        self.process: multiprocessing.process.BaseProcess | None = None
+        if not can_fork():
+            task(*args)
+            return
+        self.process = multiprocessing.get_context("fork").Process(target=task, args=args, daemon=True)
+        self.process.start()
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        self.process.join()
+        failed = self.process.exitcode != 0
+        self.process = None
+        if failed:
+            raise BuildError(f"{self.what} n'ont pas pu être écrits")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.process = None
