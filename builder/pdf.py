@@ -107,8 +107,6 @@ def _files_digest(paths: Iterable[Path]) -> str:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """Templates, CSS, fonts and the code that turns models into HTML: a change there changes the PDFs."""
-    import weasyprint
-
     builder = ROOT / "builder"
     files = [p for folder in (THEME, PARTIALS) for p in folder.rglob("*") if p.is_file()]
     files += [p for p in FONTS.iterdir() if p.is_file()]
@@ -123,7 +121,7 @@ def _code_digest() -> str:
             libraries.append(f"{name}={version(name)}")
         except PackageNotFoundError:
             libraries.append(f"{name}=?")
-    return _files_digest(p for p in files if p.exists()) + ";".join(libraries) + weasyprint.__version__
+    return _files_digest(p for p in files if p.exists()) + ";".join(libraries)
 
 
 def content_key(kind: str, projet: Projet, extra: Any = None) -> str:
