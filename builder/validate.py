@@ -17,11 +17,9 @@ from pydantic import BaseModel, ValidationError
 from builder.errors import ContentError, Report, did_you_mean
 from builder.fr import number_fr
 from builder.load import Content, Location, Source, load_content
-from builder.model import ID_PATTERN, Fiche, Plan, Projet, id_key
+from builder.model import ID_PATTERN, Fiche, Plan, Projet, id_key, theme_key
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
-_IMAGE = re.compile(r"!\[[^\]]*\]\(")  # a Markdown image
-_ROOT_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((/(?!/)[^)\s]*)")  # a Markdown link to `/chemin` (not `//hôte`)
 
 
 def load_projet(root: Path, report: Report, today: dt.date | None = None) -> Projet | None:
@@ -284,7 +282,7 @@ def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Sou
                          f"le nom du fichier doit commencer par « {fiche.id}- » (ex. {fiche.id}-mon-action.md) "
                          "pour correspondre au numéro de la fiche")
         for loc, message in fiche_rules(fiche):
-            report.error(src.path, src.line(loc), ".".join(map(str, loc)), message)
+            report.error(src.path, src.line(loc), _field_name(loc), message)
 
 
 def fiche_rules(fiche: Fiche) -> list[tuple[tuple[str, ...], str]]:
@@ -360,36 +358,42 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
             report.warning(src.path, src.line(("statut",)), "statut",
                            f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »")
         _warn_duplicates(fiche, src, report)
-        for match in _ROOT_LINK.finditer(src.body):
-            report.warning(src.path, src.body_line + src.body.count("\n", 0, match.start()), None,
-                           f"lien « {match[1]} » écrit depuis la racine du serveur : il casse quand le site est "
-                           "publié dans un sous-dossier ; écrivez un lien relatif (ex. ../2-1-3/) ou l'adresse "
-                           "complète")
-        for match in _IMAGE.finditer(src.body):
-            report.warning(src.path, src.body_line + src.body.count("\n", 0, match.start()), None,
-                           "image non publiée : le site et les PDF n'affichent pas d'images (intranet sans accès à "
-                           "Internet) ; seule sa description entre crochets reste, décrivez-la dans le texte")
+        _warn_body(src, report)
         _warn_far_dates(projet, fiche, src, report)
-    plan = projet.plan
-    for i, axe in enumerate(plan.axes):
-        _warn_contrast(plan_source, ("axes", i, "couleur"), axe.couleur, report)
-    for code, statut in plan.statuts.items():
+    for code, statut in projet.plan.statuts.items():
         if statut.couleur:
             _warn_contrast(plan_source, ("statuts", code, "couleur"), statut.couleur, report)
     for i, axe in enumerate(projet.plan.axes):
+        _warn_contrast(plan_source, ("axes", i, "couleur"), axe.couleur, report)
         for j, obj in enumerate(axe.objectifs):
             if not projet.fiches_of_objectif(obj.numero):
                 report.warning(plan_source.path, plan_source.line(("axes", i, "objectifs", j)),
                                f"axes[{i + 1}].objectifs[{j + 1}]",
                                f"l'objectif {obj.numero} n'a aucune fiche-action")
 
+_BODY_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!!)\[[^\]]*\]\((/(?!/)[^)\s]*)"),  # a Markdown link to `/chemin` (not `//hôte`)
+     "lien « {0} » écrit depuis la racine du serveur : il casse quand le site est publié dans un sous-dossier ; "
+     "écrivez un lien relatif (ex. ../2-1-3/) ou l'adresse complète"),
+    (re.compile(r"!\[[^\]]*\]\("),  # a Markdown image
+     "image non publiée : le site et les PDF n'affichent pas d'images (intranet sans accès à Internet) ; seule sa "
+     "description entre crochets reste, décrivez-la dans le texte"),
+)
+
+
+def _warn_body(src: Source, report: Report) -> None:
+    """What a fiche's Markdown text holds that will not be published as written, at its line."""
+    for pattern, message in _BODY_WARNINGS:
+        for match in pattern.finditer(src.body):
+            report.warning(src.path, src.body_line + src.body.count("\n", 0, match.start()), None,
+                           message.format(*match.groups()))
 
 
 def _warn_duplicates(fiche: Fiche, src: Source, report: Report) -> None:
     for key in ("contributeurs", "collectivites", "liens", "themes"):
         seen: set[str] = set()
         for i, value in enumerate(getattr(fiche, key)):
-            folded = value.casefold() if key == "themes" else value
+            folded = theme_key(value) if key == "themes" else value  # as the thèmes page groups them
             if folded in seen:
                 report.warning(src.path, src.line((key, i)), f"{key}[{i + 1}]",
                                f"« {value} » figure déjà dans la liste ; retirez le doublon")
