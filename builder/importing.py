@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from pydantic import ValidationError
 from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, plural
 from builder.export import COMPUTED, SHEETS
 from builder.load import load_content, load_yaml_file, plain_scalar_tag
-from builder.model import DEFAULT_STATUTS, Fiche, id_key
+from builder.model import DEFAULT_STATUTS, Fiche, ascii_fold, id_key
 from builder.new import slugify
 from builder.validate import fiche_rules, french_errors, load_projet
 
@@ -121,7 +120,7 @@ def _table(name: str, rows: list[list[str]]) -> Table:
 
 
 def _norm(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    ascii_text = ascii_fold(text).lower()
     return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
 
 

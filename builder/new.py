@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from pathlib import Path
 
 from builder.errors import ContentError, Report
 from builder.load import Content, load_content, load_fiche_file
-from builder.model import ID_PATTERN, Plan
+from builder.model import ID_PATTERN, Plan, ascii_fold
 from builder.validate import validate
 
 THEME = Path(__file__).resolve().parent.parent / "theme"
@@ -19,7 +18,7 @@ SLUG_MAX_LENGTH = 60
 def slugify(text: str, max_words: int = 6, max_length: int = SLUG_MAX_LENGTH) -> str:
     """`Créer une école interne des managers` → `creer-ecole-interne-managers`: at most `max_words` words and
     `max_length` characters, cut between words (a single longer word is cut), so a long title stays a valid name."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = ascii_fold(text)
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     stop = {"de", "des", "du", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en", "un", "une", "pour"}
     kept = [w for w in words if w not in stop] or words

@@ -14,7 +14,6 @@ import posixpath
 import re
 import shutil
 import tempfile
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from builder.errors import BuildError
 from builder.facts import fiche_facts, historique_rows, indicateur_views, jalon_rows, statut_badge, suivi_rows
 from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, link_fiche_numbers, to_html
-from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
+from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, ascii_fold, theme_key
 from builder.processes import can_fork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +142,7 @@ def publish(built: Path, out: Path) -> None:
 
 def slugify(text: str) -> str:
     """`Qualité de vie` → `qualite-de-vie` (anchors and file names)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = ascii_fold(text)
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
 
 
