@@ -83,6 +83,17 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from builder.scaffold import init_project
+
+    written = init_project(args.dossier, demo=args.demo, collectivite=args.collectivite, site_url=args.site_url)
+    print(f"Projet créé dans {args.dossier}/ ({plural(len(written), 'fichier')}). Pour commencer :")
+    print(f"  cd {args.dossier}")
+    print("  git init && git add . && git commit -m \"Projet d'administration\"")
+    print("  fiches check && fiches build")
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from builder.schema import write_schemas
 
@@ -145,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", title="commandes")
     sub.required = True
     commands: list[tuple[str, str, Callable]] = [
+        ("init", "crée le dépôt d'un nouveau plan (contenu de départ, site, intégration continue)", cmd_init),
         ("check", "vérifie le contenu (plan.yml et fiches)", cmd_check),
         ("new", "crée une nouvelle fiche-action", cmd_new),
         ("schema", "régénère les schémas JSON du dossier schema/", cmd_schema),
@@ -160,10 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text, func in commands:
         p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         p.set_defaults(func=func)
-        _content_option(p)
+        if name != "init":  # init creates the project, content folder included
+            _content_option(p)
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                        help="affiche la trace Python en cas d'erreur")
         parsers[name] = p
+    parsers["init"].add_argument("dossier", type=Path, metavar="DOSSIER",
+                                 help="dossier du nouveau projet (absent ou vide)")
+    parsers["init"].add_argument("--demo", action="store_true", help="le plan de démonstration (50 fiches) au lieu du "
+                                 "plan de départ")
+    parsers["init"].add_argument("--collectivite", metavar="NOM", help="nom de la collectivité (nom du site)")
+    parsers["init"].add_argument("--site-url", metavar="URL", help="adresse du site sur l'intranet (site_url)")
     parsers["check"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
     parsers["new"].add_argument("id", metavar="ID", help="numéro de la fiche, ex. 2.3.4")
     parsers["new"].add_argument("titre", metavar="TITRE", help="intitulé de l'action, entre guillemets")
