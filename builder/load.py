@@ -226,13 +226,14 @@ def parse_yaml(text: str, display: str, line_offset: int, report: Report) -> Sou
         source.lines[()] = node.start_mark.line + 1 + line_offset
         source.data = _Builder(source, line_offset, report).value(node, ())
     except RecursionError:
-        report.error(display, None, None, "valeurs imbriquées trop profondément (listes ou blocs les uns dans les "
-                                          "autres) : simplifiez la structure")
+        report.error(display, None, None, _DEEP_MESSAGE)
         return None
     return source
 
 
 _FAILED = object()
+_DEEP_MESSAGE = ("valeurs imbriquées trop profondément (listes ou blocs les uns dans les autres) : "
+                 "simplifiez la structure")
 _TAB_MESSAGE = "tabulation utilisée pour l'indentation : en YAML, indentez uniquement avec des espaces"
 
 
@@ -462,6 +463,8 @@ def _explain(exc: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | N
     mark = exc.problem_mark or exc.context_mark
     at = _char_at(text, mark)
     message = None
+    if "maximum nesting depth" in problem:  # PyYAML >= 6.0.4 bounds the nesting itself
+        return _line(mark, offset), _DEEP_MESSAGE
     if "another document" in problem:
         return _line(mark, offset), ("ligne « --- » en trop : un fichier ne contient qu'un seul document YAML ; "
                                      "une ligne « --- » n'est permise qu'autour de l'en-tête d'une fiche")

@@ -97,7 +97,7 @@ YAML_PROBLEMS = {
     "valeurs: !!omap [a: 1]\n": (1, "valeurs", ["« !!omap »"]),
     "x: 1\n!!int 2: deux\n": (2, "2", ["« !!int »", "nom du champ sans étiquette"]),
     "valeurs:\n  ? {a: b}\n  : c\n": (2, "valeurs", ["clé complexe non acceptée"]),
-    "a: " + "[" * 2000 + "]" * 2000 + "\n": (None, None, ["imbriquées trop profondément"]),
+    "a: " + "[" * 2000 + "]" * 2000 + "\n": (1, None, ["imbriquées trop profondément"]),
     "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdef", "bcdefg", strict=True)): (
         1, None, ["trop de valeurs", "alias"]),
