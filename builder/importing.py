@@ -1,8 +1,8 @@
 """`fiches import`: create fiche files (and missing axes/objectifs of plan.yml) from a spreadsheet.
 
 A spreadsheet is an XLSX workbook (sheet `fiches`, and optionally `jalons`, `indicateurs`, `mesures`,
-`suivi`, `financements`) or a CSV file (UTF-8 with or without BOM, or Windows-1252; `,`, `;` or tab), one row per action,
-with the columns of `builder.export`. Each row is checked like a fiche file; a bad row is reported with its
+`suivi`, `financements`) or a CSV file (UTF-8 with or without BOM, or Windows-1252; `,`, `;` or tab), one row
+per action, with the columns of `builder.export`. Each row is checked like a fiche file; a bad row is reported with its
 row number and column, and creates nothing. Existing fiches are replaced only with `--force`. What was
 written is validated with the whole content; if that fails, everything written is put back.
 """

@@ -232,7 +232,7 @@ def _swatch(code: str, colour: str, x: float, y: float, w: float, h: float) -> s
 def statuts_svg(tdb: TableauDeBord, width: int = 640) -> Markup:
     """Fiches by statut for each axe: one stacked bar per axe, the width of each part its number of fiches."""
     statuts = tdb.statuts
-    label_w, total_w, bar_h, gap, top = 64, 36, 22, 10, 4
+    label_w, total_w, bar_h, gap, top = 64, 36, 20, 8, 4
     legend_h = 26
     plot_w = width - label_w - total_w
     scale = plot_w / max([a.total for a in tdb.axes] + [1])
@@ -252,7 +252,7 @@ def statuts_svg(tdb: TableauDeBord, width: int = 640) -> Markup:
     parts.append("</defs>")
     y = top
     for line in tdb.axes:
-        parts.append(f'<text x="0" y="{y + 15}" font-size="11" font-weight="600" fill="#1e2328">'
+        parts.append(f'<text x="0" y="{y + 14}" font-size="11" font-weight="600" fill="#1e2328">'
                      f"Axe {escape(line.axe.numero)}</text>")
         x = float(label_w)
         for s in statuts:
@@ -263,11 +263,11 @@ def statuts_svg(tdb: TableauDeBord, width: int = 640) -> Markup:
             parts.append(_swatch(s.code, s.couleur, x, y, w, bar_h))
             if w >= 20:
                 cx = round(x + w / 2, 1)
-                parts.append(f'<rect x="{cx - 8}" y="{y + 4}" width="16" height="14" rx="3" fill="#fff"/>'
-                             f'<text x="{cx}" y="{y + 15}" font-size="10" font-weight="700" text-anchor="middle" '
+                parts.append(f'<rect x="{cx - 9}" y="{y + 3}" width="18" height="14" rx="3" fill="#fff"/>'
+                             f'<text x="{cx}" y="{y + 14}" font-size="10" font-weight="700" text-anchor="middle" '
                              f'fill="#1e2328">{n}</text>')
             x += w
-        parts.append(f'<text x="{round(x + 6, 1)}" y="{y + 15}" font-size="11" fill="#1e2328">{line.total}</text>')
+        parts.append(f'<text x="{round(x + 6, 1)}" y="{y + 14}" font-size="11" fill="#1e2328">{line.total}</text>')
         y += bar_h + gap
     x = 0.0
     for s in statuts:
@@ -280,11 +280,21 @@ def statuts_svg(tdb: TableauDeBord, width: int = 640) -> Markup:
 
 # --- the plan PDF's summary page ------------------------------------------------------------------
 
-PDF_LIMITS = {"prioritaires": 16, "trajectoires": 8, "refs": 12}  # the summary stays on one A4 page; the rest is in the annexes
+PDF_REFS = 6  # fiche numbers shown per cell of the alertes table (then « et N autres »)
+PDF_LINES = 33  # lines of table the summary page holds besides its title and headings (measured)
+
+
+def pdf_limits(t: TableauDeBord) -> dict[str, int]:
+    """How many prioritaires and indicators the one-page summary lists: the page less the axes (table and chart)
+    and the alertes (one line per direction) is the height of two columns, the prioritaires on the left, the
+    financements (8 lines) and the indicators (two lines each) on the right."""
+    column = PDF_LINES - round(2.4 * len(t.axes)) - len(t.alertes)
+    return {"refs": PDF_REFS, "prioritaires": max(4, min(16, column - 2)),
+            "trajectoires": max(1, min(8, (column - 11) // 2))}
 
 
 def print_context(projet: Projet) -> dict[str, object]:
     """What `theme/print/_tableau_de_bord.html.j2` needs: the figures, the chart, the PDF's internal links."""
     t = tableau_de_bord(projet)
-    return {"tdb": t, "tdb_chart": statuts_svg(t), "tdb_limits": PDF_LIMITS,
+    return {"tdb": t, "tdb_chart": statuts_svg(t), "tdb_limits": pdf_limits(t),
             "tdb_fiche_link": lambda fiche: f"#fiche-{fiche.slug}", "tdb_axe_link": lambda axe: f"#axe-{axe.numero}"}

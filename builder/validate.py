@@ -362,6 +362,7 @@ def _check_elu(src: Source, report: Report, index: int, value: str, known: list[
     """An élu written as one word is a code of plan.yml's `elus`; with a space, free text (always accepted)."""
     if not elu_is_code(value) or value in known:
         return
+    known = list(dict.fromkeys(known))  # a code written twice in plan.yml is reported there
     if known:
         message = (f"« {value} » n'est pas un code d'élu de plan.yml ; codes possibles : {', '.join(known)}"
                    f"{did_you_mean(value, known)} ; pour un autre élu, écrivez son nom et sa fonction en toutes "
