@@ -276,8 +276,8 @@ def to_email(projet: Projet, day: dt.date, group: DirectionRelance) -> EmailMess
     message["Date"] = format_datetime(dt.datetime(day.year, day.month, day.day, 8, 0, tzinfo=dt.UTC))
     message["X-Unsent"] = "1"  # opened as a draft to send, not as a received message
     body = ["Bonjour,", "",
-            f"Voici {'la fiche-action' if n == 1 else f'les {n} fiches-actions'} du projet d'administration "
-            f"pilotée{'s' if n > 1 else ''} par la {d.nom} qui demande{'nt' if n > 1 else ''} votre attention "
+            f"Voici {'la fiche-action' if n == 1 else f'les {n} fiches-actions'} du projet d'administration dont "
+            f"votre direction ({d.nom}, {d.code}) est pilote et qui demande{'nt' if n > 1 else ''} votre attention "
             f"au {date_fr(day)} :", ""]
     for item in group.fiches:
         body += _fiche_lines(item) + [""]

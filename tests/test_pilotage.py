@@ -307,7 +307,7 @@ def test_one_eml_per_direction_with_a_contact(content: Path, tmp_path: Path) -> 
         assert message["Subject"] == "Plan de test du pilotage : 2 fiches à mettre à jour (relance au 30 juin 2026)"
         assert message["X-Unsent"] == "1"
         body = message.get_body(("plain",)).get_content()
-        assert body.startswith("Bonjour,") and f"pilotées par la {name}" in body
+        assert body.startswith("Bonjour,") and f"dont votre direction ({name}, {code}) est pilote" in body
         assert [m for m in re.findall(r"^(\d+\.\d+\.\d+) — ", body, re.M)] == fiches
         assert all(f"/fiches/{f.replace('.', '-')}/" in body for f in fiches)
 
