@@ -142,6 +142,12 @@ def cmd_bilan(args: argparse.Namespace) -> int:
     return bilan_command(args.content, args.depuis, args.jusqua, args.output)
 
 
+def cmd_relances(args: argparse.Namespace) -> int:
+    from builder.relances import relances_command
+
+    return relances_command(args.content, args.date, args.direction, args.format, args.output, args.exit_code)
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 def _content_option(parser: argparse.ArgumentParser) -> None:
@@ -167,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("export", "exporte les données du plan (CSV, Excel, JSON, iCalendar)", cmd_export),
         ("import", "crée des fiches depuis un tableur (XLSX ou CSV)", cmd_import),
         ("bilan", "bilan des changements entre deux états du plan (Markdown)", cmd_bilan),
+        ("relances", "fiches à mettre à jour, par direction pilote (texte, CSV ou messages .eml)", cmd_relances),
     ]
     parsers = {}
     for name, help_text, func in commands:
@@ -207,7 +214,21 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["bilan"].add_argument("--depuis", metavar="REV|DATE", help="début (défaut : 1er janvier de l'édition)")
     parsers["bilan"].add_argument("--jusqua", metavar="REV|DATE", help="fin (défaut : maintenant)")
     parsers["bilan"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier Markdown de sortie")
+    _relances_options(parsers["relances"])
     return parser
+
+
+def _relances_options(p: argparse.ArgumentParser) -> None:
+    from builder.relances import parse_day
+
+    p.add_argument("--direction", metavar="CODE", help="une seule direction pilote (code de plan.yml)")
+    p.add_argument("--format", default="texte", choices=["texte", "csv", "eml"],
+                   help="texte (défaut), csv, ou eml : un message par direction qui a une adresse « contact »")
+    p.add_argument("--date", type=parse_day, metavar="AAAA-MM-JJ", help="jour de référence (défaut : aujourd'hui)")
+    p.add_argument("-o", "--output", type=Path, metavar="CHEMIN",
+                   help="fichier de sortie (défaut : sortie standard) ; avec --format eml, dossier (défaut : relances)")
+    p.add_argument("--exit-code", action="store_true",
+                   help="code de sortie 1 quand une fiche demande une relance (pour l'intégration continue)")
 
 
 def main(argv: list[str] | None = None) -> int:

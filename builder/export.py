@@ -19,7 +19,7 @@ from builder.errors import BuildError, oserror_fr
 from builder.feeds import atom_feed, icalendar
 from builder.fr import number_fr
 from builder.mkdocs_site import site_url
-from builder.model import Fiche, Plan, Projet
+from builder.model import ETATS_FINANCEMENT, Fiche, Plan, Projet, financement_totals
 
 DOWNLOADS = "telechargements"
 FEED = "actualites.xml"
@@ -30,20 +30,26 @@ FICHE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("axe", "axe"), ("intitulé de l'axe", "axe_titre"), ("objectif", "objectif"),
     ("intitulé de l'objectif", "objectif_titre"),
     ("statut", "statut"), ("avancement", "avancement"), ("prioritaire", "prioritaire"), ("pilote", "pilote"),
-    ("contributeurs", "contributeurs"), ("référent", "referent"), ("collectivités", "collectivites"),
-    ("début", "debut"), ("fin", "fin"), ("budget", "budget"), ("etp", "etp"), ("thèmes", "themes"),
+    ("contributeurs", "contributeurs"), ("référent", "referent"), ("élus", "elus"), ("partenaires", "partenaires"),
+    ("collectivités", "collectivites"),
+    ("début", "debut"), ("fin", "fin"), ("budget", "budget"),
+    *((f"financements {label.lower()}s", f"financements_{etat}") for etat, label in ETATS_FINANCEMENT.items()),
+    ("financements (total)", "financements_total"), ("etp", "etp"), ("thèmes", "themes"),
     ("liens", "liens"), ("en retard", "en_retard"), ("dernière mise à jour", "derniere_mise_a_jour"),
     ("description", "description"),
 )
-COMPUTED = {"en_retard", "derniere_mise_a_jour"}
+COMPUTED = {"en_retard", "derniere_mise_a_jour", "financements_total",
+            *(f"financements_{etat}" for etat in ETATS_FINANCEMENT)}  # the financements sheet holds the lines
 JALON_COLUMNS = (("fiche", "fiche"), ("date", "date"), ("libellé", "libelle"), ("fait", "fait"))
 INDICATEUR_COLUMNS = (("fiche", "fiche"), ("indicateur", "nom"), ("type", "type"), ("unité", "unite"),
                       ("valeur initiale", "valeur_initiale"), ("cible", "cible"))
 MESURE_COLUMNS = (("fiche", "fiche"), ("indicateur", "indicateur"), ("date", "date"), ("valeur", "valeur"),
                   ("unité", "unite"))
 SUIVI_COLUMNS = (("fiche", "fiche"), ("date", "date"), ("texte", "texte"))
+FINANCEMENT_COLUMNS = (("fiche", "fiche"), ("financeur", "financeur"), ("montant", "montant"), ("année", "annee"),
+                       ("nature", "nature"), ("état", "etat"))
 SHEETS = {"fiches": FICHE_COLUMNS, "jalons": JALON_COLUMNS, "indicateurs": INDICATEUR_COLUMNS,
-          "mesures": MESURE_COLUMNS, "suivi": SUIVI_COLUMNS}
+          "mesures": MESURE_COLUMNS, "suivi": SUIVI_COLUMNS, "financements": FINANCEMENT_COLUMNS}
 
 
 def _oui(value: bool) -> str:
@@ -62,7 +68,10 @@ def fiche_row(projet: Projet, fiche: Fiche) -> dict[str, Any]:
     """One fiche as the values of `FICHE_COLUMNS` (dates as text, to keep their precision)."""
     axe, objectif = projet.axe_of(fiche), projet.objectif_of(fiche)
     cal = fiche.calendrier
-    return {
+    totals = financement_totals(fiche.financements) if fiche.financements else {}
+    financements = {f"financements_{etat}": _number(totals.get(etat)) for etat in ETATS_FINANCEMENT}
+    financements["financements_total"] = _number(sum(totals.values())) if totals else ""
+    return {**financements, "elus": "; ".join(fiche.elus), "partenaires": "; ".join(fiche.partenaires),
         "id": fiche.id, "titre": fiche.titre, "resume": fiche.resume, "axe": axe.numero, "axe_titre": axe.titre,
         "objectif": objectif.numero, "objectif_titre": objectif.titre, "statut": fiche.statut,
         "avancement": "" if fiche.avancement is None else fiche.avancement, "prioritaire": _oui(fiche.prioritaire),
@@ -89,6 +98,9 @@ def sheet_rows(projet: Projet) -> dict[str, list[dict[str, Any]]]:
                                         "valeur": _number(m.valeur), "unite": ind.unite})
         for s in f.suivi:
             rows["suivi"].append({"fiche": f.id, "date": str(s.date), "texte": s.texte})
+        for line in f.financements:
+            rows["financements"].append({"fiche": f.id, "financeur": line.financeur, "montant": _number(line.montant),
+                                         "annee": line.annee, "nature": line.nature, "etat": line.etat})
     return rows
 
 
@@ -103,12 +115,15 @@ def to_csv(projet: Projet, excel: bool = False) -> bytes:
         row = fiche_row(projet, f)
         if excel:
             row["budget"], row["etp"] = _number(f.budget, True), _number(f.etp, True)
+            for key in (k for _, k in FICHE_COLUMNS if k.startswith("financements_")):
+                row[key] = "" if row[key] == "" else _number(row[key], True)
         writer.writerow([row[key] for _, key in FICHE_COLUMNS])
     return ("\ufeff" if excel else "").encode() + buffer.getvalue().encode("utf-8")
 
 
 def to_xlsx(projet: Projet, path: Path) -> None:
-    """One sheet per table (fiches, jalons, indicateurs, mesures, suivi); dates stay text to keep precision.
+    """One sheet per table (fiches, jalons, indicateurs, mesures, suivi, financements); dates stay text to keep
+    precision.
 
     Written with XlsxWriter (streamed, several times faster than openpyxl, which reads spreadsheets on import);
     fixed document dates make the same plan give the same bytes."""

@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from builder.fr import date_fr, euros_fr, number_fr
-from builder.model import STATUTS, TYPES_INDICATEUR, Changement, Fiche, Indicateur, Jalon, Projet
+from builder.model import (
+    ETATS_FINANCEMENT,
+    NATURES_FINANCEMENT,
+    STATUTS,
+    TYPES_INDICATEUR,
+    Changement,
+    Fiche,
+    Indicateur,
+    Jalon,
+    Projet,
+    elu_is_code,
+    financement_totals,
+)
 
 NBSP = "\u00a0"
 
@@ -86,6 +98,31 @@ class IndicateurView:
 
 
 @dataclass(frozen=True)
+class FinancementRow:
+    financeur: str
+    annee: str
+    nature: str  # Fonctionnement | Investissement
+    etat_code: str  # prevu | demande | obtenu | verse (CSS modifier)
+    etat: str  # Prévu | Demandé | Obtenu | Versé
+    montant: str  # « 12 000 € »
+
+
+@dataclass(frozen=True)
+class FinancementTotal:
+    label: str  # « Total obtenu », « Total »
+    montant: str
+    etat_code: str | None = None  # None for the grand total
+
+
+@dataclass(frozen=True)
+class FinancementsView:
+    """A fiche's plan de financement: its lines (by year) and its totals per état, then the grand total."""
+
+    rows: list[FinancementRow]
+    totals: list[FinancementTotal]
+
+
+@dataclass(frozen=True)
 class SuiviRow:
     date: str
     datetime: str
@@ -121,6 +158,14 @@ def direction_label(projet: Projet, code: str) -> str:
     return f"{d.nom} ({d.code})" if d else code
 
 
+def elu_label(projet: Projet, value: str) -> str:
+    """`Mme Sophie Martin, adjointe chargée des ressources humaines` for a code of plan.yml; free text as written."""
+    elu = projet.elus.get(value) if elu_is_code(value) else None
+    if elu is None:
+        return value
+    return f"{elu.nom}, {elu.delegation}" if elu.delegation else elu.nom
+
+
 def calendrier_text(fiche: Fiche) -> str:
     cal = fiche.calendrier
     if cal.debut and cal.fin:
@@ -140,6 +185,12 @@ def fiche_facts(projet: Projet, fiche: Fiche) -> list[Fact]:
         facts.append(Fact("contributeurs", "Contributeurs", ", ".join(names), names))
     if fiche.referent:
         facts.append(Fact("referent", "Référent", fiche.referent))
+    if fiche.elus:
+        names = tuple(elu_label(projet, e) for e in fiche.elus)
+        label = "Élus référents" if len(names) > 1 else "Élu référent"
+        facts.append(Fact("elus", label, "\u202f; ".join(names), names))
+    if fiche.partenaires:
+        facts.append(Fact("partenaires", "Partenaires", ", ".join(fiche.partenaires), tuple(fiche.partenaires)))
     collectivites = tuple(c.nom for c in projet.collectivites_of(fiche))
     if collectivites:
         facts.append(Fact("collectivites", "Collectivités", ", ".join(collectivites), collectivites))
@@ -192,6 +243,22 @@ def indicateur_view(ind: Indicateur) -> IndicateurView:
 
 def indicateur_views(fiche: Fiche) -> list[IndicateurView]:
     return [indicateur_view(ind) for ind in fiche.indicateurs]
+
+
+def financements_view(fiche: Fiche) -> FinancementsView:
+    """The lines by year (as written within a year), the total of each état present (when there are several),
+    then the total of every line: prévu, demandé, obtenu and versé are the stages of one line."""
+    lines = sorted(fiche.financements, key=lambda f: f.annee)
+    rows = [FinancementRow(f.financeur, str(f.annee), NATURES_FINANCEMENT[f.nature], f.etat,
+                           ETATS_FINANCEMENT[f.etat], euros_fr(f.montant)) for f in lines]
+    totals = financement_totals(fiche.financements)
+    present = [etat for etat in ETATS_FINANCEMENT if any(f.etat == etat for f in fiche.financements)]
+    out = []
+    if len(present) > 1:
+        out = [FinancementTotal(f"Total {ETATS_FINANCEMENT[etat].lower()}", euros_fr(totals[etat]), etat)
+               for etat in present]
+    out.append(FinancementTotal("Total", euros_fr(sum(totals.values()))))
+    return FinancementsView(rows, out)
 
 
 def suivi_rows(fiche: Fiche) -> list[SuiviRow]:

@@ -184,6 +184,7 @@ class Lineage:
     derniere_modification: dt.date | None = None
     changements: list[Changement] = field(default_factory=list)
     deleted: bool = False
+    modifications: list[dt.date] = field(default_factory=list)  # every commit that changed the file
 
 
 def replay(commits: list[Commit], blobs: dict[str, bytes], shallow: bool) -> list[Lineage]:
@@ -215,6 +216,7 @@ def replay(commits: list[Commit], blobs: dict[str, bytes], shallow: bool) -> lis
                 live[new_path] = lineage
                 continue
             lineage.derniere_modification = commit.date
+            lineage.modifications.append(commit.date)
             if status == "D":
                 lineage.deleted = True
                 lineage.changements.append(Changement(commit.date, "suppression", fields(old_sha).get("statut"),
@@ -241,19 +243,21 @@ def compare(before: dict[str, str], after: dict[str, str], date: dt.date, commit
     return out
 
 
-def read_lineages(repo: Repo) -> list[Lineage]:
+def read_lineages(repo: Repo, blobs: bool = True) -> list[Lineage]:
+    """Every fiche file's lineage; without `blobs`, only its dates (no file version is read: no changes, no ids)."""
     commits = read_log(repo)
-    shas = {sha for c in commits for _, old, new, _, _ in c.changes for sha in (old, new)}
+    shas = {sha for c in commits for _, old, new, _, _ in c.changes for sha in (old, new)} if blobs else set()
     return replay(commits, read_blobs(repo.top, shas), repo.shallow)
 
 
-def read_history(content: Path, projet: Projet) -> dict[str, Historique]:
-    """History of every current fiche, by id; empty outside git. Three git calls in all."""
+def read_history(content: Path, projet: Projet, changes: bool = True) -> dict[str, Historique]:
+    """History of every current fiche, by id; empty outside git. Three git calls in all; two, and only the dates
+    of the commits (`derniere_modification`, `modifications`), without `changes`."""
     repo = find_repo(content)
     if repo is None:
         return {}
     try:
-        lineages = read_lineages(repo)
+        lineages = read_lineages(repo, blobs=changes)
     except GitError:
         return {}
     by_path = {lin.path: lin for lin in lineages if not lin.deleted}
@@ -262,7 +266,8 @@ def read_history(content: Path, projet: Projet) -> dict[str, Historique]:
     for fiche in projet.fiches:
         lineage = by_path.get(_repo_path(repo, fiche.source)) or by_id.get(fiche.id)
         if lineage is not None and (lineage.changements or lineage.derniere_modification):
-            history[fiche.id] = Historique(lineage.derniere_modification, list(lineage.changements))
+            history[fiche.id] = Historique(lineage.derniere_modification, list(lineage.changements),
+                                           list(lineage.modifications))
     return history
 
 

@@ -1,8 +1,8 @@
 """`fiches import`: create fiche files (and missing axes/objectifs of plan.yml) from a spreadsheet.
 
 A spreadsheet is an XLSX workbook (sheet `fiches`, and optionally `jalons`, `indicateurs`, `mesures`,
-`suivi`) or a CSV file (UTF-8 with or without BOM, or Windows-1252; `,`, `;` or tab), one row per action,
-with the columns of `builder.export`. Each row is checked like a fiche file; a bad row is reported with its
+`suivi`, `financements`) or a CSV file (UTF-8 with or without BOM, or Windows-1252; `,`, `;` or tab), one row
+per action, with the columns of `builder.export`. Each row is checked like a fiche file; a bad row is reported with its
 row number and column, and creates nothing. Existing fiches are replaced only with `--force`. What was
 written is validated with the whole content; if that fails, everything written is put back.
 """
@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, plural
 from builder.export import COMPUTED, SHEETS
 from builder.load import load_content, load_yaml_file, plain_scalar_tag
-from builder.model import DEFAULT_STATUTS, Fiche, ascii_fold, id_key
+from builder.model import DEFAULT_STATUTS, Fiche, ascii_fold, elu_is_code, id_key
 from builder.new import slugify
 from builder.validate import fiche_rules, french_errors, load_projet
 
@@ -199,7 +199,7 @@ class Importer:
         if self.report.errors:
             return
         by_fiche: dict[str, dict[str, list[Row]]] = defaultdict(lambda: defaultdict(list))
-        for sheet in ("jalons", "indicateurs", "mesures", "suivi"):
+        for sheet in ("jalons", "indicateurs", "mesures", "suivi", "financements"):
             for row in rows.get(sheet, []):
                 by_fiche[row.values.get("fiche", "").strip()][sheet].append(row)
         ids = set()
@@ -231,6 +231,8 @@ class Importer:
         put("pilote", v.get("pilote", "").strip())
         put("contributeurs", _codes(v.get("contributeurs", "")))
         put("referent", v.get("referent", ""))
+        put("elus", _texts(v.get("elus", "")))
+        put("partenaires", _texts(v.get("partenaires", "")))
         put("collectivites", _codes(v.get("collectivites", "")))
         calendrier = {k: _date(v.get(k, "")) for k in ("debut", "fin") if v.get(k, "").strip()}
         put("calendrier", calendrier)
@@ -265,6 +267,13 @@ class Importer:
         put("indicateurs", indicateurs)
         for key in ("budget", "etp"):
             put(key, v.get(key, "").replace("€", "").strip())
+        financements = []
+        for i, r in enumerate(extra.get("financements", [])):
+            financements.append({k: r.values[k].replace("€", "").strip() if k == "montant" else r.values[k].strip()
+                                 for k in ("financeur", "montant", "annee", "nature", "etat")
+                                 if r.values.get(k, "").strip()})
+            candidate.parts[("financements", i)] = r
+        put("financements", financements)
         put("liens", _codes(v.get("liens", "")))
         put("themes", [t.strip() for t in v.get("themes", "").split(";") if t.strip()])
         suivi = []
@@ -310,6 +319,7 @@ class Importer:
                      if isinstance(o, dict)}
         directions = [str(d.get("code")) for d in plan.get("directions") or [] if isinstance(d, dict)]
         collectivites = [str(c.get("code")) for c in plan.get("collectivites") or [] if isinstance(c, dict)]
+        elus = [str(e.get("code")) for e in plan.get("elus") or [] if isinstance(e, dict)]
         new_axes: dict[str, str] = {}
         new_objectifs: dict[str, str] = {}
         first: dict[str, str] = {}
@@ -342,6 +352,12 @@ class Importer:
                     if code not in known:
                         c.error(key, f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : "
                                      f"{', '.join(known)}{did_you_mean(code, known)}")
+            for code in f.elus:
+                if elu_is_code(code) and code not in elus:
+                    c.error("elus", f"« {code} » n'est pas un code d'élu de plan.yml"
+                                    + (f" ; codes possibles : {', '.join(elus)}{did_you_mean(code, elus)}" if elus
+                                       else "") + " ; pour un autre élu, écrivez son nom et sa fonction en toutes "
+                                                  "lettres (ex. « Mme Durand, adjointe aux finances »)")
         # Links: to existing fiches or to good rows; a row that turns bad may make others bad.
         changed = True
         while changed:
@@ -371,6 +387,11 @@ def _statut(value: str) -> str:
         if wanted in (_norm(code), _norm(label)):
             return code
     return value.strip()
+
+
+def _texts(value: str) -> list[str]:
+    """Free texts separated by semicolons or line breaks (a name and its function may hold a comma)."""
+    return [p.strip() for p in re.split(r"[;\n]", value) if p.strip()]
 
 
 def _codes(value: str) -> list[str]:

@@ -173,6 +173,18 @@ Nombre = Annotated[float, BeforeValidator(_parse_number), WithJsonSchema(
     {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d[\d\u202f\u00a0 ]*(,\d+)?$"}],
      "description": "Nombre (virgule décimale acceptée : 0,5)."})]
 Entier = Annotated[int, BeforeValidator(_parse_int)]
+
+
+def _parse_year(value: Any) -> int:
+    year = _parse_int(value)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise PydanticCustomError("annee", "« {value} » : année hors limites (attendu de {low} à {high})",
+                                  {"value": value, "low": YEARS[0], "high": YEARS[1]})
+    return year
+
+
+Annee = Annotated[int, BeforeValidator(_parse_year), WithJsonSchema(
+    {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1], "description": "Année (AAAA)."})]
 Texte = Annotated[str, Field(min_length=1)]
 
 ID_PATTERN = r"^\d+\.\d+\.\d+$"
@@ -180,11 +192,17 @@ OBJECTIF_PATTERN = r"^\d+\.\d+$"
 AXE_PATTERN = r"^\d+$"
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+EMAIL_PATTERN = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
 
 StatutCode = Literal["a_venir", "en_cours", "realisee", "en_pause", "bloquee", "abandonnee"]
 STATUTS: tuple[str, ...] = ("a_venir", "en_cours", "realisee", "en_pause", "bloquee", "abandonnee")
 TypeIndicateur = Literal["activite", "impact", "ressources"]
 TYPES_INDICATEUR = {"activite": "Activité", "impact": "Impact", "ressources": "Ressources"}
+NatureFinancement = Literal["fonctionnement", "investissement"]
+NATURES_FINANCEMENT = {"fonctionnement": "Fonctionnement", "investissement": "Investissement"}
+EtatFinancement = Literal["prevu", "demande", "obtenu", "verse"]
+# The stages of one funding line, in order: planned, requested, granted, paid.
+ETATS_FINANCEMENT = {"prevu": "Prévu", "demande": "Demandé", "obtenu": "Obtenu", "verse": "Versé"}
 
 
 class Strict(BaseModel):
@@ -221,6 +239,31 @@ class Direction(Strict):
     code: str = Field(description="Code court de la direction (ex. DRH), utilisé dans les fiches.",
                       pattern=CODE_PATTERN)
     nom: Texte = Field(description="Nom complet de la direction.")
+    contact: str | None = Field(
+        None, pattern=EMAIL_PATTERN,
+        description="Adresse électronique de la direction (ex. drh@ville.fr) : « fiches relances --format eml » lui "
+                    "prépare un message avec les fiches à mettre à jour.")
+
+
+class Elu(Strict):
+    code: str = Field(description="Code court de l'élu (ex. ADJ-RH), utilisé dans le champ « elus » des fiches.",
+                      pattern=CODE_PATTERN)
+    nom: Texte = Field(description="Nom de l'élu, tel qu'il s'affiche (ex. « Mme Sophie Martin »).")
+    delegation: str = Field("", description="Fonction et délégation (ex. « Adjointe au maire chargée des ressources "
+                                            "humaines »).")
+
+
+class SuiviOptions(Strict):
+    actualiser_apres_mois: Annotated[Entier, Field(ge=1, le=60)] = Field(
+        6, description="Une fiche en cours est « à actualiser » quand rien n'a bougé depuis ce nombre de mois : ni "
+                       "entrée de suivi, ni mesure d'indicateur, ni modification de son fichier (6 par défaut).")
+    mesurer_apres_mois: Annotated[Entier, Field(ge=1, le=60)] = Field(
+        12, description="Un indicateur d'une fiche en cours est signalé quand sa dernière mesure a plus de ce nombre "
+                        "de mois (12 par défaut : beaucoup d'indicateurs sont annuels).")
+    expediteur: str | None = Field(
+        None, pattern=EMAIL_PATTERN,
+        description="Adresse d'expédition des messages de relance préparés par « fiches relances --format eml » "
+                    "(facultatif : sans elle, votre messagerie met la vôtre).")
 
 
 class Collectivite(Strict):
@@ -292,6 +335,10 @@ class Plan(Strict):
     directions: list[Direction] = Field(min_length=1, description="Directions pouvant piloter ou contribuer.")
     collectivites: list[Collectivite] = Field(
         default_factory=list, description="Collectivités qui partagent le plan (facultatif).")
+    elus: list[Elu] = Field(default_factory=list,
+                            description="Élus référents que les fiches citent par leur code (facultatif).")
+    suivi: SuiviOptions = Field(default_factory=SuiviOptions,
+                                description="Règles de fraîcheur des fiches : {actualiser_apres_mois: 6}.")
     statuts: dict[StatutCode, StatutDef] = Field(
         default_factory=dict, description="Libellés et couleurs des statuts, si différents de ceux par défaut.")
     axes: list[Axe] = Field(min_length=1, description="Axes stratégiques, avec leurs objectifs.")
@@ -335,6 +382,16 @@ class Suivi(Strict):
     texte: Texte = Field(description="Ce qui s'est passé (Markdown).")
 
 
+class Financement(Strict):
+    financeur: Texte = Field(description="Qui finance (ex. « État (DSIL) », « Région », « CNFPT », « FIPHFP », "
+                                         "« Ville de Montclair (fonds propres) »).")
+    montant: Annotated[Nombre, Field(ge=0)] = Field(description="Montant en euros.")
+    annee: Annee = Field(description="Année du financement (AAAA).")
+    nature: NatureFinancement = Field(description="Section budgétaire : fonctionnement ou investissement.")
+    etat: EtatFinancement = Field(
+        "prevu", description="Où en est ce financement : prevu, demande, obtenu ou verse (prevu par défaut).")
+
+
 class Fiche(Strict):
     """A fiche-action (front matter of `content/fiches/<id>-<slug>.md`)."""
 
@@ -352,12 +409,22 @@ class Fiche(Strict):
     pilote: str = Field(description="Code de la direction pilote.")
     contributeurs: list[str] = Field(default_factory=list, description="Codes des directions contributrices.")
     referent: str = Field("", description="Personne ou fonction référente.")
+    elus: list[str] = Field(
+        default_factory=list,
+        description="Élus référents : le code d'un élu de la liste « elus » de plan.yml (ex. ADJ-RH), ou son nom et "
+                    "sa fonction en toutes lettres (ex. « Mme Durand, adjointe aux finances »).")
+    partenaires: list[str] = Field(
+        default_factory=list, description="Partenaires extérieurs associés à l'action (ex. « CNFPT », « Centre de "
+                                          "gestion de la fonction publique territoriale »).")
     collectivites: list[str] = Field(default_factory=list,
                                      description="Codes des collectivités concernées (par défaut : toutes).")
     calendrier: Calendrier = Field(default_factory=Calendrier, description="Début et fin prévus.")
     jalons: list[Jalon] = Field(default_factory=list, description="Jalons datés.")
     indicateurs: list[Indicateur] = Field(default_factory=list, description="Indicateurs de suivi.")
     budget: Annotated[Nombre, Field(ge=0)] | None = Field(None, description="Budget en euros.")
+    financements: list[Financement] = Field(
+        default_factory=list, description="Plan de financement : une ligne par financeur et par année, "
+                                          "{financeur, montant, annee, nature, etat}.")
     etp: Annotated[Nombre, Field(ge=0)] | None = Field(None, description="Moyens humains en équivalents temps plein.")
     liens: list[str] = Field(default_factory=list, description="Numéros des fiches liées.")
     themes: list[str] = Field(default_factory=list, description="Thèmes (mots-clés libres).")
@@ -411,6 +478,20 @@ class Fiche(Strict):
         return max((s.date for s in self.suivi), default=None)
 
 
+def elu_is_code(value: str) -> bool:
+    """An entry of a fiche's `elus` is a code of plan.yml when it is one word (`ADJ-RH`); with a space it is free
+    text (`Mme Durand, adjointe aux finances`)."""
+    return re.fullmatch(CODE_PATTERN, value) is not None
+
+
+def financement_totals(financements: list[Financement]) -> dict[str, float]:
+    """Sum of the montants by état, every état present (0 when none), in the order of the stages."""
+    totals = {etat: 0.0 for etat in ETATS_FINANCEMENT}
+    for line in financements:
+        totals[line.etat] += line.montant
+    return totals
+
+
 def id_key(value: str) -> tuple[int, ...]:
     """Natural order of numbers: 1.2 < 1.10."""
     return tuple(int(p) for p in value.split("."))
@@ -435,6 +516,7 @@ class Historique:
 
     derniere_modification: dt.date | None = None
     changements: list[Changement] = field(default_factory=list)
+    modifications: list[dt.date] = field(default_factory=list)  # dates of every commit that changed the file
 
 
 # --- the validated whole ------------------------------------------------------------------------
@@ -488,6 +570,10 @@ class Projet:
     @cached_property
     def collectivites(self) -> dict[str, Collectivite]:
         return {c.code: c for c in self.plan.collectivites}
+
+    @cached_property
+    def elus(self) -> dict[str, Elu]:
+        return {e.code: e for e in self.plan.elus}
 
     @cached_property
     def _by_objectif(self) -> dict[str, list[Fiche]]:

@@ -25,6 +25,7 @@ from builder import fr
 from builder.charts import indicator_svg
 from builder.facts import (
     fiche_facts,
+    financements_view,
     historique_rows,
     indicateur_views,
     jalon_rows,
@@ -33,6 +34,7 @@ from builder.facts import (
 )
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, Projet
+from builder.tableau_de_bord import print_context
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "print"
@@ -90,6 +92,7 @@ def model_fingerprint(projet: Projet) -> dict[str, Any]:
         "plan": projet.plan.model_dump(mode="json"),
         "fiches": [[f.model_dump(mode="json"), f.body] for f in projet.fiches],
         "history": history,
+        "modifications": {fid: [str(d) for d in h.modifications] for fid, h in sorted(projet.history.items())},
         "bilan": projet.bilan_markdown,
         "date_situation": projet.date_situation.isoformat(),
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
@@ -112,6 +115,7 @@ def _code_digest() -> str:
     files += [p for p in FONTS.iterdir() if p.is_file()]
     files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "facts.py", "fr.py",
                                           "model.py")]
+    files += [builder / name for name in ("tableau_de_bord.py", "relances.py")]  # the tableau de bord page
     # the libraries that lay out, convert, sanitise, hyphenate and draw: an upgrade may change the PDFs
     from importlib.metadata import PackageNotFoundError, version
 
@@ -208,7 +212,7 @@ def _whole_bleed(document: Any, pdf: Any) -> None:
 
 # --- the plan -------------------------------------------------------------------------------------
 
-PLAN_CSS = [THEME / "print.css", THEME / "plan.css"]
+PLAN_CSS = [THEME / "print.css", THEME / "plan.css", THEME / "pilotage.css"]
 
 
 def axe_css(projet: Projet) -> str:
@@ -238,6 +242,7 @@ def plan_context(projet: Projet) -> dict[str, Any]:
         "meta": metadata(projet, title, plan.sous_titre or f"Projet d'administration — {plan.collectivite}"),
         "date_situation": fr.date_fr(projet.date_situation), "stats": projet.stats(),
         **fiche_helpers(projet),
+        **print_context(projet),  # the tableau de bord page
     }
 
 
@@ -248,6 +253,7 @@ def fiche_helpers(projet: Projet) -> dict[str, Any]:
         "badge_of": badges.__getitem__, "facts": lambda fiche: fiche_facts(projet, fiche),
         "jalon_rows": lambda fiche: jalon_rows(projet, fiche), "indicateur_views": indicateur_views,
         "suivi_rows": suivi_rows, "historique_rows": lambda fiche: historique_rows(projet, fiche),
+        "financements_view": financements_view,
         # numbers of other fiches in a text: clickable, with their page (« voir l'action 2.1.3, p. 41 »)
         "fiche_refs": lambda html, fiche: link_fiche_numbers(
             html, lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None, "ref"),

@@ -25,7 +25,15 @@ from markupsafe import Markup, escape
 
 from builder.charts import indicator_svg
 from builder.errors import BuildError
-from builder.facts import fiche_facts, historique_rows, indicateur_views, jalon_rows, statut_badge, suivi_rows
+from builder.facts import (
+    fiche_facts,
+    financements_view,
+    historique_rows,
+    indicateur_views,
+    jalon_rows,
+    statut_badge,
+    suivi_rows,
+)
 from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, ascii_fold, theme_key
@@ -312,6 +320,7 @@ class SiteRenderer:
                   groups=self._by_collectivite())
         self.page("themes.md", "themes.md.j2", "Fiches par thème", groups=p.themes())
         self.page("calendrier.md", "calendrier.md.j2", "Calendrier des fiches", **self._calendar())
+        self.render_tableau_de_bord()
         if downloads_written is not None:
             downloads_written()
         self.read_downloads()
@@ -325,12 +334,20 @@ class SiteRenderer:
                   feed=self.feed)
         self.page("accessibilite.md", "accessibilite.md.j2", "Accessibilité")
 
+    def render_tableau_de_bord(self) -> None:
+        from builder.tableau_de_bord import statuts_svg, tableau_de_bord
+
+        t = tableau_de_bord(self.projet)
+        self.page("tableau-de-bord.md", "tableau-de-bord.md.j2", "Tableau de bord", t=t, chart=statuts_svg(t),
+                  axe_link=lambda axe: self.axe_url(axe.numero))
+
     def render_fiche(self, fiche: Fiche) -> None:
         p = self.projet
         self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
                   fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
                   facts=fiche_facts(p, fiche), jalon_rows=jalon_rows(p, fiche), indicateurs=indicateur_views(fiche),
-                  suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche))
+                  suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche),
+                  financements=financements_view(fiche))
 
     def render_fiches(self, fiches: list[Fiche]) -> None:
         """One page per fiche; big plans use a second CPU (a forked worker renders every other fiche)."""
@@ -354,7 +371,7 @@ class SiteRenderer:
 
     def nav(self) -> list[NavItem]:
         p = self.projet
-        items = [NavItem("Accueil", "index.md"),
+        items = [NavItem("Accueil", "index.md"), NavItem("Tableau de bord", "tableau-de-bord.md"),
                  NavItem("Axes", children=[NavItem(f"Axe {a.numero} — {a.titre}", f"axes/{a.numero}.md")
                                            for a in p.plan.axes]),
                  NavItem("Index", children=[NavItem(title, f"{name}.md") for name, title in INDEX_PAGES])]

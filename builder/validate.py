@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from builder.errors import ContentError, Report, did_you_mean
-from builder.fr import number_fr
+from builder.fr import euros_fr, number_fr
 from builder.load import Content, Location, Source, load_content
-from builder.model import ID_PATTERN, Fiche, Plan, Projet, id_key, theme_key
+from builder.model import ID_PATTERN, Fiche, Plan, Projet, elu_is_code, financement_totals, id_key, theme_key
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
 
@@ -71,12 +71,13 @@ class _Refs:
     contributeurs: list[str | None]
     collectivites: list[str | None]
     liens: list[str | None]
+    elus: list[str | None] = field(default_factory=list)
 
     @classmethod
     def of(cls, source: Source, fiche: Fiche | None, bad: set[str]) -> _Refs:
         if fiche is not None:
             return cls(source, fiche.id, fiche.pilote, list(fiche.contributeurs), list(fiche.collectivites),
-                       list(fiche.liens))
+                       list(fiche.liens), list(fiche.elus))
         data = source.data if isinstance(source.data, dict) else {}
 
         def text(key: str) -> str | None:
@@ -93,7 +94,7 @@ class _Refs:
         if fiche_id is not None and not re.match(ID_PATTERN, fiche_id):
             fiche_id = None
         return cls(source, fiche_id, text("pilote"), texts("contributeurs"), texts("collectivites"),
-                   texts("liens"))
+                   texts("liens"), texts("elus"))
 
 
 # --- per file -----------------------------------------------------------------------------------
@@ -168,6 +169,8 @@ _FIELD_HINTS = {
     "numero": "attendu : N pour un axe, N.M pour un objectif (ex. 2 ou 2.3)",
     "couleur": "attendu : une couleur #rrggbb (ex. #1d5fa8)",
     "code": "attendu : un code court sans espace (lettres, chiffres, - ou _)",
+    "contact": "attendu : une adresse électronique (ex. drh@ville.fr)",
+    "expediteur": "attendu : une adresse électronique (ex. projet-administration@ville.fr)",
 }
 
 
@@ -185,7 +188,9 @@ def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
                 else "champ inconnu")
     if kind == "literal_error":
         expected = re.findall(r"'([^']+)'", str(ctx.get("expected", "")))
-        what = {"statut": "un statut connu", "type": "un type d'indicateur connu"}.get(str(last), "une valeur connue")
+        what = {"statut": "un statut connu", "type": "un type d'indicateur connu",
+                "nature": "une nature de financement connue", "etat": "un état de financement connu"}.get(
+            str(last), "une valeur connue")
         if len(loc) == 2 and loc[0] == "statuts":
             what = "un statut connu"
         extra = " ou {largeur: …, hauteur: …} en millimètres" if last == "format" else ""
@@ -206,6 +211,8 @@ def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         bound = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
         sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]
+        if last == "montant" and kind == "greater_than_equal":
+            return f"« {shown} » : un montant ne peut pas être négatif (attendu une valeur ≥ {bound})"
         return f"« {shown} » hors limites : attendu une valeur {sign} {bound}"
     if kind == "string_too_long":
         return f"texte trop long ({len(str(value))} caractères ; {ctx.get('max_length')} au plus)"
@@ -246,6 +253,7 @@ def _check_plan(plan: Plan, source: Source, report: Report) -> None:
                      f"la fin ({plan.periode.fin}) est avant le début ({plan.periode.debut})")
     _unique(source, report, "directions", [d.code for d in plan.directions], "code de direction")
     _unique(source, report, "collectivites", [c.code for c in plan.collectivites], "code de collectivité")
+    _unique(source, report, "elus", [e.code for e in plan.elus], "code d'élu")
     _unique(source, report, "axes", [a.numero for a in plan.axes], "numéro d'axe", "numero")
     seen: dict[str, int] = {}
     for i, axe in enumerate(plan.axes):
@@ -299,6 +307,7 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
     objectifs = {o.numero for a in plan.axes for o in a.objectifs} if plan else None
     directions = [d.code for d in plan.directions] if plan else None
     collectivites = [c.code for c in plan.collectivites] if plan else None
+    elus = [e.code for e in plan.elus] if plan else None
     first_file: dict[str, str] = {}
     for ref in sorted((r for r in refs if r.id), key=lambda r: (id_key(r.id), r.source.path)):
         src = ref.source
@@ -323,6 +332,10 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
             for i, code in enumerate(ref.collectivites):
                 if code is not None:
                     _check_code(src, report, ("collectivites", i), code, collectivites, "collectivité")
+        if elus is not None:
+            for i, value in enumerate(ref.elus):
+                if value is not None:
+                    _check_elu(src, report, i, value, elus)
         for i, target in enumerate(ref.liens):
             if target is None:
                 continue
@@ -342,6 +355,24 @@ def _check_code(src: Source, report: Report, loc: Location, code: str, known: li
                      f"{', '.join(known)}{did_you_mean(code, known)}")
 
 
+ELU_EXAMPLE = "(ex. « Mme Durand, adjointe aux finances »)"
+
+
+def _check_elu(src: Source, report: Report, index: int, value: str, known: list[str]) -> None:
+    """An élu written as one word is a code of plan.yml's `elus`; with a space, free text (always accepted)."""
+    if not elu_is_code(value) or value in known:
+        return
+    known = list(dict.fromkeys(known))  # a code written twice in plan.yml is reported there
+    if known:
+        message = (f"« {value} » n'est pas un code d'élu de plan.yml ; codes possibles : {', '.join(known)}"
+                   f"{did_you_mean(value, known)} ; pour un autre élu, écrivez son nom et sa fonction en toutes "
+                   f"lettres {ELU_EXAMPLE}")
+    else:
+        message = (f"« {value} » ressemble à un code d'élu, mais plan.yml n'a pas de liste « elus » ; ajoutez-y cet "
+                   f"élu (code, nom, délégation), ou écrivez son nom et sa fonction en toutes lettres {ELU_EXAMPLE}")
+    report.error(src.path, src.line(("elus", index)), f"elus[{index + 1}]", message)
+
+
 # --- warnings -----------------------------------------------------------------------------------
 
 def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], report: Report) -> None:
@@ -358,6 +389,7 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
             report.warning(src.path, src.line(("statut",)), "statut",
                            f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »")
         _warn_duplicates(fiche, src, report)
+        _warn_budget(fiche, src, report)
         _warn_body(src, report)
         _warn_far_dates(projet, fiche, src, report)
     for code, statut in projet.plan.statuts.items():
@@ -381,6 +413,20 @@ _BODY_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def _warn_budget(fiche: Fiche, src: Source, report: Report) -> None:
+    """A budget that the plan de financement does not add up to. Every line counts whatever its état: prévu,
+    demandé, obtenu and versé are the stages of one line, not different money."""
+    if fiche.budget is None or not fiche.financements:
+        return
+    total = sum(financement_totals(fiche.financements).values())
+    if round(total, 2) != round(fiche.budget, 2):
+        gap = abs(total - fiche.budget)
+        report.warning(src.path, src.line(("budget",)), "budget",
+                       f"le budget ({euros_fr(fiche.budget)}) diffère du total des financements prévus "
+                       f"({euros_fr(total)}, tous états confondus) : écart de {euros_fr(gap)} ; corrigez le budget "
+                       "ou les lignes de « financements »")
+
+
 def _warn_body(src: Source, report: Report) -> None:
     """What a fiche's Markdown text holds that will not be published as written, at its line."""
     for pattern, message in _BODY_WARNINGS:
@@ -390,10 +436,11 @@ def _warn_body(src: Source, report: Report) -> None:
 
 
 def _warn_duplicates(fiche: Fiche, src: Source, report: Report) -> None:
-    for key in ("contributeurs", "collectivites", "liens", "themes"):
+    for key in ("contributeurs", "collectivites", "liens", "themes", "elus", "partenaires"):
         seen: set[str] = set()
         for i, value in enumerate(getattr(fiche, key)):
-            folded = theme_key(value) if key == "themes" else value  # as the thèmes page groups them
+            # thèmes as their page groups them; partenaires the same way (« CNFPT » = « cnfpt »)
+            folded = theme_key(value) if key in ("themes", "partenaires") else value
             if folded in seen:
                 report.warning(src.path, src.line((key, i)), f"{key}[{i + 1}]",
                                f"« {value} » figure déjà dans la liste ; retirez le doublon")
@@ -412,6 +459,12 @@ def _warn_far_dates(projet: Projet, fiche: Fiche, src: Source, report: Report) -
         if date is not None and not low <= date.year <= high:
             report.warning(src.path, src.line(loc), _field_name(loc),
                            f"{date} est loin de la période du plan ({periode.debut}–{periode.fin}) ; "
+                           "faute de frappe dans l'année ?")
+    for i, line in enumerate(fiche.financements):
+        if not low <= line.annee <= high:
+            loc = ("financements", i, "annee")
+            report.warning(src.path, src.line(loc), _field_name(loc),
+                           f"{line.annee} est loin de la période du plan ({periode.debut}–{periode.fin}) ; "
                            "faute de frappe dans l'année ?")
 
 

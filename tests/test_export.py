@@ -53,7 +53,7 @@ def test_xlsx_sheets(tmp_path: Path) -> None:
     target = tmp_path / "fiches.xlsx"
     assert run_fiches("export", "--content", str(MINI), "--format", "xlsx", "-o", str(target)).returncode == 0
     workbook = openpyxl.load_workbook(target)
-    assert workbook.sheetnames == ["fiches", "jalons", "indicateurs", "mesures", "suivi"]
+    assert workbook.sheetnames == ["fiches", "jalons", "indicateurs", "mesures", "suivi", "financements"]
     mesures = list(workbook["mesures"].iter_rows(values_only=True))
     assert mesures == [("fiche", "indicateur", "date", "valeur", "unité"),
                        ("1.1.1", "Livrets remis", "2025-01", 40, "livrets"),

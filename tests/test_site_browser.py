@@ -82,7 +82,8 @@ def _foreign(requests: list[str], base: str) -> list[str]:
             and urlsplit(r).netloc != host]
 
 
-@pytest.mark.parametrize("path", ["", "axes/1/", "fiches/1-1-1/", "calendrier/", "actualites/"])
+@pytest.mark.parametrize("path", ["", "axes/1/", "fiches/1-1-1/", "calendrier/", "actualites/", "tableau-de-bord/",
+                                  "fiches/3-1-1/"])
 def test_page_is_local_and_accessible(browser, served: tuple[str, str], shots: Path, path: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
