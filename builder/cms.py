@@ -266,7 +266,8 @@ def _by_shape(name: str, shape: Shape, choices: Choices) -> dict[str, Any]:
                 "fields": [_widget(n, s, i, choices, shape.model) for n, (s, i) in shape.fields.items()]}
     if shape.kind == "list":
         assert shape.item is not None
-        out: dict[str, Any] = {"widget": "list", "collapsed": name not in EXPANDED,
+        # `default: []`: without it, a new entry would start with one item of each list whose fields have defaults
+        out: dict[str, Any] = {"widget": "list", "collapsed": name not in EXPANDED, "default": [],
                                "label_singular": SINGULAR.get(name, label(name))}
         if shape.item.kind == "model":
             out["fields"] = [_widget(n, s, i, choices, shape.item.model) for n, (s, i) in shape.item.fields.items()]
@@ -372,7 +373,9 @@ def cms_config(content: Path, forge: Forge | None = None) -> dict[str, Any]:
         "collections": [
             {"name": "fiches", "label": "Fiches-actions", "label_singular": "fiche-action",
              "description": "Une fiche par action du plan. Les erreurs s'affichent dans l'aperçu du site.",
-             "folder": prefix + FICHES_FOLDER, "extension": "md", "format": "frontmatter", "create": True,
+             # on a forge, Decap CMS names the files itself and turns the dots of a number into dashes
+             # (`2-3-5-….md`, refused by fiches check): fiches are created with `fiches new` or the local editor
+             "folder": prefix + FICHES_FOLDER, "extension": "md", "format": "frontmatter", "create": forge is None,
              "delete": False, "slug": "{{id}}-{{titre}}", "identifier_field": "titre",
              "summary": "{{id}} — {{titre}}", "sortable_fields": ["titre", "statut", "pilote"],
              "view_filters": [{"label": libelle, "field": "statut", "pattern": f"^{code}$"}
