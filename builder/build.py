@@ -144,9 +144,21 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> 
             from builder.site import render_site
 
             render_site(projet, content, out, exports.wait)
+            _render_admin(content, out)
     finally:
         if exports is not None:
             exports.stop()  # a failed build: the exports must not go on writing in a folder being removed
+
+
+def _render_admin(content: Path, out: Path) -> None:
+    """The form editor `/admin/`, only when `mkdocs.yml` configures a Git forge for it (off by default)."""
+    from builder.cms import forge_settings, write_admin
+    from builder.mkdocs_site import CONFIG, read_settings
+
+    settings = read_settings()
+    forge = forge_settings(settings, content, CONFIG.parent)
+    if forge is not None:
+        write_admin(content, out, forge, str(settings.get("site_name") or ""))
 
 
 def _render_data(projet: Projet, out: Path) -> None:

@@ -120,7 +120,20 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from builder.serve import serve
 
-    serve(args.content, args.port, debug=args.debug)
+    serve(args.content, args.port, debug=args.debug, commit=args.commit)
+    return EXIT_OK
+
+
+def cmd_cms_config(args: argparse.Namespace) -> int:
+    from builder.cms import cms_config, config_yaml, forge_settings
+    from builder.mkdocs_site import CONFIG, read_settings
+
+    forge = None
+    if args.forge:
+        forge = forge_settings(read_settings(), args.content, CONFIG.parent)
+        if forge is None:
+            raise BuildError("l'éditeur en ligne n'est pas configuré : ajoutez extra.cms à mkdocs.yml (voir le README)")
+    sys.stdout.write(config_yaml(cms_config(args.content, forge)))
     return EXIT_OK
 
 
@@ -168,12 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("schema", "régénère les schémas JSON du dossier schema/", cmd_schema),
         ("stats", "tableau des fiches par axe et par statut", cmd_stats),
         ("build", "construit le site intranet et les PDF", cmd_build),
-        ("serve", "aperçu en direct du site, reconstruit à chaque modification", cmd_serve),
+        ("serve", "aperçu en direct du site, reconstruit à chaque modification, et l'éditeur /admin/", cmd_serve),
         ("pdf", "produit un seul PDF (plan ou brochure)", cmd_pdf),
         ("export", "exporte les données du plan (CSV, Excel, JSON, iCalendar)", cmd_export),
         ("import", "crée des fiches depuis un tableur (XLSX ou CSV)", cmd_import),
         ("bilan", "bilan des changements entre deux états du plan (Markdown)", cmd_bilan),
         ("relances", "fiches à mettre à jour, par direction pilote (texte, CSV ou messages .eml)", cmd_relances),
+        ("cms-config", "affiche la configuration de l'éditeur /admin/ (Decap CMS), générée du plan", cmd_cms_config),
     ]
     parsers = {}
     for name, help_text, func in commands:
@@ -205,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="le PDF à produire")
     parsers["pdf"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier PDF de sortie")
     parsers["serve"].add_argument("--port", type=int, default=8000, help="port local (défaut : 8000)")
+    parsers["serve"].add_argument("--commit", action="store_true",
+                                  help="chaque enregistrement depuis l'éditeur /admin/ devient un commit git")
+    parsers["cms-config"].add_argument("--forge", action="store_true",
+                                       help="la configuration publiée par fiches build (extra.cms de mkdocs.yml)")
     parsers["export"].add_argument("--format", required=True, choices=["csv", "csv-excel", "xlsx", "json", "ics"],
                                    help="format d'export")
     parsers["export"].add_argument("-o", "--output", type=Path, metavar="FICHIER",

@@ -33,14 +33,15 @@ _IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
 def read_settings(config: Path = CONFIG) -> dict[str, Any]:
-    """The plain settings of `mkdocs.yml` the pages need: site_name, site_url, repo_url, edit_uri."""
+    """The plain settings of `mkdocs.yml` the pages need: site_name, site_url, repo_url, edit_uri, and `extra`
+    (where the form editor's forge is configured)."""
     try:
         data = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise BuildError(f"{config} : configuration du site illisible ({exc})") from None
     if not isinstance(data, dict):
         raise BuildError(f"{config} : configuration du site illisible (attendu des champs « nom: valeur »)")
-    return {key: data.get(key) for key in ("site_name", "site_url", "repo_url", "edit_uri")}
+    return {key: data.get(key) for key in ("site_name", "site_url", "repo_url", "edit_uri", "extra")}
 
 
 def site_url(config: Path = CONFIG) -> str | None:

@@ -31,6 +31,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
+from builder import cms_api
 from builder.errors import BuildError, ContentError, oserror_fr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if cms_api.owns(self.path):  # the form editor works even when the content has errors
+            return self._reply(self.server.admin.get(self.path))  # type: ignore[attr-defined]
         if self.path == VERSION_PATH:
             return self._send(str(self.preview.version).encode(), "text/plain")
         if self.preview.error is not None:
@@ -138,6 +141,25 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return self._send(page.encode("utf-8"), "text/html; charset=utf-8")
         return super().do_GET()
 
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        if not cms_api.owns(self.path):
+            return self.send_error(405)
+        body = cms_api.request_body(self.headers, self.rfile)
+        if body is None:
+            return self._reply(cms_api.too_large())
+        return self._reply(self.server.admin.post(self.path, self.headers, body,  # type: ignore[attr-defined]
+                                                  self.server.server_port))
+
+    def _reply(self, reply: cms_api.Reply) -> None:
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", reply.kind)
+        self.send_header("Content-Length", str(len(reply.data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(reply.data)
+
     def _send(self, data: bytes, kind: str, status: int = 200) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
@@ -147,12 +169,15 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def serve(content: Path, port: int = 8000, debug: bool = False) -> None:
+def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = False) -> None:
     """Build, serve on http://127.0.0.1:<port>/, rebuild on changes until Ctrl+C. `debug` adds the Python trace of
-    an internal error to the terminal and the page."""
+    an internal error to the terminal and the page. The form editor is on /admin/; `commit` makes each of its
+    saves a git commit."""
     with tempfile.TemporaryDirectory(prefix="fiches-serve-") as tmp:
         preview = Preview(content, Path(tmp) / "site", debug)
+        admin = cms_api.Admin(content, commit)
         server = bind(port, preview)  # before the first build, which takes a while: a busy port fails at once
+        server.admin = admin  # type: ignore[attr-defined]
         pending = threading.Event()
         observer = serving = None
         try:
@@ -161,6 +186,8 @@ def serve(content: Path, port: int = 8000, debug: bool = False) -> None:
             serving = threading.Thread(target=server.serve_forever, daemon=True)
             serving.start()
             print(f"Aperçu : http://127.0.0.1:{server.server_port}/ (Ctrl+C pour arrêter)", flush=True)
+            print(f"Éditeur : http://127.0.0.1:{server.server_port}{cms_api.ADMIN}"
+                  + (" (chaque enregistrement est un commit git)" if commit else ""), flush=True)
             while True:
                 if pending.wait(0.5):
                     time.sleep(0.3)  # let an editor finish writing
