@@ -136,13 +136,18 @@ LABELS = {
     "axes": "Axes", "numero": "Numéro", "couleur": "Couleur", "description": "Description",
     "objectifs": "Objectifs", "brochure": "Brochure", "format": "Format", "largeur": "Largeur (mm)",
     "hauteur": "Hauteur (mm)", "fond_perdu": "Fond perdu (mm)", "imprimeur": "Version imprimeur",
+    "elus": "Élus référents", "partenaires": "Partenaires", "financements": "Plan de financement",
+    "financeur": "Financeur", "montant": "Montant (€)", "annee": "Année", "nature": "Nature", "etat": "État",
+    "delegation": "Délégation", "contact": "Adresse de contact", "actualiser_apres_mois": "Actualiser après (mois)",
+    "mesurer_apres_mois": "Mesurer après (mois)", "expediteur": "Expéditeur des relances",
 }
 # How one item of a list is named on its « Ajouter … » button.
 SINGULAR = {
     "jalons": "jalon", "indicateurs": "indicateur", "mesures": "mesure", "suivi": "entrée de suivi",
     "contributeurs": "direction", "collectivites": "collectivité", "liens": "fiche", "themes": "thème",
     "valeurs": "valeur", "demarche": "étape", "chiffres_cles": "chiffre clé", "directions": "direction",
-    "axes": "axe", "objectifs": "objectif",
+    "axes": "axe", "objectifs": "objectif", "elus": "élu", "partenaires": "partenaire",
+    "financements": "financement",
 }
 SUMMARIES = {
     "jalons": "{{fields.date}} — {{fields.libelle}}", "indicateurs": "{{fields.nom}}",
@@ -151,6 +156,8 @@ SUMMARIES = {
     "chiffres_cles": "{{fields.valeur}} {{fields.libelle}}", "directions": "{{fields.code}} — {{fields.nom}}",
     "collectivites": "{{fields.code}} — {{fields.nom}}", "axes": "{{fields.numero}}. {{fields.titre}}",
     "objectifs": "{{fields.numero}} {{fields.titre}}",
+    "financements": "{{fields.annee}} — {{fields.financeur}} : {{fields.montant}} €",
+    "elus": "{{fields.code}} — {{fields.nom}}",
 }
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 PATTERN_HINTS = {
