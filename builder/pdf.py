@@ -257,35 +257,48 @@ class PrintSetup:
 
 
 def write_pdf(html: str, path: Path, stylesheets: list[Path], extra_css: str = "", *,
-              link_text: Callable[[str, bool], str] | None = None, print_setup: PrintSetup | None = None,
-              pages: Callable[[Any], list[Any]] | None = None) -> None:
+              link_text: Callable[[str, bool], str] | None = None, print_setup: PrintSetup | None = None) -> None:
     """HTML + external print stylesheets → a tagged PDF at `path`, with deterministic bytes.
 
     Title, language, author and dates come from the HTML (`<title>`, `lang`, `<meta>`), set by the templates.
     Without `print_setup`: PDF/UA-1 (its claim is written, then checked: see `claim_or_warn`). With it: PDF/X-4,
     every colour of the CSS and of the HTML converted to CMYK, the output intent of the chosen paper, no link.
-    `link_text(target, internal)` gives each link its alternate text; `pages(document)` may keep only some of
-    the laid-out pages (the brochure's filler pages)."""
+    `link_text(target, internal)` gives each link its alternate text."""
+    document = render_document(html, stylesheets, extra_css, print_setup)
+    write_document(document, path, html, link_text=link_text, print_setup=print_setup)
+
+
+def render_document(html: str, stylesheets: list[Path], extra_css: str = "",
+                    print_setup: PrintSetup | None = None) -> Any:
+    """The laid-out WeasyPrint document (its pages can be counted, or some of them kept, before writing)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
+    profiles: dict[str, Any] = {}  # filled by `@color-profile` rules
     if print_setup is None:
         sheets = [weasyprint.CSS(filename=str(s), font_config=fonts) for s in stylesheets]
     else:
         from builder.cmyk import cmyk_css, cmyk_html, profile_path
 
         sheets = [weasyprint.CSS(string=cmyk_css(s.read_text(encoding="utf-8"), print_setup.paper),
-                                 base_url=str(s.parent) + "/", font_config=fonts) for s in stylesheets]
+                                 base_url=str(s.parent) + "/", font_config=fonts, color_profiles=profiles)
+                  for s in stylesheets]
         profile = profile_path(print_setup.paper).relative_to(THEME)
-        extra_css = (f"@color-profile device-cmyk {{ src: url({profile}); }}\n"
+        extra_css = (f"@color-profile device-cmyk {{ src: url({profile}); rendering-intent: relative-colorimetric; "
+                     "components: cyan, magenta, yellow, black; }\n"
                      + cmyk_css(extra_css, print_setup.paper))
         html = cmyk_html(html, print_setup.paper)
     if extra_css:
-        sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts))
-    document = weasyprint.HTML(string=html, base_url=str(THEME) + "/").render(stylesheets=sheets, font_config=fonts)
-    if pages is not None:
-        document = document.copy(pages(document))
+        sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts,
+                                     color_profiles=profiles))
+    return weasyprint.HTML(string=html, base_url=str(THEME) + "/").render(stylesheets=sheets, font_config=fonts,
+                                                                          color_profiles=profiles)
+
+
+def write_document(document: Any, path: Path, html: str, *, link_text: Callable[[str, bool], str] | None = None,
+                   print_setup: PrintSetup | None = None) -> None:
+    """Write a laid-out document: PDF/UA-1, or PDF/X-4 with `print_setup` (see `write_pdf`)."""
     variant = PDFX if print_setup else UA
     document.write_pdf(str(path), pdf_variant=variant, pdf_tags=True, pdf_identifier=True,
                        uncompressed_pdf=False, optimize_images=True,

@@ -741,3 +741,17 @@ def check_pdf(path: Path, print_shop: bool = True, ua: bool | None = None) -> li
         if ua or (ua is None and claims(pdf)["ua"]):
             problems += [p for p in ua_problems(pdf) if not (print_shop and p.code == "font")]
         return sorted(set(problems), key=lambda p: (p.page or 0, p.code, p.message))
+
+
+def describe(path: Path) -> str:
+    """One line about a PDF for a passed check: its conformance, its page count, its output condition."""
+    with open_pdf(path) as pdf:
+        declared = claims(pdf)
+        parts = [declared["pdfx"]] if declared["pdfx"] else []
+        if declared["ua"]:
+            parts.append(f"PDF/UA-{declared['ua']}")
+        parts.append(f"{len(pdf.pages)} pages")
+        intents = [i for i in (pdf.Root.get("/OutputIntents") or []) if str(i.get("/S", "")) == "/GTS_PDFX"]
+        if intents:
+            parts.append(f"profil {intents[0].get('/OutputConditionIdentifier', '?')}")
+        return ", ".join(parts)
