@@ -285,7 +285,7 @@ def render_document(html: str, stylesheets: list[Path], extra_css: str = "",
                                  base_url=str(s.parent) + "/", font_config=fonts, color_profiles=profiles)
                   for s in stylesheets]
         profile = profile_path(print_setup.paper).relative_to(THEME)
-        extra_css = (f"@color-profile device-cmyk {{ src: url({profile}); rendering-intent: relative-colorimetric; "
+        extra_css = (f"@color-profile device-cmyk {{ src: url({profile}); "
                      "components: cyan, magenta, yellow, black; }\n"
                      + cmyk_css(extra_css, print_setup.paper))
         html = cmyk_html(html, print_setup.paper)
