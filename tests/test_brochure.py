@@ -164,3 +164,27 @@ def test_hostile_content_renders_as_text(tmp_path, monkeypatch):
     text = _text(" ".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages))
     assert "<script>alert('titre')</script> Fiche piégée" in text
     assert b"/JavaScript" not in raw and b"/JS " not in raw
+
+
+def test_screen_brochure_passes_the_pdfua_checks(brochure_pdf):
+    import pikepdf
+
+    from builder.pdfcheck import check_pdf, claims, open_pdf
+
+    _, path, _ = brochure_pdf
+    assert check_pdf(path, print_shop=False, ua=True) == []
+    with open_pdf(path) as pdf:
+        assert claims(pdf)["ua"] == "1"
+    with pikepdf.open(path) as pdf:
+        figures = []
+        stack = [pdf.Root.StructTreeRoot.K]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, pikepdf.Array):
+                stack.extend(item)
+            elif isinstance(item, pikepdf.Dictionary) and "/S" in item:
+                if item.S == "/Figure":
+                    figures.append(str(item.get("/Alt", "")))
+                if "/K" in item:
+                    stack.append(item.K)
+    assert figures == [f"QR code de l'adresse de l'intranet : {site_url()}"]  # icons are artifacts
