@@ -1,6 +1,8 @@
-"""Plan PDF speed and memory: our whole pipeline vs WeasyPrint alone on the same final HTML, and a cache hit.
+"""Plan PDF speed and memory: our whole pipeline vs WeasyPrint alone on the same final HTML, and a cache hit;
+then what PDF/X and the checks cost, as ratios to a render measured in the same run.
 
     python benchmarks/bench_pdf.py [N ...]      # default: 120 500
+    python benchmarks/bench_pdf.py --checks [N ...]   # only the PDF/X and checker figures (default: 50 120)
 
 Every measure runs in a fresh child process (wall time, peak memory from the child's ru_maxrss).
 """
@@ -46,6 +48,32 @@ write_pdf(html, Path(sys.argv[2]), PLAN_CSS, Path(sys.argv[1] + ".css").read_tex
 """
 
 
+CHECKS = """
+import sys, time, shutil
+from pathlib import Path
+from builder.build import load_checked
+from builder.brochure import render_brochure
+from builder.pdf import render_plan
+from builder.pdfcheck import check_pdf
+content, work = Path(sys.argv[1]), Path(sys.argv[2])
+projet = load_checked(content)
+load_checked(content)  # warm: imports, fonts
+def timed(f):
+    start = time.perf_counter(); f(); return time.perf_counter() - start
+plan = timed(lambda: render_plan(projet, work / "plan.pdf"))  # render + its PDF/UA check
+ua_plan = timed(lambda: check_pdf(work / "plan.pdf", print_shop=False, ua=True))
+screen = timed(lambda: render_brochure(projet, work / "ecran.pdf"))
+ua_brochure = timed(lambda: check_pdf(work / "ecran.pdf", print_shop=False, ua=True))
+printed_content = work / "content-imprimeur"
+shutil.copytree(content, printed_content)
+with (printed_content / "plan.yml").open("a", encoding="utf-8") as f:
+    f.write("brochure:\\n  imprimeur: oui\\n")
+printed = load_checked(printed_content)
+imprimeur = timed(lambda: render_brochure(printed, work / "imprimeur.pdf"))  # PDF/X + CMYK + preflight
+preflight = timed(lambda: check_pdf(work / "imprimeur.pdf", print_shop=True))
+print("RESULT", plan, ua_plan, screen, ua_brochure, imprimeur, preflight)
+"""
+
 PEAK = """
 import re
 print("VmHWM", re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
@@ -90,10 +118,34 @@ def bench(n: int) -> None:
               f"2e construction (cache) : {hit:4.2f} s, {hit_mem:4.0f} Mo | octets identiques : {same}")
 
 
+def bench_checks(n: int) -> None:
+    """PDF/X and the checks against a render, in one child process (same warm state for every figure)."""
+    with tempfile.TemporaryDirectory(prefix="bench-checks-") as tmp:
+        work = Path(tmp)
+        content = write_plan(work / "content", n)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "FICHES_PDF_CACHE": str(work / "cache")}
+        proc = subprocess.run([sys.executable, "-c", CHECKS, str(content), str(work)], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(f"échec du processus de mesure ({proc.returncode}) : {proc.stderr[-2000:]}")
+        plan, ua_plan, screen, ua_brochure, printed, preflight = (
+            float(v) for v in proc.stdout.split("RESULT")[-1].split())
+        count = pages(work / "plan.pdf")
+        print(f"{n:>4} fiches, plan {count} pages : rendu {plan:5.1f} s ; contrôle PDF/UA {ua_plan:4.2f} s "
+              f"({ua_plan / plan:.1%} du rendu) | brochure écran {screen:4.1f} s, contrôle PDF/UA {ua_brochure:4.2f} s "
+              f"({ua_brochure / screen:.1%}) | brochure imprimeur (PDF/X-4, CMJN, contrôle compris) {printed:4.1f} s "
+              f"= {printed / screen:.2f} × l'écran ; contrôle d'impression {preflight:4.2f} s "
+              f"({preflight / printed:.1%} de son rendu)")
+
+
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [120, 500]
+    args = sys.argv[1:]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cœurs")
-    for n in sizes:
+    if args and args[0] == "--checks":
+        for n in [int(a) for a in args[1:]] or [50, 120]:
+            bench_checks(n)
+        return
+    for n in [int(a) for a in args] or [120, 500]:
         bench(n)
 
 

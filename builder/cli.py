@@ -117,6 +117,25 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_preflight(args: argparse.Namespace) -> int:
+    from builder.pdfcheck import PdfUnreadable, check_pdf, describe
+
+    try:
+        problems = check_pdf(args.file, print_shop=not args.accessibilite, ua=True if args.accessibilite else None)
+        summary_line = describe(args.file)
+    except PdfUnreadable as exc:
+        raise BuildError(str(exc)) from None
+    name = args.file.name
+    for problem in problems:
+        print(f"{name} : {problem}")
+    what = "l'accessibilité (PDF/UA-1)" if args.accessibilite else "l'impression"
+    if problems:
+        print(f"{plural(len(problems), 'problème')} : {name} n'est pas prêt pour {what}.")
+        return EXIT_CONTENT
+    print(f"{name} : prêt pour {what} ({summary_line}).")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from builder.serve import serve
 
@@ -183,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("build", "construit le site intranet et les PDF", cmd_build),
         ("serve", "aperçu en direct du site, reconstruit à chaque modification, et l'éditeur /admin/", cmd_serve),
         ("pdf", "produit un seul PDF (plan ou brochure)", cmd_pdf),
+        ("preflight", "contrôle un PDF comme un imprimeur (ou son accessibilité)", cmd_preflight),
         ("export", "exporte les données du plan (CSV, Excel, JSON, iCalendar)", cmd_export),
         ("import", "crée des fiches depuis un tableur (XLSX ou CSV)", cmd_import),
         ("bilan", "bilan des changements entre deux états du plan (Markdown)", cmd_bilan),
@@ -218,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["pdf"].add_argument("kind", choices=["plan", "brochure"], metavar="plan|brochure",
                                 help="le PDF à produire")
     parsers["pdf"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier PDF de sortie")
+    parsers["preflight"].add_argument("file", type=Path, metavar="FICHIER.pdf", help="le PDF à contrôler")
+    parsers["preflight"].add_argument("--accessibilite", action="store_true",
+                                      help="contrôle PDF/UA-1 (accessibilité) au lieu du contrôle d'impression")
     parsers["serve"].add_argument("--port", type=int, default=8000, help="port local (défaut : 8000)")
     parsers["serve"].add_argument("--commit", action="store_true",
                                   help="chaque enregistrement depuis l'éditeur /admin/ devient un commit git")

@@ -140,6 +140,7 @@ LABELS = {
     "financeur": "Financeur", "montant": "Montant (€)", "annee": "Année", "nature": "Nature", "etat": "État",
     "delegation": "Délégation", "contact": "Adresse de contact", "actualiser_apres_mois": "Actualiser après (mois)",
     "mesurer_apres_mois": "Mesurer après (mois)", "expediteur": "Expéditeur des relances",
+    "papier": "Papier (profil d’impression)",
 }
 # How one item of a list is named on its « Ajouter … » button.
 SINGULAR = {

@@ -241,6 +241,25 @@ def indicateur_view(ind: Indicateur) -> IndicateurView:
     return IndicateurView(ind, ind.nom, TYPES_INDICATEUR[ind.type], header, rows)
 
 
+def _quantity(value: float, unite: str) -> str:
+    return f"{number_fr(value)}{NBSP}{unite}" if unite else number_fr(value)
+
+
+def chart_alt(ind: Indicateur) -> str:
+    """The data of an indicator's chart in one sentence, for readers who do not see it:
+    « Taux d'entretiens réalisés : 62 % au départ, 71 % en juin 2025, cible 95 % »."""
+    parts = []
+    if ind.valeur_initiale is not None:
+        parts.append(f"{_quantity(ind.valeur_initiale, ind.unite)} au départ")
+    for mesure in sorted(ind.mesures, key=lambda m: m.date):
+        when = date_fr(mesure.date)
+        preposition = "le" if mesure.date.day else "en"
+        parts.append(f"{_quantity(mesure.valeur, ind.unite)} {preposition} {when}")
+    if ind.cible is not None:
+        parts.append(f"cible {_quantity(ind.cible, ind.unite)}")
+    return f"{ind.nom} : {', '.join(parts)}" if parts else f"{ind.nom} : aucune valeur"
+
+
 def indicateur_views(fiche: Fiche) -> list[IndicateurView]:
     return [indicateur_view(ind) for ind in fiche.indicateurs]
 

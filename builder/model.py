@@ -301,7 +301,10 @@ class BrochureOptions(Strict):
     format: Literal["A4", "A5"] | PageFormat = Field(
         "A5", description="Format de page : A4, A5, ou {largeur, hauteur} en mm.")
     fond_perdu: Nombre = Field(3, description="Fond perdu en mm autour de la page (pour l'imprimeur).", ge=0, le=20)
-    imprimeur: OuiNon = Field(False, description="Version imprimeur : fond perdu et traits de coupe.")
+    imprimeur: OuiNon = Field(False, description="Version imprimeur : PDF/X-4 en CMJN, fond perdu et traits de coupe.")
+    papier: Literal["couche", "non_couche"] = Field(
+        "couche", description="Papier de la version imprimeur : couche (profil FOGRA39, par défaut) ou non_couche "
+                              "(profil FOGRA29).")
 
 
 DEFAULT_STATUTS: dict[str, tuple[str, str, str]] = {

@@ -8,22 +8,29 @@ language, and a content-hash cache so an unchanged PDF is copied instead of rend
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from builder import fr
 from builder.charts import indicator_svg
 from builder.facts import (
+    Badge,
+    chart_alt,
     fiche_facts,
     financements_view,
     historique_rows,
@@ -51,10 +58,67 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader([THEME, PARTIALS]), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(date_fr=fr.date_fr, number_fr=fr.number_fr, euros_fr=fr.euros_fr,
-                       markdown=lambda text, shift=0: to_html(text, shift), inline=inline)
+                       markdown=lambda text, level=2: nest_headings(to_html(text), level), inline=inline)
     # what the shared partials (theme/partials) call, under the same names as in the site's environment
-    env.globals.update(inline=inline, indicator_svg=indicator_svg)
+    env.globals.update(inline=inline, indicator_svg=titled_chart)
     return env
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def nest_headings(html: Markup, level: int) -> Markup:
+    """The headings of a converted text nested under the page's: the first one at `level`, each deeper one at most
+    one level below the one before (a text that jumps from `##` to `####` must not skip a level: PDF/UA), none
+    deeper than `<h6>`."""
+    stack: list[int] = []
+    opened: list[int] = []
+
+    def replace(match: re.Match) -> str:
+        if match[1]:
+            return f"</h{opened.pop() if opened else level}>"
+        original = int(match[2])
+        while stack and stack[-1] >= original:
+            stack.pop()
+        stack.append(original)
+        target = min(6, level + len(stack) - 1)
+        opened.append(target)
+        return f"<h{target}>"
+
+    return Markup(_HEADING_TAG.sub(replace, str(html)))
+
+
+def titled_chart(ind: Any, width: int = 420, height: int = 160, colour: str = "#0b5cad") -> Markup:
+    """The shared chart, titled with a sentence that gives its data: WeasyPrint makes an SVG's <title> the /Alt
+    of its Figure, and a reader of the PDF hears the values, not just the indicator's name."""
+    svg = str(indicator_svg(ind, width, height, colour))
+    if not svg:
+        return Markup("")
+    title = f"<title>{escape(chart_alt(ind))}</title>"
+    svg = re.sub(r"<title>.*?</title>", "", svg, count=1, flags=re.S)
+    head_end = svg.index(">", svg.index("<svg")) + 1
+    return Markup(svg[:head_end] + title + svg[head_end:])
+
+
+def decorative_icon(svg: str, convert: Callable[[str], str] | None = None) -> Markup:
+    """A decorative inline SVG (a statut icon next to its word) as a CSS background: WeasyPrint paints
+    backgrounds as artifacts, where an inline SVG would be a Figure without alternate text. `convert` rewrites its
+    colours (the print version's CMYK) before it is sealed in a data URL."""
+    svg = re.sub(r"^<svg\b", '<svg xmlns="http://www.w3.org/2000/svg"', svg) if "xmlns=" not in svg else svg
+    if convert is not None:
+        svg = convert(svg)
+    data = base64.b64encode(svg.encode()).decode()
+    return Markup(f'<span class="fa-statut__icon" style="background-image: url(data:image/svg+xml;base64,{data})">'
+                  "</span>")
+
+
+def print_badges(projet: Projet, convert: Callable[[str], str] | None = None) -> dict[str, Badge]:
+    """The statut badges of the PDFs: the shared ones, with their icon as an artifact."""
+    badges = {}
+    for code in STATUTS:
+        badge = statut_badge(projet, code)
+        badges[code] = replace(badge, icon=decorative_icon(str(badge.icon), convert))
+    return badges
 
 
 def render_template(name: str, **context: Any) -> str:
@@ -114,13 +178,14 @@ def _code_digest() -> str:
     files = [p for folder in (THEME, PARTIALS) for p in folder.rglob("*") if p.is_file()]
     files += [p for p in FONTS.iterdir() if p.is_file()]
     files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "facts.py", "fr.py",
-                                          "model.py")]
+                                          "model.py", "cmyk.py", "pdfcheck.py")]
     files += [builder / name for name in ("tableau_de_bord.py", "relances.py")]  # the tableau de bord page
     # the libraries that lay out, convert, sanitise, hyphenate and draw: an upgrade may change the PDFs
     from importlib.metadata import PackageNotFoundError, version
 
     libraries = []
-    for name in ("weasyprint", "pydyf", "tinycss2", "pyphen", "fonttools", "Markdown", "nh3", "Jinja2", "segno"):
+    for name in ("weasyprint", "pydyf", "tinycss2", "pyphen", "fonttools", "Markdown", "nh3", "Jinja2", "segno",
+                 "pillow", "pikepdf"):
         try:
             libraries.append(f"{name}={version(name)}")
         except PackageNotFoundError:
@@ -183,31 +248,297 @@ def cached_render(kind: str, key: str, path: Path, render: Callable[[Path], None
 
 # --- WeasyPrint -----------------------------------------------------------------------------------
 
-def write_pdf(html: str, path: Path, stylesheets: list[Path], extra_css: str = "") -> None:
-    """HTML + external print stylesheets → a tagged PDF/UA-1 at `path`, with deterministic bytes.
+UA = "pdf/ua-1"  # the plan and the screen brochure: tagged, accessible
+PDFX = "pdf/x-4"  # the print-shop brochure: CMYK with an output intent, no annotation
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """What the print-shop PDF needs beyond the screen one: CMYK colours, its output intent, its bleed."""
+
+    paper: str  # key of builder.cmyk.PROFILES
+    bleed_mm: float
+
+
+def write_pdf(html: str, path: Path, stylesheets: list[Path], extra_css: str = "", *,
+              link_text: Callable[[str, bool], str] | None = None, print_setup: PrintSetup | None = None) -> None:
+    """HTML + external print stylesheets → a tagged PDF at `path`, with deterministic bytes.
 
     Title, language, author and dates come from the HTML (`<title>`, `lang`, `<meta>`), set by the templates.
-    """
+    Without `print_setup`: PDF/UA-1 (its claim is written, then checked: see `claim_or_warn`). With it: PDF/X-4,
+    every colour of the CSS and of the HTML converted to CMYK, the output intent of the chosen paper, no link.
+    `link_text(target, internal)` gives each link its alternate text."""
+    document = render_document(html, stylesheets, extra_css, print_setup)
+    write_document(document, path, html, link_text=link_text, print_setup=print_setup)
+
+
+def render_document(html: str, stylesheets: list[Path], extra_css: str = "",
+                    print_setup: PrintSetup | None = None) -> Any:
+    """The laid-out WeasyPrint document (its pages can be counted, or some of them kept, before writing)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    sheets = [weasyprint.CSS(filename=str(s), font_config=fonts) for s in stylesheets]
+    profiles: dict[str, Any] = {}  # filled by `@color-profile` rules
+    if print_setup is None:
+        sheets = [weasyprint.CSS(filename=str(s), font_config=fonts) for s in stylesheets]
+    else:
+        from builder.cmyk import cmyk_css, cmyk_html, profile_path
+
+        sheets = [weasyprint.CSS(string=cmyk_css(s.read_text(encoding="utf-8"), print_setup.paper),
+                                 base_url=str(s.parent) + "/", font_config=fonts, color_profiles=profiles)
+                  for s in stylesheets]
+        profile = profile_path(print_setup.paper).relative_to(THEME)
+        extra_css = (f"@color-profile device-cmyk {{ src: url({profile}); "
+                     "components: cyan, magenta, yellow, black; }\n"
+                     + cmyk_css(extra_css, print_setup.paper))
+        html = cmyk_html(html, print_setup.paper)
     if extra_css:
-        sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts))
-    document = weasyprint.HTML(string=html, base_url=str(THEME) + "/")
-    document.write_pdf(str(path), stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1",
-                       pdf_identifier=False, uncompressed_pdf=False, optimize_images=True, finisher=_whole_bleed)
+        sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts,
+                                     color_profiles=profiles))
+    return weasyprint.HTML(string=html, base_url=str(THEME) + "/").render(stylesheets=sheets, font_config=fonts,
+                                                                          color_profiles=profiles)
 
 
-def _whole_bleed(document: Any, pdf: Any) -> None:
-    """BleedBox = MediaBox: the whole CSS bleed is the bleed the print shop gets (WeasyPrint caps the PDF
-    BleedBox at 10 pt, 3.5 mm, from the TrimBox, which would cut a 5 mm bleed short). No-op without bleed."""
+def write_document(document: Any, path: Path, html: str, *, link_text: Callable[[str, bool], str] | None = None,
+                   print_setup: PrintSetup | None = None) -> None:
+    """Write a laid-out document: PDF/UA-1, or PDF/X-4 with `print_setup` (see `write_pdf`)."""
+    variant = PDFX if print_setup else UA
+    document.write_pdf(str(path), pdf_variant=variant, pdf_tags=True, pdf_identifier=True,
+                       uncompressed_pdf=False, optimize_images=True,
+                       finisher=lambda doc, pdf: _finish(pdf, html, link_text, print_setup))
+
+
+def _finish(pdf: Any, html: str, link_text: Callable[[str, bool], str] | None,
+            print_setup: PrintSetup | None) -> None:
+    """What WeasyPrint leaves to do, on its PDF objects before they are written."""
+    objects = _Objects(pdf)
+    _bleed_boxes(pdf, print_setup.bleed_mm if print_setup else None)
+    tree = objects.get(pdf.catalog.get("StructTreeRoot"))
+    if tree is not None:
+        _margin_boxes_as_artifacts(objects, tree)
+        _table_header_scopes(objects, tree)
+    if print_setup is not None:
+        _remove_links(pdf, objects)
+        _output_intent(pdf, objects, print_setup)
+        _deterministic_document_id(objects, pdf, html)
+    else:
+        _link_texts(pdf, objects, link_text)
+
+
+class _Objects:
+    """pydyf objects by reference (`b"12 0 R"`)."""
+
+    def __init__(self, pdf: Any) -> None:
+        self.pdf = pdf
+
+    def get(self, reference: Any) -> Any:
+        if not isinstance(reference, (bytes, str)):
+            return None
+        text = reference.decode() if isinstance(reference, bytes) else reference
+        parts = text.split()
+        if len(parts) != 3 or parts[2] != "R":
+            return None
+        return self.pdf.objects[int(parts[0])]
+
+
+def _bleed_boxes(pdf: Any, bleed_mm: float | None) -> None:
+    """BleedBox = TrimBox grown by the bleed the print shop asked for (WeasyPrint caps it at 10 pt, 3.5 mm, and
+    the MediaBox also holds the slug with the crop marks); without a bleed, BleedBox = MediaBox."""
+    import pydyf
+
+    grow = (bleed_mm or 0) * 72 / 25.4
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "MediaBox" in obj:
+            media = [float(v) for v in obj["MediaBox"]]
+            if bleed_mm is None or "TrimBox" not in obj:
+                obj["BleedBox"] = pydyf.Array(media)
+                continue
+            trim = [float(v) for v in obj["TrimBox"]]
+            obj["BleedBox"] = pydyf.Array([max(media[0], trim[0] - grow), max(media[1], trim[1] - grow),
+                                           min(media[2], trim[2] + grow), min(media[3], trim[3] + grow)])
+
+
+def _numbers(array: Any) -> list[int]:
+    """Object numbers of the references in a pydyf array of `b"N 0 R"` items."""
+    out = []
+    for item in array or ():
+        if isinstance(item, bytes) and item.endswith(b" R"):
+            out.append(int(item.split()[0]))
+    return out
+
+
+def _margin_boxes_as_artifacts(objects: _Objects, tree: Any) -> None:
+    """Running headers, footers and page numbers (CSS margin boxes) as artifacts.
+
+    WeasyPrint 70 tags their text but leaves the elements out of the structure tree ("it could be included as
+    Artifact, but that's only allowed in PDF 2.0"): marked content that is neither in the tree nor an artifact.
+    In PDF 1.7 an artifact is a marked-content sequence `/Artifact BMC`: their sequences become that, their
+    elements are dropped, and so are their entries of the parent tree."""
+    import pydyf
+
+    pdf = objects.pdf
+    reachable: set[int] = set()
+    stack = _numbers(tree.get("K"))
+    while stack:
+        number = stack.pop()
+        if number in reachable:
+            continue
+        reachable.add(number)
+        element = pdf.objects[number]
+        if isinstance(element, pydyf.Dictionary):
+            stack.extend(_numbers(element.get("K")))
+    mapping = objects.get(tree.get("ParentTree"))
+    if mapping is None:
+        return
+    nums = mapping["Nums"]
+    pages = {ref: number for number, ref in enumerate(pdf.page_references)}
+    orphan_mcids: dict[int, set[int]] = {}  # page index → marked-content ids to turn into artifacts
+    for i in range(0, len(nums) - 1, 2):
+        key, value = nums[i], nums[i + 1]
+        if not isinstance(value, pydyf.Array):
+            continue  # an annotation's entry
+        for mcid, reference in enumerate(value):
+            number = _numbers([reference])
+            if number and number[0] not in reachable:
+                element = pdf.objects[number[0]]
+                orphan_mcids.setdefault(pages.get(element.get("Pg"), key), set()).add(mcid)
+                element.free = "f"
+                value[mcid] = "null"
+    for page_index, mcids in orphan_mcids.items():
+        page = objects.get(pdf.page_references[page_index])
+        stream = objects.get(page["Contents"])
+        items = stream.stream
+        for i, item in enumerate(items):
+            if isinstance(item, pydyf.Dictionary) and item.get("MCID") in mcids and i + 1 < len(items) \
+                    and items[i + 1] == b"BDC":
+                items[i - 1], items[i], items[i + 1] = "/Artifact", b"", b"BMC"
+    # the dropped elements' parents (those not in the tree either) go too
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem" and obj.number not in reachable:
+            obj.free = "f"
+
+
+def _table_header_scopes(objects: _Objects, tree: Any) -> None:
+    """Each table header cell with its scope: a column header in the table head, else a row header."""
+    import pydyf
+
+    for obj in objects.pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("S") == "/TH" and obj.free != "f":
+            row = objects.get(obj.get("P"))
+            group = objects.get(row.get("P")) if row is not None else None
+            in_head = group is not None and group.get("S") == "/THead"
+            attributes = obj.get("A")
+            if not isinstance(attributes, pydyf.Dictionary):
+                attributes = obj["A"] = pydyf.Dictionary({"O": "/Table"})
+            attributes["Scope"] = "/Column" if in_head else "/Row"
+
+
+def _link_texts(pdf: Any, objects: _Objects, link_text: Callable[[str, bool], str] | None) -> None:
+    """Every link annotation's alternate text (/Contents): where it goes, in words."""
     import pydyf
 
     for obj in pdf.objects:
-        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "MediaBox" in obj:
-            obj["BleedBox"] = pydyf.Array(list(obj["MediaBox"]))
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Subtype") == "/Link":
+            internal = "Dest" in obj
+            target = _pdf_string(obj["Dest"]) if internal else _pdf_string(obj["A"]["URI"])
+            text = link_text(target, internal) if link_text else None
+            obj["Contents"] = pydyf.String(text or (f"Aller à « {target} »" if internal else f"Lien vers {target}"))
+
+
+def _pdf_string(value: Any) -> str:
+    return value.string if hasattr(value, "string") else str(value)
+
+
+def _remove_links(pdf: Any, objects: _Objects) -> None:
+    """No annotation on a printed page (PDF/X): the links go, their text stays, tagged as plain spans."""
+    import pydyf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "Annots" in obj:
+            for number in _numbers(obj["Annots"]):
+                pdf.objects[number].free = "f"
+            del obj["Annots"]
+        elif isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/OBJR":
+            obj.free = "f"
+    kept = set()
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem" and "K" in obj:
+            obj["K"] = pydyf.Array([k for k in obj["K"] if not (
+                isinstance(k, bytes) and k.endswith(b" R") and pdf.objects[int(k.split()[0])].free == "f"
+                and pdf.objects[int(k.split()[0])].get("Type") == "/OBJR")])
+            if obj.get("S") == "/Link":
+                obj["S"] = "/Span"
+            kept.add(obj.number)
+    tree = objects.get(pdf.catalog.get("StructTreeRoot"))
+    mapping = objects.get(tree.get("ParentTree")) if tree is not None else None
+    if mapping is not None:
+        nums = mapping["Nums"]
+        pairs = [(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
+        mapping["Nums"] = pydyf.Array([x for key, value in pairs if isinstance(value, pydyf.Array)
+                                       for x in (key, value)])
+
+
+def _output_intent(pdf: Any, objects: _Objects, print_setup: PrintSetup) -> None:
+    """The output intent names its registered printing condition (FOGRA39…), as preflight tools expect."""
+    import pydyf
+
+    from builder.cmyk import PROFILES
+
+    _, condition, description = PROFILES[print_setup.paper]
+    for intent in pdf.catalog.get("OutputIntents") or []:
+        intent["OutputConditionIdentifier"] = pydyf.String(condition)
+        intent["OutputCondition"] = pydyf.String(description)
+        intent["Info"] = pydyf.String(description)
+        intent["RegistryName"] = pydyf.String("http://www.color.org")
+
+
+def _deterministic_document_id(objects: _Objects, pdf: Any, html: str) -> None:
+    """WeasyPrint's PDF/X metadata carries a random document id: one derived from the content instead (same
+    content, same bytes)."""
+    metadata = objects.get(pdf.catalog.get("Metadata"))
+    if metadata is None:
+        return
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    stable = f"xmp.did:{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}".encode()
+    metadata.stream = [re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, _bytes(item)) for item in metadata.stream]
+
+
+def _bytes(item: Any) -> bytes:
+    return item if isinstance(item, bytes) else str(item).encode()
+
+
+# --- conformance claims -------------------------------------------------------------------------------
+
+def ua_check(path: Path) -> list[str]:
+    """The PDF/UA-1 problems of a PDF the project wrote (French lines; [] when none)."""
+    from builder.pdfcheck import check_pdf
+
+    return [str(p) for p in check_pdf(path, print_shop=False, ua=True)]
+
+
+def claim_or_warn(path: Path, label: str) -> bool:
+    """Keep the PDF/UA-1 claim of a freshly written PDF only if the checks find nothing; otherwise remove it and
+    warn with the problems. Returns True when the claim stays."""
+    problems = ua_check(path)
+    if not problems:
+        return True
+    _remove_ua_claim(path)
+    print(f"{label} : PDF/UA-1 non revendiqué, {len(problems)} problème{'s' if len(problems) > 1 else ''} "
+          "d'accessibilité [avertissement]", file=sys.stderr)
+    for problem in problems[:20]:
+        print(f"  {label} : {problem}", file=sys.stderr)
+    return False
+
+
+def _remove_ua_claim(path: Path) -> None:
+    import pikepdf
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            if "pdfuaid:part" in meta:
+                del meta["pdfuaid:part"]
+        pdf.save(path, deterministic_id=True)
 
 
 # --- the plan -------------------------------------------------------------------------------------
@@ -248,7 +579,7 @@ def plan_context(projet: Projet) -> dict[str, Any]:
 
 def fiche_helpers(projet: Projet) -> dict[str, Any]:
     """The functions of `builder.facts` the print templates and the shared partials call."""
-    badges = {code: statut_badge(projet, code) for code in STATUTS}
+    badges = print_badges(projet)
     return {
         "badge_of": badges.__getitem__, "facts": lambda fiche: fiche_facts(projet, fiche),
         "jalon_rows": lambda fiche: jalon_rows(projet, fiche), "indicateur_views": indicateur_views,
@@ -265,9 +596,28 @@ def plan_html(projet: Projet) -> str:
     return render_template("plan.html.j2", **plan_context(projet))
 
 
+def link_texts(projet: Projet) -> Callable[[str, bool], str]:
+    """The alternate text of the plan's links (PDF/UA: a link says where it goes)."""
+    sections = {"sommaire": "Sommaire", "edito": "Édito", "valeurs": "Nos valeurs", "demarche": "La démarche",
+                "annexes": "Annexes", "tableau-de-bord": "Tableau de bord"}
+    for fiche in projet.fiches:
+        sections[f"fiche-{fiche.slug}"] = f"Fiche {fiche.id} : {fiche.titre}"
+    for axe in projet.plan.axes:
+        sections[f"axe-{axe.numero}"] = f"Axe {axe.numero} : {axe.titre}"
+
+    def text(target: str, internal: bool) -> str:
+        if not internal:
+            return f"Lien vers {target}"
+        return f"Aller à : {sections[target]}" if target in sections else f"Aller à « {target} »"
+
+    return text
+
+
 def render_plan(projet: Projet, path: Path) -> None:
-    """Write the plan PDF (A4) to `path`, or copy it from the cache when nothing changed."""
+    """Write the plan PDF (A4) to `path`, or copy it from the cache when nothing changed. Its PDF/UA-1 claim is
+    checked on the written file and kept only when the checks pass."""
     def render(target: Path) -> None:
-        write_pdf(plan_html(projet), target, PLAN_CSS, axe_css(projet))
+        write_pdf(plan_html(projet), target, PLAN_CSS, axe_css(projet), link_text=link_texts(projet))
+        claim_or_warn(target, f"plan-{projet.plan.edition}.pdf")
 
     cached_render("plan", content_key("plan", projet), path, render)

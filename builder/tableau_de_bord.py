@@ -244,7 +244,8 @@ def statuts_svg(tdb: TableauDeBord, width: int = 640) -> Markup:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart fa-tdb-chart" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" font-family="{FONT}" role="img" '
              f'aria-label="{escape(title)} : {escape(desc)}">',
-             f"<title>{escape(title)}</title><desc>{escape(desc)}</desc><defs>"]
+             # the <title> is the PDF Figure's /Alt: a sentence with the data, as for the indicator charts
+             f"<title>{escape(title)} : {escape(desc)}</title><desc>{escape(desc)}</desc><defs>"]
     for code, texture in _TEXTURES.items():
         if texture:
             parts.append(f'<pattern id="fa-texture-{code}" width="6" height="6" patternUnits="userSpaceOnUse">'

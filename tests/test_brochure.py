@@ -108,36 +108,6 @@ def test_without_site_url_the_qr_code_is_left_out(tmp_path):
     assert 'class="qr"' in with_url and "<path" in with_url.split('class="qr"')[1]
 
 
-def test_print_shop_version_has_bleed_and_crop_marks(tmp_path, monkeypatch):
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    content = tmp_path / "content"
-    shutil.copytree(MINI, content)
-    with (content / "plan.yml").open("a", encoding="utf-8") as plan:
-        plan.write("brochure:\n  format: {largeur: 160, hauteur: 220}\n  fond_perdu: 5\n  imprimeur: oui\n")
-    render_brochure(load_checked(content), tmp_path / "imprimeur.pdf")
-    page = PdfReader(tmp_path / "imprimeur.pdf").pages[0]
-    media, trim = [float(v) for v in page.mediabox], [float(v) for v in page.trimbox]
-    bleed = 5 * MM
-    assert trim[2] - trim[0] == pytest.approx(160 * MM, abs=0.5)
-    assert trim[3] - trim[1] == pytest.approx(220 * MM, abs=0.5)
-    assert trim[0] - media[0] == pytest.approx(bleed, abs=0.1)
-    assert trim[1] - media[1] == pytest.approx(bleed, abs=0.1)
-    assert media[2] - trim[2] == pytest.approx(bleed, abs=0.1)
-    assert media[3] - trim[3] == pytest.approx(bleed, abs=0.1)
-    assert [float(v) for v in page.bleedbox] == pytest.approx(media, abs=0.01)  # the whole 5 mm, not 3.5
-    # crop marks: dark strokes in each corner of the bleed, on a white inner page
-    from PIL import Image
-
-    pdftoppm = require_tool("pdftoppm")
-    subprocess.run([pdftoppm, "-png", "-r", "150", "-f", "2", "-l", "2", str(tmp_path / "imprimeur.pdf"),
-                    str(tmp_path / "page")], check=True)
-    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
-    side = 2 * int(bleed * 150 / 72)  # the marks sit on the trim lines, inside the bleed band of each corner
-    for x, y in ((0, 0), (image.width - side, 0), (0, image.height - side), (image.width - side, image.height - side)):
-        corner = image.crop((x, y, x + side, y + side))
-        assert corner.getextrema()[0] < 200, (x, y)  # a hairline, anti-aliased on the white page
-
-
 def test_screen_version_has_no_bleed(brochure_pdf):
     projet, _, reader = brochure_pdf
     assert not projet.plan.brochure.imprimeur
@@ -194,3 +164,27 @@ def test_hostile_content_renders_as_text(tmp_path, monkeypatch):
     text = _text(" ".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages))
     assert "<script>alert('titre')</script> Fiche piégée" in text
     assert b"/JavaScript" not in raw and b"/JS " not in raw
+
+
+def test_screen_brochure_passes_the_pdfua_checks(brochure_pdf):
+    import pikepdf
+
+    from builder.pdfcheck import check_pdf, claims, open_pdf
+
+    _, path, _ = brochure_pdf
+    assert check_pdf(path, print_shop=False, ua=True) == []
+    with open_pdf(path) as pdf:
+        assert claims(pdf)["ua"] == "1"
+    with pikepdf.open(path) as pdf:
+        figures = []
+        stack = [pdf.Root.StructTreeRoot.K]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, pikepdf.Array):
+                stack.extend(item)
+            elif isinstance(item, pikepdf.Dictionary) and "/S" in item:
+                if item.S == "/Figure":
+                    figures.append(str(item.get("/Alt", "")))
+                if "/K" in item:
+                    stack.append(item.K)
+    assert figures == [f"QR code de l'adresse de l'intranet : {site_url()}"]  # icons are artifacts

@@ -137,6 +137,7 @@ def test_fiche_numbers_in_a_text_carry_their_page(plan_pdf):
                  if m in projet.by_id and m != f.id}
     assert mentioned, "the plan under test mentions no other fiche in its texts"
     text = _text(" ".join(p.extract_text() for p in reader.pages)).replace("\u00a0", " ").replace("’", "'")
+    text = text.replace("\u2010 ", "")  # a word hyphenated at a line end
     for _, target in mentioned:
         assert f"voir l'action {target}, p. {starts[target] + 1}" in text, target
     links = {annot.get_object()["/Dest"] if "/Dest" in annot.get_object() else None
@@ -236,3 +237,106 @@ def test_hostile_content_renders_as_text(hostile_content, tmp_path, monkeypatch)
     assert b"/JavaScript" not in raw and b"/JS " not in raw
     uris = [str(a.get_object().get("/A", {}).get("/URI", "")) for p in reader.pages for a in p.get("/Annots", [])]
     assert not [u for u in uris if "javascript" in u.lower()]
+
+
+# --- PDF/UA-1 -----------------------------------------------------------------------------------
+
+def _struct(path: Path) -> list[tuple[str, str]]:
+    """(role, /Alt) of every structure element, in document order (read with pikepdf)."""
+    import pikepdf
+
+    out = []
+    with pikepdf.open(path) as pdf:
+        stack = [pdf.Root.StructTreeRoot.K]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, pikepdf.Array):
+                stack.extend(reversed(list(item)))
+            elif isinstance(item, pikepdf.Dictionary) and "/S" in item:
+                out.append((str(item.S), str(item.get("/Alt", ""))))
+                if "/K" in item:
+                    stack.append(item.K)
+    return out
+
+
+def test_plan_passes_the_pdfua_checks_and_claims_pdfua(plan_pdf):
+    from builder.pdfcheck import check_pdf, claims, open_pdf
+
+    _, path, _ = plan_pdf
+    assert check_pdf(path, print_shop=False, ua=True) == []
+    with open_pdf(path) as pdf:
+        assert claims(pdf)["ua"] == "1"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        assert all(str(p.obj.Tabs) == "/S" for p in pdf.pages if "/Annots" in p.obj)
+
+
+def test_headings_follow_the_plan_and_figures_are_the_charts(plan_pdf):
+    """H1 the plan, H2 each axe and front or back section, H4 each fiche; the only figures are the charts, each
+    with its data in words; statut icons are artifacts."""
+    from builder.facts import indicateur_views
+
+    projet, path, _ = plan_pdf
+    roles = _struct(path)
+    headings = [r for r, _ in roles if r in ("/H1", "/H2", "/H3", "/H4", "/H5", "/H6")]
+    assert headings[0] == "/H1" and headings.count("/H1") == 1
+    plan = projet.plan
+    sections = 3 + bool(plan.edito) + bool(plan.valeurs) + bool(plan.demarche)  # sommaire, tableau de bord, annexes
+    assert headings.count("/H2") == len(plan.axes) + sections
+    assert headings.count("/H4") >= len(projet.fiches)
+    charts = [v for f in projet.fiches for v in indicateur_views(f) if v.has_chart]
+    dashboard, *alts = [alt for role, alt in roles if role == "/Figure"]
+    assert len(alts) == len(charts)  # no figure for the statut icons
+    counts = {a.numero: sum(f.axe_numero == a.numero for f in projet.fiches) for a in plan.axes}
+    assert dashboard.startswith("Fiches par statut et par axe : axe 1 : "), dashboard
+    for numero, count in counts.items():  # every fiche of every axe is in the sentence, by statut
+        said = re.search(rf"axe {numero} : ([^;]*)", dashboard)[1]
+        assert sum(int(n) for n in re.findall(r"(\d+) ", said)) == count, dashboard
+    def number(value: float) -> str:
+        return str(value).removesuffix(".0").replace(".", ",")
+
+    for view, alt in zip(charts, alts, strict=True):
+        ind = view.indicateur
+        assert alt.startswith(f"{ind.nom} : "), alt
+        compact = re.sub(r"\s", "", alt)  # thousands separators and no-break spaces aside
+        if ind.cible is not None:
+            assert compact.endswith(f"cible{number(ind.cible)}{ind.unite.replace(' ', '')}"), alt
+        for mesure in ind.mesures:
+            assert number(mesure.valeur) in compact, alt
+
+
+def test_every_link_says_where_it_goes(plan_pdf):
+    projet, _, reader = plan_pdf
+    texts = [str(a.get_object().get("/Contents", "")) for p in reader.pages for a in p.get("/Annots", []) or []]
+    assert texts and all(t.startswith(("Aller à : ", "Lien vers ")) for t in texts), set(texts) - set()
+    fiche = projet.fiches[0]
+    assert f"Aller à : Fiche {fiche.id} : {fiche.titre}" in texts
+
+
+def test_sommaire_has_no_line_of_leader_dots_alone(plan_pdf):
+    _, _, reader = plan_pdf
+    marks = outline(reader)
+    level1 = [(title, page) for depth, title, page in marks if depth == 0]
+    start = dict(level1)["Sommaire"]
+    end = level1[[t for t, _ in level1].index("Sommaire") + 1][1]
+    lines = [line for i in range(start, end) for line in reader.pages[i].extract_text().splitlines()]
+    assert not [line for line in lines if re.fullmatch(r"[.\s]*\d+", line.strip())]
+
+
+def test_a_long_jalon_table_repeats_its_header_and_never_leaves_a_row_alone(tmp_path, monkeypatch, mini_copy):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    fiche = mini_copy / "fiches" / "2.1.1-parapheur.md"
+    jalons = "".join(f"  - {{date: 2026-{m:02d}-{d:02d}, libelle: Étape {m}.{d} du déploiement dans les services}}\n"
+                     for m in range(1, 11) for d in (3, 10, 17, 24))
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace("---\n\nTous", f"jalons:\n{jalons}---\n\nTous"),
+                     encoding="utf-8")
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace("Tous les actes", "Tous les actes\n\n"
+                     + "Un long paragraphe de contexte pour remplir la page. " * 60), encoding="utf-8")
+    path = tmp_path / "plan.pdf"
+    render_plan(load_checked(mini_copy), path)
+    reader = PdfReader(path)
+    pages = [_text(p.extract_text()) for p in reader.pages]
+    with_rows = [(i, t.count("Étape ")) for i, t in enumerate(pages) if "Étape " in t]
+    assert len(with_rows) >= 2, with_rows  # the table does break across pages
+    for index, rows in with_rows:
+        assert rows >= 2, (index, rows)
+        assert "Date Jalon État" in pages[index]  # the header on every page of the table
