@@ -10,7 +10,6 @@ import calendar
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, total_ordering
@@ -27,6 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
+from builder.text import fold
+
 # --- values -------------------------------------------------------------------------------------
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -34,8 +35,8 @@ YEARS = (1900, 2199)  # plausible years for a plan: a typo such as 1025 or 0000 
 
 
 def ascii_fold(text: str) -> str:
-    """`Qualité` → `Qualite`: accents dropped, for names, anchors and comparisons."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """`Qualité` → `Qualite`, `Sœur` → `Soeur`: accents dropped, letters kept (see `text.fold`)."""
+    return fold(text)
 
 
 def theme_key(text: str) -> str:

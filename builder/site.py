@@ -36,8 +36,9 @@ from builder.facts import (
 )
 from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, link_fiche_numbers, to_html
-from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, ascii_fold, theme_key
+from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 from builder.processes import can_fork
+from builder.text import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "site"
@@ -147,12 +148,6 @@ def publish(built: Path, out: Path) -> None:
 
 
 # --- helpers exposed to the templates -------------------------------------------------------------
-
-def slugify(text: str) -> str:
-    """`Qualité de vie` → `qualite-de-vie` (anchors and file names)."""
-    ascii_text = ascii_fold(text)
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
-
 
 def theme_anchors(projet: Projet) -> dict[str, str]:
     """A unique anchor of the thèmes page for each thème (by `theme_key`): its slug, or `theme-N` when the slug is
