@@ -34,8 +34,9 @@ import sys
 from pathlib import Path
 from builder.build import load_checked
 from builder.pdf import axe_css, plan_html
+from builder.settings import Settings
 projet = load_checked(Path(sys.argv[1]))
-Path(sys.argv[2]).write_text(plan_html(projet), encoding="utf-8")
+Path(sys.argv[2]).write_text(plan_html(projet, Settings.packaged()), encoding="utf-8")
 Path(sys.argv[2] + ".css").write_text(axe_css(projet), encoding="utf-8")
 """
 
@@ -43,8 +44,10 @@ WEASYPRINT_ONLY = """
 import sys
 from pathlib import Path
 from builder.pdf import PLAN_CSS, write_pdf
+from builder.settings import Settings
 html = Path(sys.argv[1]).read_text(encoding="utf-8")
-write_pdf(html, Path(sys.argv[2]), PLAN_CSS, Path(sys.argv[1] + ".css").read_text(encoding="utf-8"))
+sheets = [Settings.packaged().theme_file(name) for name in PLAN_CSS]
+write_pdf(html, Path(sys.argv[2]), sheets, Path(sys.argv[1] + ".css").read_text(encoding="utf-8"))
 """
 
 

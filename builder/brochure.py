@@ -2,7 +2,7 @@
 
 Same models, same templates folder, same WeasyPrint plumbing as the plan (`builder.pdf`). Print options come
 from `plan.yml` (`brochure:` format, fond_perdu, imprimeur, papier); the QR code on the back page points to the
-intranet address, `site_url` in the repository's `mkdocs.yml`.
+intranet address, the project's `site_url` (its settings).
 
 A saddle-stitched booklet has a multiple of 4 pages, with the back cover last: after the brochure's own pages
 come filler pages worth reading (the actions by direction, « Pour aller plus loin », then notes pages), as few
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +28,8 @@ from markupsafe import Markup
 
 from builder import fr
 from builder.errors import BuildError
-from builder.mkdocs_site import CONFIG as MKDOCS_YML
-from builder.mkdocs_site import site_url
 from builder.model import Fiche, PageFormat, Projet
 from builder.pdf import (
-    THEME,
     PrintSetup,
     cached_render,
     claim_or_warn,
@@ -44,8 +40,9 @@ from builder.pdf import (
     render_template,
     write_document,
 )
+from builder.settings import Settings
 
-BROCHURE_CSS = [THEME / "print.css", THEME / "brochure.css"]
+BROCHURE_CSS = ("print/print.css", "print/brochure.css")  # in the theme layers
 SLUG_MM = 8.0  # white band outside the bleed that carries the crop marks
 MARK_GAP_MM = 1.0  # between the bleed's edge and a crop mark
 MARK_LENGTH_MM = 5.0
@@ -185,8 +182,10 @@ def brochure_context(projet: Projet, url: str | None, fillers: tuple[str, ...] =
     }
 
 
-def brochure_html(projet: Projet, url: str | None, fillers: tuple[str, ...] = FILLERS) -> str:
-    return render_template("brochure.html.j2", **brochure_context(projet, url, fillers))
+def brochure_html(projet: Projet, url: str | None, fillers: tuple[str, ...] = FILLERS,
+                  settings: Settings | None = None) -> str:
+    return render_template("brochure.html.j2", settings or Settings.packaged(),
+                           **brochure_context(projet, url, fillers))
 
 
 # --- filler pages ---------------------------------------------------------------------------------
@@ -244,34 +243,36 @@ def _keep(sections: list[str], chosen: tuple[str, ...]) -> list[int] | None:
     return [i for i, s in enumerate(sections) if s == "own" or s in chosen or s == BACK]
 
 
-def lay_out(projet: Projet, url: str | None, setup: PrintSetup | None) -> tuple[Any, str]:
+def lay_out(projet: Projet, url: str | None, setup: PrintSetup | None,
+            settings: Settings | None = None) -> tuple[Any, str]:
     """The brochure laid out with the filler pages that make its page count a multiple of 4."""
+    settings = settings or Settings.packaged()
     extra = page_css(projet)
-    html = brochure_html(projet, url)
-    document = render_document(html, BROCHURE_CSS, extra, setup)
+    sheets = [settings.theme_file(name) for name in BROCHURE_CSS]
+    html = brochure_html(projet, url, settings=settings)
+    document = render_document(html, sheets, extra, setup)
     sections = sections_of(document)
     chosen = choose_fillers(layout_of(sections))
     keep = _keep(sections, chosen)
     if keep is not None:
         return document.copy([document.pages[i] for i in keep]), html
-    html = brochure_html(projet, url, chosen)  # a left-out page before a kept one: lay out again
-    return render_document(html, BROCHURE_CSS, extra, setup), html
+    html = brochure_html(projet, url, chosen, settings)  # a left-out page before a kept one: lay out again
+    return render_document(html, sheets, extra, setup), html
 
 
-def render_brochure(projet: Projet, path: Path) -> None:
-    """Write the brochure PDF to `path` (screen or print-shop version), or copy it from the cache.
+def render_brochure(projet: Projet, path: Path, settings: Settings | None = None) -> None:
+    """Write the brochure PDF to `path` (screen or print-shop version), or copy it from the cache; without the
+    project's `site_url`, there is no QR code.
 
     The screen version keeps its PDF/UA-1 claim only if the checks pass; the print-shop version must pass the
     preflight, or the build fails (nothing is written)."""
-    url = site_url()
-    if url is None:
-        print(f"{MKDOCS_YML.name} : pas de site_url ; la brochure est produite sans QR code vers l'intranet "
-              "[avertissement]", file=sys.stderr)
+    settings = settings or Settings.packaged()
+    url = settings.site_url
     setup = print_setup(projet)
     name = f"brochure-{projet.plan.edition}.pdf"
 
     def render(target: Path) -> None:
-        document, html = lay_out(projet, url, setup)
+        document, html = lay_out(projet, url, setup, settings)
         write_document(document, target, html, link_text=_link_text, print_setup=setup)
         if setup is None:
             claim_or_warn(target, name)
@@ -285,7 +286,7 @@ def render_brochure(projet: Projet, path: Path) -> None:
             raise BuildError(f"{name} : la version imprimeur ne passe pas le contrôle d'impression "
                              f"({len(problems)} problème{'s' if len(problems) > 1 else ''}) :\n{lines}")
 
-    cached_render("brochure", content_key("brochure", projet, url), path, render)
+    cached_render("brochure", content_key("brochure", projet, settings, url), path, render, settings.cache)
 
 
 def _link_text(target: str, internal: bool) -> str:

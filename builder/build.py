@@ -17,6 +17,7 @@ from pathlib import Path
 from builder.errors import BuildError, ContentError, Report
 from builder.model import Projet
 from builder.processes import Beside
+from builder.settings import Settings, read_settings
 from builder.validate import load_projet
 
 PARTS = ("site", "plan", "brochure")
@@ -24,11 +25,17 @@ DOWNLOADS = "telechargements"
 MARKER = ".fiches-build"  # written in every output folder: a folder with it may be replaced by a build
 
 
-def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: bool = False) -> Path:
-    """Build the selected parts of `content` into `out`; `out` changes only if everything succeeded."""
+def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: bool = False,
+          settings: Settings | None = None) -> Path:
+    """Build the selected parts of `content` into `out`; `out` changes only if everything succeeded. `settings`
+    are those of the project that holds `content` unless given."""
     parts = tuple(only or PARTS)
+    settings = settings or read_settings(content)
     check_output(content, out)
     projet = load_checked(content, strict)
+    if settings.site_url is None and "brochure" in parts:
+        print("mkdocs.yml : pas de site_url ; la brochure est produite sans QR code vers l'intranet, le flux et "
+              "les exports sans adresses complètes [avertissement]", file=sys.stderr)
     with _exclusive(out):
         _remove_leftovers(out)
         with tempfile.TemporaryDirectory(prefix=_staging_prefix(out), dir=out.parent) as tmp:
@@ -36,7 +43,7 @@ def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: b
             staging.mkdir(parents=True, exist_ok=True)
             if set(parts) != set(PARTS) and out.is_dir():
                 _keep_other_parts(out, staging, parts)
-            render(projet, content, staging, parts)
+            render(projet, content, staging, parts, settings)
             (staging / MARKER).write_text("Dossier produit par « fiches build » : il est remplacé à chaque "
                                           "construction.\n", encoding="utf-8")
             _swap(staging, out)
@@ -124,52 +131,51 @@ def _attach_bilan(projet: Projet, content: Path) -> None:
         projet.bilan_resume = render_markdown(bilan, title=False, compact=True)
 
 
-def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> None:
+def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], settings: Settings) -> None:
     """Every renderer reads the same `Projet`. The data exports are written by a second process while the PDFs
     or the site's pages are rendered; the pages that list the downloads wait for them."""
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
-    exports = Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out) \
-        if "site" in parts else None
+    exports = Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out,
+                     settings.site_url) if "site" in parts else None
     try:
         if "plan" in parts:
             from builder.pdf import render_plan
 
-            render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf")
+            render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf", settings)
         if "brochure" in parts:
             from builder.brochure import render_brochure
 
-            render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf")
+            render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf", settings)
         if exports is not None:
             from builder.site import render_site
 
-            render_site(projet, content, out, exports.wait)
-            _render_admin(content, out)
+            render_site(projet, content, out, exports.wait, settings)
+            _render_admin(content, out, settings)
     finally:
         if exports is not None:
             exports.stop()  # a failed build: the exports must not go on writing in a folder being removed
 
 
-def _render_admin(content: Path, out: Path) -> None:
+def _render_admin(content: Path, out: Path, settings: Settings) -> None:
     """The form editor `/admin/`, only when `mkdocs.yml` configures a Git forge for it (off by default)."""
     from builder.cms import forge_settings, write_admin
-    from builder.mkdocs_site import CONFIG, read_settings
 
-    settings = read_settings()
-    forge = forge_settings(settings, content, CONFIG.parent)
+    forge = forge_settings(settings.identity, content, settings.root)
     if forge is not None:
-        write_admin(content, out, forge, str(settings.get("site_name") or ""))
+        write_admin(content, out, forge, settings.site_name)
 
 
-def _render_data(projet: Projet, out: Path) -> None:
+def _render_data(projet: Projet, out: Path, site_url: str | None) -> None:
     """Feeds, calendars and data exports, written next to the site (later linked from it)."""
     from builder.export import write_downloads
 
-    write_downloads(projet, out)
+    write_downloads(projet, out, site_url)
 
 
-def build_pdf(kind: str, content: Path, output: Path | None) -> Path:
+def build_pdf(kind: str, content: Path, output: Path | None, settings: Settings | None = None) -> Path:
     """`fiches pdf plan|brochure`: one PDF outside the site, written whole or not at all."""
+    settings = settings or read_settings(content)
     projet = load_checked(content)
     target = output or Path(f"{kind}-{projet.plan.edition}.pdf")
     if not target.resolve().parent.is_dir():
@@ -179,11 +185,11 @@ def build_pdf(kind: str, content: Path, output: Path | None) -> Path:
         if kind == "plan":
             from builder.pdf import render_plan
 
-            render_plan(projet, partial)
+            render_plan(projet, partial, settings)
         else:
             from builder.brochure import render_brochure
 
-            render_brochure(projet, partial)
+            render_brochure(projet, partial, settings)
         os.replace(partial, target)
     return target
 

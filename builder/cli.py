@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from builder.errors import BuildError, ContentError, Report, oserror_fr, plural
@@ -24,7 +25,18 @@ _ARGPARSE_FR = {
     "expected one argument": "une valeur attendue",
     "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
 }
-argparse._ = lambda text: _ARGPARSE_FR.get(text, text)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _french_argparse() -> Iterator[None]:
+    """argparse's own words (usage, errors, help) in French while the command line is parsed, and only then:
+    importing fiches changes nothing in the process."""
+    english = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: _ARGPARSE_FR.get(text, text)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
 
 
 def print_report(report: Report, stream=None) -> None:
@@ -145,11 +157,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_cms_config(args: argparse.Namespace) -> int:
     from builder.cms import cms_config, config_yaml, forge_settings
-    from builder.mkdocs_site import CONFIG, read_settings
+    from builder.settings import read_settings
 
     forge = None
     if args.forge:
-        forge = forge_settings(read_settings(), args.content, CONFIG.parent)
+        settings = read_settings(args.content)
+        forge = forge_settings(settings.identity, args.content, settings.root)
         if forge is None:
             raise BuildError("l'éditeur en ligne n'est pas configuré : ajoutez extra.cms à mkdocs.yml (voir le README)")
     sys.stdout.write(config_yaml(cms_config(args.content, forge)))
@@ -158,8 +171,9 @@ def cmd_cms_config(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from builder.export import export_command
+    from builder.settings import read_settings
 
-    return export_command(args.content, args.format, args.output)
+    return export_command(args.content, args.format, args.output, read_settings(args.content).site_url)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -176,8 +190,10 @@ def cmd_bilan(args: argparse.Namespace) -> int:
 
 def cmd_relances(args: argparse.Namespace) -> int:
     from builder.relances import relances_command
+    from builder.settings import read_settings
 
-    return relances_command(args.content, args.date, args.direction, args.format, args.output, args.exit_code)
+    return relances_command(args.content, args.date, args.direction, args.format, args.output, args.exit_code,
+                            read_settings(args.content).site_url)
 
 
 # --- parser -------------------------------------------------------------------------------------
@@ -273,8 +289,9 @@ def _relances_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with _french_argparse():
+        parser = build_parser()
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except ContentError as exc:  # on standard error: standard output may be data (`fiches export > x.csv`)

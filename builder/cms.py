@@ -35,12 +35,13 @@ from builder.model import (
     Plan,
     ascii_fold,
 )
+from builder.resources import theme_dir
 
 ADMIN = "/admin/"
 API = ADMIN + "api/v1"
 FICHES_FOLDER = "fiches"
 PLAN_FILE = "plan.yml"
-THEME = Path(__file__).resolve().parent.parent / "theme"
+THEME = theme_dir()
 
 # --- shapes -------------------------------------------------------------------------------------
 

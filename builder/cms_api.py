@@ -744,7 +744,7 @@ class Admin:
                              f"Les fichiers de Decap CMS sont absents de {bundle_dir()} : lancez "
                              "<code>bash .ci/setup</code> (ou <code>python3 -m builder.cms_bundle</code>), puis "
                              "rechargez cette page.")
-            return Reply(200, "text/html; charset=utf-8", admin_page(_site_name()).encode("utf-8"))
+            return Reply(200, "text/html; charset=utf-8", admin_page(_site_name(self.content)).encode("utf-8"))
         if path == ADMIN + "config.yml":
             return Reply(200, "text/yaml; charset=utf-8", config_yaml(cms_config(self.content)).encode("utf-8"))
         name = path[len(ADMIN):]
@@ -799,10 +799,10 @@ def _page(status: int, title: str, text: str) -> Reply:
     return Reply(status, "text/html; charset=utf-8", body.encode("utf-8"))
 
 
-def _site_name() -> str:
-    from builder.mkdocs_site import read_settings
+def _site_name(content: Path) -> str:
+    from builder.settings import read_settings
 
     try:
-        return str(read_settings().get("site_name") or "fiches")
+        return read_settings(content).site_name
     except BuildError:
         return "fiches"

@@ -13,8 +13,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ICC = ROOT / "theme" / "print" / "icc"
+from builder.resources import theme_dir
+
+ICC = theme_dir() / "print" / "icc"
 
 
 # The profiles the print-shop PDF declares as its output intent (see theme/print/icc/LICENSE-icc.txt).

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from builder.errors import BuildError, oserror_fr
 from builder.feeds import atom_feed, icalendar
 from builder.fr import number_fr
-from builder.mkdocs_site import site_url
 from builder.model import ETATS_FINANCEMENT, Fiche, Plan, Projet, financement_totals
 
 DOWNLOADS = "telechargements"
@@ -213,11 +212,12 @@ def json_schema() -> bytes:
 
 # --- entry points -------------------------------------------------------------------------------
 
-def write_downloads(projet: Projet, out: Path) -> None:
-    """Feeds and data files of a build: `out/actualites.xml` and `out/telechargements/*`."""
+def write_downloads(projet: Projet, out: Path, site_url: str | None = None) -> None:
+    """Feeds and data files of a build: `out/actualites.xml` and `out/telechargements/*`; their links are absolute
+    with the site's address `site_url`."""
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
-    url = site_url()
+    url = site_url
     (out / FEED).write_text(atom_feed(projet, url), encoding="utf-8")
     (downloads / "jalons.ics").write_bytes(icalendar(projet, url).encode("utf-8"))
     (downloads / "fiches.csv").write_bytes(to_csv(projet))
@@ -231,7 +231,7 @@ DEFAULT_NAMES = {"csv": "fiches.csv", "csv-excel": "fiches-excel.csv", "xlsx": "
                  "ics": "jalons.ics"}
 
 
-def export_command(content: Path, fmt: str, output: Path | None) -> int:
+def export_command(content: Path, fmt: str, output: Path | None, site_url: str | None = None) -> int:
     """`fiches export --format …`: text formats to standard output unless `-o`; xlsx to a file."""
     from builder.validate import load_projet_or_raise
 
@@ -242,7 +242,7 @@ def export_command(content: Path, fmt: str, output: Path | None) -> int:
         print(f"Export écrit : {target}", file=sys.stderr)
         return 0
     data = {"csv": lambda: to_csv(projet), "csv-excel": lambda: to_csv(projet, excel=True),
-            "json": lambda: to_json(projet), "ics": lambda: icalendar(projet, site_url()).encode("utf-8")}[fmt]()
+            "json": lambda: to_json(projet), "ics": lambda: icalendar(projet, site_url).encode("utf-8")}[fmt]()
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

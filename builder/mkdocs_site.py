@@ -1,4 +1,4 @@
-"""The only module that knows MkDocs: a generated config on top of the repository's `mkdocs.yml`, then a real
+"""The only module that knows MkDocs: a generated config (fiches' own, under the project's `mkdocs.yml`), then a real
 `mkdocs build` in-process with strict semantics (any warning, such as a broken link, fails the build).
 
 Moving the site to another engine means rewriting this module only: `builder.site` hands over a folder of
@@ -16,56 +16,51 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from builder.errors import BuildError
+from builder.settings import Settings, merged_folder
 
 if TYPE_CHECKING:
     from builder.site import NavItem, Pages
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "mkdocs.yml"
-THEME_DIR = ROOT / "theme" / "site" / "overrides"
-
-
-class _IgnoreTags(yaml.SafeLoader):
-    """Reads `mkdocs.yml` for a few plain settings, whatever Python tags it contains."""
-
-
-_IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
-def read_settings(config: Path = CONFIG) -> dict[str, Any]:
-    """The plain settings of `mkdocs.yml` the pages need: site_name, site_url, repo_url, edit_uri, and `extra`
-    (where the form editor's forge is configured)."""
+def base_config(settings: Settings) -> dict[str, Any]:
+    """fiches' own MkDocs configuration (the packaged `site/mkdocs.yml`, or a project's copy of it)."""
+    path = settings.theme_file("site/mkdocs.yml")
     try:
-        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_IgnoreTags) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise BuildError(f"{config} : configuration du site illisible ({exc})") from None
-    if not isinstance(data, dict):
-        raise BuildError(f"{config} : configuration du site illisible (attendu des champs « nom: valeur »)")
-    return {key: data.get(key) for key in ("site_name", "site_url", "repo_url", "edit_uri", "extra")}
+        raise BuildError(f"{path} : configuration du site illisible ({exc})") from None
+    return data if isinstance(data, dict) else {}
 
 
-def site_url(config: Path = CONFIG) -> str | None:
-    """The intranet address (`site_url`), read by the brochure's QR code and the feeds; None if unset or unreadable."""
-    try:
-        url = read_settings(config).get("site_url")
-    except BuildError:
-        return None
-    return (str(url).strip() or None) if url else None
-
-
-def write_config(pages: Pages, site_dir: Path, target: Path, base: Path = CONFIG) -> Path:
-    """The generated config: the repository's `mkdocs.yml` (INHERIT) with the build dirs and the navigation."""
-    config = {
-        "INHERIT": str(base.resolve()),
+def write_config(pages: Pages, site_dir: Path, target: Path, settings: Settings) -> Path:
+    """The generated config: fiches' configuration under the project's `mkdocs.yml` (INHERIT: what the project
+    sets wins), the build dirs, the merged theme overrides and the navigation."""
+    own = settings.mkdocs | {k: v for k, v in settings.identity.items() if v is not None and k != "extra"}
+    config: dict[str, Any] = {}
+    if settings.config is not None:
+        config["INHERIT"] = str(settings.config.resolve())
+    base = base_config(settings)
+    for key, value in base.items():  # the project's keys win whole, except the theme's, which merge key by key
+        if key == "theme" and isinstance(own.get("theme"), dict):
+            config["theme"] = {k: v for k, v in value.items() if k not in own["theme"]}
+        elif key not in own:
+            config[key] = value
+    if settings.config is None:
+        config.update({k: v for k, v in settings.identity.items() if v is not None and k != "extra"})
+    overrides = merged_folder(settings, "site/overrides", target.parent / "overrides")
+    config["theme"] = {**config.get("theme", {}), "name": "material", "custom_dir": str(overrides.resolve())}
+    extra_css = pages.docs / "stylesheets" / "extra.css"
+    if extra_css.is_file():  # the project's own rules, loaded after fiches'
+        listed = own.get("extra_css") if isinstance(own.get("extra_css"), list) else base.get("extra_css") or []
+        config["extra_css"] = [*listed, "stylesheets/extra.css"]
+    config.update({
         "docs_dir": str(pages.docs.resolve()),
         "site_dir": str(site_dir.resolve()),
         "use_directory_urls": True,
-        "theme": {"name": "material", "custom_dir": str(THEME_DIR)},
         "nav": [_nav_entry(item) for item in pages.nav],
         "not_in_nav": "\n".join(pages.not_in_nav),
         "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn",
                        "anchors": "warn", "nav": {"not_found": "warn", "omitted_files": "warn"}},
-    }
+    })
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
@@ -79,14 +74,13 @@ def _nav_entry(item: NavItem) -> dict[str, Any]:
     return {title: item.path}
 
 
-def build_site(pages: Pages, site_dir: Path, work: Path) -> None:
+def build_site(pages: Pages, site_dir: Path, work: Path, settings: Settings) -> None:
     """Run a real, strict `mkdocs build` of `pages` into `site_dir`; `BuildError` in French on any problem."""
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material 9.8 end-of-life banner
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
-    config_file = write_config(pages, site_dir, work / "mkdocs.yml")
+    config_file = write_config(pages, site_dir, work / "mkdocs.yml", settings)
     logger = logging.getLogger("mkdocs")
     collector = _Collector()
     previous = (logger.level, logger.propagate, list(logger.handlers))
@@ -95,6 +89,8 @@ def build_site(pages: Pages, site_dir: Path, work: Path) -> None:
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)
     logger.propagate = False
+    banner = os.environ.get(_BANNER)
+    os.environ[_BANNER] = "1"  # Material 9.8's end-of-life banner, printed by its plugins during the build
     try:
         config = load_config(config_file=str(config_file), strict=True)
         build(config)
@@ -103,11 +99,18 @@ def build_site(pages: Pages, site_dir: Path, work: Path) -> None:
         raise BuildError("le site n'a pas pu être construit (MkDocs, mode strict) :\n"
                          + "\n".join(f"  - {_french(m)}" for m in problems)) from None
     finally:
+        if banner is None:
+            os.environ.pop(_BANNER, None)
+        else:
+            os.environ[_BANNER] = banner
         logger.removeHandler(collector)
         for handler in previous[2]:
             logger.addHandler(handler)
         logger.setLevel(previous[0])
         logger.propagate = previous[1]
+
+
+_BANNER = "NO_MKDOCS_2_WARNING"
 
 
 class _Collector(logging.Handler):

@@ -9,9 +9,10 @@ from pathlib import Path
 from builder.errors import ContentError, Report
 from builder.load import Content, load_content, load_fiche_file
 from builder.model import ID_PATTERN, Plan, ascii_fold
+from builder.resources import theme_dir
 from builder.validate import validate
 
-THEME = Path(__file__).resolve().parent.parent / "theme"
+THEME = theme_dir()
 SLUG_MAX_LENGTH = 60
 
 

@@ -41,21 +41,21 @@ from builder.facts import (
 )
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, Projet
+from builder.resources import theme_dir
+from builder.settings import CACHE_ENV, Settings  # noqa: F401  (CACHE_ENV: the tests set it)
 from builder.tableau_de_bord import print_context
 
-ROOT = Path(__file__).resolve().parent.parent
-THEME = ROOT / "theme" / "print"
-PARTIALS = ROOT / "theme" / "partials"  # shared with the site
-FONTS = ROOT / "theme" / "fonts"
-CACHE_ENV = "FICHES_PDF_CACHE"  # overrides the cache directory (tests, CI)
+PACKAGE = Path(__file__).resolve().parent
+THEME = theme_dir() / "print"  # the packaged print theme: the base of relative URLs (fonts, colour profiles)
 CACHE_KEEP = 4  # cached PDFs kept per kind
 
 # --- templates --------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """Print templates, autoescaped; Markdown only through `builder.markdown`."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([THEME, PARTIALS]), autoescape=True, trim_blocks=True,
+@lru_cache(maxsize=4)
+def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    """Print templates from `folders` (the theme layers' `print/` then `partials/`), autoescaped; Markdown only
+    through `builder.markdown`."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(date_fr=fr.date_fr, number_fr=fr.number_fr, euros_fr=fr.euros_fr,
                        markdown=lambda text, level=2: nest_headings(to_html(text), level), inline=inline)
@@ -121,8 +121,9 @@ def print_badges(projet: Projet, convert: Callable[[str], str] | None = None) ->
     return badges
 
 
-def render_template(name: str, **context: Any) -> str:
-    return environment().get_template(name).render(**context)
+def render_template(name: str, settings: Settings, **context: Any) -> str:
+    folders = tuple(settings.theme_folders("print") + settings.theme_folders("partials"))
+    return environment(folders).get_template(name).render(**context)
 
 
 # --- metadata -------------------------------------------------------------------------------------
@@ -163,23 +164,23 @@ def model_fingerprint(projet: Projet) -> dict[str, Any]:
     }
 
 
-def _files_digest(paths: Iterable[Path]) -> str:
+def _files_digest(paths: Iterable[tuple[str, Path]]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(str(path.relative_to(ROOT)).encode())
+    for name, path in sorted(paths):
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """Templates, CSS, fonts and the code that turns models into HTML: a change there changes the PDFs."""
-    builder = ROOT / "builder"
-    files = [p for folder in (THEME, PARTIALS) for p in folder.rglob("*") if p.is_file()]
-    files += [p for p in FONTS.iterdir() if p.is_file()]
-    files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "facts.py", "fr.py",
-                                          "model.py", "cmyk.py", "pdfcheck.py")]
-    files += [builder / name for name in ("tableau_de_bord.py", "relances.py")]  # the tableau de bord page
+@lru_cache(maxsize=4)
+def _code_digest(layers: tuple[Path, ...]) -> str:
+    """Every file of the theme layers and every Python file of the package (whatever its folder): a change there
+    may change the PDFs. Paths are hashed relative to their root, so the key does not depend on where fiches or the
+    project lives."""
+    files = [(f"{n}:{p.relative_to(layer)}", p) for n, layer in enumerate(layers)
+             for p in layer.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [(f"builder:{p.relative_to(PACKAGE)}", p) for p in PACKAGE.rglob("*.py")
+              if not any(part in ("theme", "demo", "vendor") for part in p.relative_to(PACKAGE).parts)]
     # the libraries that lay out, convert, sanitise, hyphenate and draw: an upgrade may change the PDFs
     from importlib.metadata import PackageNotFoundError, version
 
@@ -190,34 +191,19 @@ def _code_digest() -> str:
             libraries.append(f"{name}={version(name)}")
         except PackageNotFoundError:
             libraries.append(f"{name}=?")
-    return _files_digest(p for p in files if p.exists()) + ";".join(libraries)
+    return _files_digest(files) + ";".join(libraries)
 
 
-def content_key(kind: str, projet: Projet, extra: Any = None) -> str:
+def content_key(kind: str, projet: Projet, settings: Settings, extra: Any = None) -> str:
     """Hash of the models, the templates, the CSS and the code: equal keys give equal PDFs."""
-    payload = json.dumps([kind, model_fingerprint(projet), extra, _code_digest()], sort_keys=True,
+    payload = json.dumps([kind, model_fingerprint(projet), extra, _code_digest(settings.layers)], sort_keys=True,
                          ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-def cache_dir() -> Path:
-    """`$FICHES_PDF_CACHE`, else `.build/pdf-cache/` in the repository, else the user's cache directory."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    local = ROOT / ".build" / "pdf-cache"
-    try:
-        local.mkdir(parents=True, exist_ok=True)
-        if os.access(local, os.W_OK):
-            return local
-    except OSError:
-        pass
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fiches" / "pdf"
-
-
-def _store(kind: str, key: str, pdf: Path) -> None:
+def _store(folder: Path, kind: str, key: str, pdf: Path) -> None:
     """Keep a copy of a fresh PDF under its key, and only the last few PDFs of each kind."""
     try:
-        folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         os.close(fd)
@@ -230,19 +216,19 @@ def _store(kind: str, key: str, pdf: Path) -> None:
         pass
 
 
-def cached_render(kind: str, key: str, path: Path, render: Callable[[Path], None]) -> bool:
-    """Copy the cached PDF for `key` to `path`, or call `render(path)` and cache the result.
+def cached_render(kind: str, key: str, path: Path, render: Callable[[Path], None], cache: Path) -> bool:
+    """Copy the PDF cached in `cache` for `key` to `path`, or call `render(path)` and cache the result.
 
     Returns True when the PDF was rendered, False when it came from the cache.
     """
-    cached = cache_dir() / f"{kind}-{key}.pdf"
+    cached = cache / f"{kind}-{key}.pdf"
     path.parent.mkdir(parents=True, exist_ok=True)
     if cached.is_file():
         shutil.copyfile(cached, path)
         os.utime(cached)  # most recently used
         return False
     render(path)
-    _store(kind, key, path)
+    _store(cache, kind, key, path)
     return True
 
 
@@ -543,7 +529,7 @@ def _remove_ua_claim(path: Path) -> None:
 
 # --- the plan -------------------------------------------------------------------------------------
 
-PLAN_CSS = [THEME / "print.css", THEME / "plan.css", THEME / "pilotage.css"]
+PLAN_CSS = ("print/print.css", "print/plan.css", "print/pilotage.css")  # in the theme layers
 
 
 def axe_css(projet: Projet) -> str:
@@ -591,9 +577,9 @@ def fiche_helpers(projet: Projet) -> dict[str, Any]:
     }
 
 
-def plan_html(projet: Projet) -> str:
+def plan_html(projet: Projet, settings: Settings) -> str:
     """The complete HTML of the plan PDF."""
-    return render_template("plan.html.j2", **plan_context(projet))
+    return render_template("plan.html.j2", settings, **plan_context(projet))
 
 
 def link_texts(projet: Projet) -> Callable[[str, bool], str]:
@@ -613,11 +599,14 @@ def link_texts(projet: Projet) -> Callable[[str, bool], str]:
     return text
 
 
-def render_plan(projet: Projet, path: Path) -> None:
+def render_plan(projet: Projet, path: Path, settings: Settings | None = None) -> None:
     """Write the plan PDF (A4) to `path`, or copy it from the cache when nothing changed. Its PDF/UA-1 claim is
     checked on the written file and kept only when the checks pass."""
+    settings = settings or Settings.packaged()
+
     def render(target: Path) -> None:
-        write_pdf(plan_html(projet), target, PLAN_CSS, axe_css(projet), link_text=link_texts(projet))
+        sheets = [settings.theme_file(name) for name in PLAN_CSS]
+        write_pdf(plan_html(projet, settings), target, sheets, axe_css(projet), link_text=link_texts(projet))
         claim_or_warn(target, f"plan-{projet.plan.edition}.pdf")
 
-    cached_render("plan", content_key("plan", projet), path, render)
+    cached_render("plan", content_key("plan", projet, settings), path, render, settings.cache)

@@ -17,7 +17,14 @@ from builder.errors import BuildError
 def can_fork() -> bool:
     """Whether a forked worker would run on another CPU, safely."""
     return ("fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-            and len(os.sched_getaffinity(0)) >= 2)
+            and usable_cpus() >= 2)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system tells it: Linux), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 class Beside:

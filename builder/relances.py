@@ -316,10 +316,9 @@ def load_for_relances(content: Path) -> Projet:
 
 
 def relances_command(content: Path, day: dt.date | None, direction: str | None, fmt: str, output: Path | None,
-                     exit_code: bool) -> int:
-    """`fiches relances`: 0, or 1 with `--exit-code` when a fiche needs attention; 2 for an unknown direction."""
-    from builder.mkdocs_site import site_url
-
+                     exit_code: bool, site_url: str | None = None) -> int:
+    """`fiches relances`: 0, or 1 with `--exit-code` when a fiche needs attention; 2 for an unknown direction.
+    Fiches are given by their address on the site `site_url`."""
     projet = load_for_relances(content)
     day = day or dt.date.today()
     if direction is not None and direction not in projet.directions:
@@ -329,7 +328,7 @@ def relances_command(content: Path, day: dt.date | None, direction: str | None, 
         print(f"fiches relances : erreur : « {direction} » n'est pas un code de direction de plan.yml ; codes "
               f"possibles : {', '.join(codes)}{did_you_mean(direction, codes)}", file=sys.stderr)
         return 2
-    base = site_url()
+    base = site_url
     if base is None:
         print("Attention : pas d'adresse du site (site_url dans mkdocs.yml) : les adresses des fiches sont données "
               "depuis la racine du site.", file=sys.stderr)

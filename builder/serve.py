@@ -34,7 +34,6 @@ from watchdog.observers.api import BaseObserver
 from builder import cms_api
 from builder.errors import BuildError, ContentError, oserror_fr
 
-ROOT = Path(__file__).resolve().parent.parent
 VERSION_PATH = "/__fiches_version"
 RELOAD_SCRIPT = (
     "<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH + "',{cache:'no-store'})"
@@ -181,7 +180,7 @@ def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = F
         pending = threading.Event()
         observer = serving = None
         try:
-            observer = watch(content, ROOT, pending)
+            observer = watch(content, content.resolve().parent, pending)
             preview.rebuild()
             serving = threading.Thread(target=server.serve_forever, daemon=True)
             serving.start()

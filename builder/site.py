@@ -38,12 +38,9 @@ from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 from builder.processes import can_fork
+from builder.settings import Settings
 from builder.text import slugify
 
-ROOT = Path(__file__).resolve().parent.parent
-THEME = ROOT / "theme" / "site"
-PARTIALS = ROOT / "theme" / "partials"  # shared with the PDFs
-FONTS = ROOT / "theme" / "fonts"
 DOWNLOADS = "telechargements"
 FEED = "actualites.xml"
 
@@ -98,32 +95,39 @@ class Pages:
 
 # --- entry point --------------------------------------------------------------------------------
 
-def render_site(projet: Projet, content: Path, out: Path, downloads_written: Callable[[], None] | None = None) -> None:
+def render_site(projet: Projet, content: Path, out: Path, downloads_written: Callable[[], None] | None = None,
+                settings: Settings | None = None) -> None:
     """Build the whole site into `out`, keeping the downloads (`out/telechargements/*`, `out/actualites.xml`);
     `downloads_written()` returns once they are all there."""
-    from builder.mkdocs_site import build_site, read_settings
+    from builder.mkdocs_site import build_site
 
+    settings = settings or Settings.packaged()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".fiches-site-", dir=out.parent) as tmp:
         work = Path(tmp)
-        pages = write_pages(projet, work / "docs", out, read_settings(), downloads_written)
+        pages = write_pages(projet, work / "docs", out, settings, downloads_written)
         built = work / "site"
-        build_site(pages, built, work)
+        build_site(pages, built, work, settings)
         publish(built, out)
 
 
-def write_pages(projet: Projet, docs: Path, out: Path, settings: dict[str, Any] | None = None,
+def write_pages(projet: Projet, docs: Path, out: Path, settings: Settings | None = None,
                 downloads_written: Callable[[], None] | None = None) -> Pages:
     """Generate every page of the site into `docs`; raise `BuildError` if an internal link is broken."""
-    settings = settings or {}
+    settings = settings or Settings.packaged()
     docs.mkdir(parents=True, exist_ok=True)
     renderer = SiteRenderer(projet, docs, out, settings)
     renderer.render_all(downloads_written)
     renderer.check_links()
     fonts = docs / "assets" / "fonts"
     fonts.mkdir(parents=True, exist_ok=True)
-    for font in FONTS.glob("*.otf"):
-        shutil.copyfile(font, fonts / font.name)
+    for folder in reversed(settings.theme_folders("fonts")):  # the project's fonts over the packaged ones
+        for font in sorted(folder.glob("*.otf")):
+            shutil.copyfile(font, fonts / font.name)
+    own_css = [folder / "extra.css" for folder in settings.theme_folders("site/stylesheets")]
+    if own_css and own_css[0].is_file() and settings.layers[0] != settings.layers[-1]:  # the project's own rules
+        (docs / "stylesheets").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(own_css[0], docs / "stylesheets" / "extra.css")
     return Pages(docs, renderer.nav(), ["/fiches/"])
 
 
@@ -201,7 +205,13 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 PARALLEL_MIN = 60  # below this, forking costs more than it saves
-_WORKER: SiteRenderer | None = None  # the renderer a forked worker inherits
+_WORKER: SiteRenderer | None = None  # set in a forked worker only (`_adopt`), never in the building process
+
+
+def _adopt(renderer: SiteRenderer) -> None:
+    """A forked worker's initializer: the renderer it inherited (not pickled: fork copies the memory)."""
+    global _WORKER
+    _WORKER = renderer
 
 
 def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, str, str]], dict[str, str], dict]:
@@ -218,9 +228,10 @@ def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, str, str]], dict[str,
 class SiteRenderer:
     """Renders the pages by template name; keeps the current page to write relative links and check them."""
 
-    def __init__(self, projet: Projet, docs: Path, out: Path, settings: dict[str, Any]) -> None:
+    def __init__(self, projet: Projet, docs: Path, out: Path, settings: Settings) -> None:
         self.projet, self.docs, self.out, self.settings = projet, docs, out, settings
-        self.env = Environment(loader=FileSystemLoader([str(THEME / "pages"), str(PARTIALS)]), autoescape=True,
+        folders = settings.theme_folders("site/pages") + settings.theme_folders("partials")
+        self.env = Environment(loader=FileSystemLoader([str(f) for f in folders]), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(
             url=self.url, statut=projet.statut, date_fr=date_fr, number_fr=number_fr, euros_fr=euros_fr,
@@ -346,20 +357,15 @@ class SiteRenderer:
 
     def render_fiches(self, fiches: list[Fiche]) -> None:
         """One page per fiche; big plans use a second CPU (a forked worker renders every other fiche)."""
-        global _WORKER
         if len(fiches) < PARALLEL_MIN or not can_fork():
             for fiche in fiches:
                 self.render_fiche(fiche)
             return
-        _WORKER = self
-        try:
-            with multiprocessing.get_context("fork").Pool(1) as pool:
-                other = pool.apply_async(_render_chunk, ([f.id for f in fiches[1::2]],))
-                for fiche in fiches[::2]:
-                    self.render_fiche(fiche)
-                links, pages, inlines = other.get()
-        finally:
-            _WORKER = None
+        with multiprocessing.get_context("fork").Pool(1, initializer=_adopt, initargs=(self,)) as pool:
+            other = pool.apply_async(_render_chunk, ([f.id for f in fiches[1::2]],))
+            for fiche in fiches[::2]:
+                self.render_fiche(fiche)
+            links, pages, inlines = other.get()
         self.links += links
         self.pages.update(pages)
         self.env.globals["inline"].cache.update(inlines)
@@ -376,7 +382,7 @@ class SiteRenderer:
         return items
 
     def edit_url(self, fiche: Fiche) -> str | None:
-        repo, edit = self.settings.get("repo_url"), self.settings.get("edit_uri")
+        repo, edit = self.settings.repo_url, self.settings.edit_uri
         if not repo or edit is None:
             return None
         base = edit if _SCHEME.match(edit) else repo.rstrip("/") + "/" + edit.lstrip("/")

@@ -12,9 +12,9 @@ from pypdf import PdfReader
 
 from builder.brochure import brochure_html, page_css, render_brochure
 from builder.build import load_checked
-from builder.mkdocs_site import site_url
 from builder.model import Projet
 from builder.pdf import CACHE_ENV
+from builder.settings import read_settings
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
 
 MM = 72 / 25.4
@@ -22,6 +22,9 @@ MM = 72 / 25.4
 
 def _text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+SETTINGS = read_settings(DEMO)  # the demo project's: its site_url is the QR code's address
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,7 @@ def brochure_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Projet, Path
     folder = tmp_path_factory.mktemp("brochure")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(CACHE_ENV, str(folder / "cache"))
-        render_brochure(projet, folder / "brochure.pdf")
+        render_brochure(projet, folder / "brochure.pdf", SETTINGS)
     return projet, folder / "brochure.pdf", PdfReader(folder / "brochure.pdf")
 
 
@@ -89,7 +92,7 @@ def test_realisees_of_the_edition_year_are_highlighted(brochure_pdf):
 
 def test_back_page_has_the_intranet_address_and_a_vector_qr_code(brochure_pdf):
     _, _, reader = brochure_pdf
-    url = site_url()
+    url = SETTINGS.site_url
     assert url, "mkdocs.yml sans site_url"
     back = reader.pages[-1]
     assert url in _text(back.extract_text())
@@ -98,9 +101,11 @@ def test_back_page_has_the_intranet_address_and_a_vector_qr_code(brochure_pdf):
 
 
 def test_without_site_url_the_qr_code_is_left_out(tmp_path):
+    (tmp_path / "content").mkdir()
+    assert read_settings(tmp_path / "content").site_url is None  # no mkdocs.yml
     (tmp_path / "mkdocs.yml").write_text("site_name: Test\nmarkdown_extensions:\n  - !!python/name:x.y\n")
-    assert site_url(tmp_path / "mkdocs.yml") is None
-    assert site_url(tmp_path / "absent.yml") is None
+    assert read_settings(tmp_path / "content").site_url is None
+    assert read_settings(tmp_path / "content").site_name == "Test"
     projet = load_checked(MINI)
     without = brochure_html(projet, None)
     assert 'class="qr"' not in without and "site_url dans mkdocs.yml" in without
@@ -122,7 +127,7 @@ def test_a4_format(tmp_path, monkeypatch):
     shutil.copytree(MINI, content)
     with (content / "plan.yml").open("a", encoding="utf-8") as plan:
         plan.write("brochure:\n  format: A4\n")
-    render_brochure(load_checked(content), tmp_path / "a4.pdf")
+    render_brochure(load_checked(content), tmp_path / "a4.pdf", SETTINGS)
     box = [float(v) for v in PdfReader(tmp_path / "a4.pdf").pages[0].mediabox]
     assert box[2] - box[0] == pytest.approx(210 * MM, abs=0.5)
 
@@ -139,9 +144,9 @@ def test_every_font_is_embedded(brochure_pdf):
 
 def test_same_content_gives_the_same_bytes(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "a"))
-    render_brochure(load_checked(MINI), tmp_path / "a.pdf")
+    render_brochure(load_checked(MINI), tmp_path / "a.pdf", SETTINGS)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "b"))
-    render_brochure(load_checked(MINI), tmp_path / "b.pdf")
+    render_brochure(load_checked(MINI), tmp_path / "b.pdf", SETTINGS)
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
 
 
@@ -149,7 +154,7 @@ def test_bilan_is_rendered_when_present(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     projet = load_checked(MINI)
     projet.bilan_resume = "## Nouveautés\n\nLe **parapheur** a été choisi."
-    render_brochure(projet, tmp_path / "b.pdf")
+    render_brochure(projet, tmp_path / "b.pdf", SETTINGS)
     text = _text(" ".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages))
     assert "Ce qui a changé cette année" in text and "Le parapheur a été choisi." in text
 
@@ -159,7 +164,7 @@ def test_hostile_content_renders_as_text(tmp_path, monkeypatch):
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
     shutil.copytree(FIXTURES / "hostile-pdf", content, dirs_exist_ok=True)
-    render_brochure(load_checked(content), tmp_path / "b.pdf")
+    render_brochure(load_checked(content), tmp_path / "b.pdf", SETTINGS)
     raw = (tmp_path / "b.pdf").read_bytes()
     text = _text(" ".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages))
     assert "<script>alert('titre')</script> Fiche piégée" in text
@@ -187,4 +192,4 @@ def test_screen_brochure_passes_the_pdfua_checks(brochure_pdf):
                     figures.append(str(item.get("/Alt", "")))
                 if "/K" in item:
                     stack.append(item.K)
-    assert figures == [f"QR code de l'adresse de l'intranet : {site_url()}"]  # icons are artifacts
+    assert figures == [f"QR code de l'adresse de l'intranet : {SETTINGS.site_url}"]  # icons are artifacts

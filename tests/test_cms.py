@@ -360,8 +360,9 @@ def test_forge_settings_are_checked_in_french() -> None:
 
 def test_the_editor_is_published_only_when_configured(tmp_path: Path) -> None:
     from builder.build import _render_admin
+    from builder.settings import read_settings
 
-    _render_admin(DEMO, tmp_path)  # the repository's mkdocs.yml configures no forge
+    _render_admin(DEMO, tmp_path, read_settings(DEMO))  # the repository's mkdocs.yml configures no forge
     assert not (tmp_path / "admin").exists()
 
 

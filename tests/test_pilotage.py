@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from builder.errors import Report
 from builder.validate import load_projet, load_projet_or_raise
-from tests.conftest import FIXTURES, ROOT, require_tool, run_fiches
+from tests.conftest import FIXTURES, require_tool, run_fiches
 
 PILOTAGE = FIXTURES / "pilotage"
 DAY = dt.date(2026, 6, 30)  # the fixture's « état au » date
@@ -273,9 +273,10 @@ def test_relances_without_git_count_suivi_measures_and_start_only(content: Path)
 
 
 def test_relances_text_gives_reasons_and_intranet_addresses(history: Path) -> None:
+    site_url = "https://intranet.pilotage.example/plan/"  # the project's own address: its mkdocs.yml
+    (history.parent / "mkdocs.yml").write_text(f"site_name: Pilotage\nsite_url: {site_url}\n", encoding="utf-8")
     result = run_fiches("relances", "--content", str(history), "--date", "2026-06-30")
     assert result.returncode == 0
-    site_url = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("!!python", "x"))["site_url"]
     text = result.stdout
     assert text.startswith("Relances au 30 juin 2026")
     block = text.split("DRH — Direction des ressources humaines : 2 fiches", 1)[1].split("DSI —", 1)[0]
@@ -309,7 +310,7 @@ def test_one_eml_per_direction_with_a_contact(content: Path, tmp_path: Path) -> 
         body = message.get_body(("plain",)).get_content()
         assert body.startswith("Bonjour,") and f"dont votre direction ({name}, {code}) est pilote" in body
         assert [m for m in re.findall(r"^(\d+\.\d+\.\d+) — ", body, re.M)] == fiches
-        assert all(f"/fiches/{f.replace('.', '-')}/" in body for f in fiches)
+        assert all(f"fiches/{f.replace('.', '-')}/" in body for f in fiches)  # no site_url here: from the root
 
 
 # --- the tableau de bord on the site ----------------------------------------------------------------
@@ -510,16 +511,18 @@ def test_the_summary_page_stays_one_page_for_a_big_plan(tmp_path: Path) -> None:
     the plan's HTML, laid out alone by WeasyPrint with the plan's stylesheets, is one page with « … et N autres »."""
     from benchmarks.synth import write_plan
     from builder.pdf import PLAN_CSS, axe_css, plan_html, write_pdf
+    from builder.settings import Settings
     from builder.tableau_de_bord import pdf_limits, tableau_de_bord
 
     content = write_plan(tmp_path / "content", 200)
     projet = load_projet_or_raise(content)[0]
-    html = plan_html(projet)
+    settings = Settings.packaged()
+    html = plan_html(projet, settings)
     start = html.index('<section class="tdb"')
     end = html.rindex("</section>", start, re.search(r'<section class="(intro|chapter)', html[start:]).start() + start)
     section = html[start:end + len("</section>")].replace('href="#', 'data-href="#')  # the fiches are not there
     write_pdf(html[:html.index("<body")] + f'<body class="plan">{section}</body></html>', tmp_path / "tdb.pdf",
-              PLAN_CSS, axe_css(projet))
+              [settings.theme_file(name) for name in PLAN_CSS], axe_css(projet))
     reader = PdfReader(tmp_path / "tdb.pdf")
     assert len(reader.pages) == 1
     text = words(reader.pages[0].extract_text())

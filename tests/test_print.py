@@ -19,10 +19,10 @@ from pypdf.generic import ContentStream
 from builder.brochure import SLUG_MM, render_brochure
 from builder.build import load_checked
 from builder.cmyk import ICC
-from builder.mkdocs_site import site_url
 from builder.pdf import CACHE_ENV
 from builder.pdfcheck import check_pdf, claims, open_pdf
-from tests.conftest import MINI, require_tool, run_fiches
+from builder.settings import read_settings
+from tests.conftest import DEMO, MINI, require_tool, run_fiches
 
 MM = 72 / 25.4
 SIZES = (3, 4, 5, 9)
@@ -52,6 +52,9 @@ def write_plan(target: Path, n: int, print_shop: bool, paper: str | None = None)
     return target
 
 
+SETTINGS = read_settings(DEMO)  # the demo project's: its site_url is the QR code's address
+
+
 @pytest.fixture(scope="module")
 def booklets(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[int, bool], Path]:
     """Both versions of the brochure for each plan size, rendered once: (fiches, print version) → PDF."""
@@ -63,7 +66,7 @@ def booklets(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[int, bool],
             for print_shop in (False, True):
                 content = write_plan(folder / f"content-{n}-{int(print_shop)}", n, print_shop)
                 path = folder / f"brochure-{n}-{'imprimeur' if print_shop else 'ecran'}.pdf"
-                render_brochure(load_checked(content), path)
+                render_brochure(load_checked(content), path, SETTINGS)
                 out[n, print_shop] = path
     return out
 
@@ -78,7 +81,7 @@ def test_page_count_is_a_multiple_of_4_with_the_qr_page_last(booklets, n, print_
     reader = PdfReader(booklets[n, print_shop])
     assert len(reader.pages) % 4 == 0, len(reader.pages)
     back = _text(reader.pages[-1].extract_text())
-    assert site_url() in back and "Le plan complet, fiche par fiche" in back
+    assert SETTINGS.site_url in back and "Le plan complet, fiche par fiche" in back
     texts = [_text(p.extract_text()) for p in reader.pages[:-1]]
     assert not any("Le plan complet, fiche par fiche" in t for t in texts)
     for number, text in enumerate(texts[1:], start=2):  # a filler page is a real page, never a blank one
@@ -161,7 +164,7 @@ def test_no_rgb_anywhere_in_the_print_version(booklets, n):
 def test_output_intent_is_the_shipped_cmyk_profile(tmp_path, monkeypatch, paper, condition):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     content = write_plan(tmp_path / "content", 3, True, paper)
-    render_brochure(load_checked(content), tmp_path / "b.pdf")
+    render_brochure(load_checked(content), tmp_path / "b.pdf", SETTINGS)
     root = PdfReader(tmp_path / "b.pdf").trailer["/Root"]
     [intent] = root["/OutputIntents"]
     intent = intent.get_object()
@@ -208,7 +211,7 @@ def test_boxes_bleed_and_slug(tmp_path, monkeypatch):
     content = write_plan(tmp_path / "content", 3, False)
     with (content / "plan.yml").open("a", encoding="utf-8") as plan:
         plan.write("brochure:\n  format: {largeur: 160, hauteur: 220}\n  fond_perdu: 5\n  imprimeur: oui\n")
-    render_brochure(load_checked(content), tmp_path / "b.pdf")
+    render_brochure(load_checked(content), tmp_path / "b.pdf", SETTINGS)
     for page in PdfReader(tmp_path / "b.pdf").pages:
         media, bleed, trim = ([float(v) for v in box] for box in (page.mediabox, page.bleedbox, page.trimbox))
         assert trim[2] - trim[0] == pytest.approx(160 * MM, abs=0.5)
@@ -300,7 +303,7 @@ def test_qr_code_has_its_quiet_zone(booklets, tmp_path):
     assert len(edges) >= 2 and bottom - top > right - left - 10  # a square
     square = image.crop((left + 2, top + 2, right - 2, bottom - 2))  # without the anti-aliased edge
     dark = square.point(lambda v: 255 if v < 100 else 0).getbbox()  # the modules
-    modules = segno.make(site_url(), error="m", micro=False).symbol_size(border=0)[0]
+    modules = segno.make(SETTINGS.site_url, error="m", micro=False).symbol_size(border=0)[0]
     module = (dark[2] - dark[0]) / modules
     margins = (dark[0] + 2, dark[1] + 2, square.width - dark[2] + 2, square.height - dark[3] + 2)  # + the inset
     assert min(margins) >= 3.9 * module, (margins, module)
@@ -347,7 +350,7 @@ def test_page_numbers_on_the_outer_edge_and_minimum_sizes(booklets):
 
 
 def test_intranet_address_is_a_link_in_the_screen_version_only(booklets):
-    url = site_url()
+    url = SETTINGS.site_url
     screen = PdfReader(booklets[3, False])
     uris = [a.get_object()["/A"]["/URI"] for p in screen.pages for a in p.get("/Annots", []) or []
             if "/A" in a.get_object()]

@@ -263,14 +263,17 @@ def test_downloads_are_kept_and_linked(tmp_path: Path) -> None:
 
 
 def test_edit_link_when_the_repository_is_configured(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from builder.settings import Settings
     from builder.site import write_pages
 
     projet = load_checked(MINI)
-    write_pages(projet, tmp_path / "docs", tmp_path / "out",
-                {"repo_url": "https://forge.example/dgs/plan", "edit_uri": "-/edit/main/content/"})
+    forge = replace(Settings.packaged(), repo_url="https://forge.example/dgs/plan", edit_uri="-/edit/main/content/")
+    write_pages(projet, tmp_path / "docs", tmp_path / "out", forge)
     fiche = (tmp_path / "docs" / "fiches" / "1-1-1.md").read_text(encoding="utf-8")
     assert 'href="https://forge.example/dgs/plan/-/edit/main/content/fiches/1.1.1-livret-accueil.md"' in fiche
-    write_pages(projet, tmp_path / "docs2", tmp_path / "out", {})
+    write_pages(projet, tmp_path / "docs2", tmp_path / "out", Settings.packaged())
     assert "Proposer une modification" not in (tmp_path / "docs2" / "fiches" / "1-1-1.md").read_text()
 
 
