@@ -51,6 +51,8 @@ def _keep_other_parts(out: Path, staging: Path, parts: tuple[str, ...]) -> None:
         shutil.copytree(out, staging, dirs_exist_ok=True)
         return
     kept = [kind for kind in ("plan", "brochure") if kind not in parts]
+    if "plan" in kept and (out / DOWNLOADS / "fiches").is_dir():  # each fiche's PDF goes with the plan
+        shutil.copytree(out / DOWNLOADS / "fiches", staging / DOWNLOADS / "fiches", dirs_exist_ok=True)
     for kind in kept:
         for pdf in (out / DOWNLOADS).glob(f"{kind}-*.pdf"):
             (staging / DOWNLOADS).mkdir(parents=True, exist_ok=True)
@@ -132,10 +134,17 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> 
     exports = Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out) \
         if "site" in parts else None
     try:
-        if "plan" in parts:
+        if "plan" in parts:  # the plan and, laid out meanwhile by worker processes, each fiche alone
+            from builder.fiche_pdf import FOLDER, FichePdfs
             from builder.pdf import render_plan
 
-            render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf")
+            fiche_pdfs = FichePdfs(projet, downloads / FOLDER)
+            try:
+                render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf")
+            except BaseException:
+                fiche_pdfs.stop()
+                raise
+            fiche_pdfs.wait()
         if "brochure" in parts:
             from builder.brochure import render_brochure
 
@@ -168,10 +177,16 @@ def _render_data(projet: Projet, out: Path) -> None:
     write_downloads(projet, out)
 
 
-def build_pdf(kind: str, content: Path, output: Path | None) -> Path:
-    """`fiches pdf plan|brochure`: one PDF outside the site, written whole or not at all."""
+def build_pdf(kind: str, content: Path, output: Path | None, fiche_id: str | None = None) -> Path:
+    """`fiches pdf plan|brochure|fiche ID`: one PDF outside the site, written whole or not at all."""
     projet = load_checked(content)
-    target = output or Path(f"{kind}-{projet.plan.edition}.pdf")
+    if kind == "fiche" and fiche_id not in projet.by_id:
+        from builder.fiche_pdf import unknown_fiche
+
+        raise BuildError(unknown_fiche(projet, fiche_id))
+    if kind != "fiche" and fiche_id:
+        raise BuildError(f"un numéro de fiche ({fiche_id}) ne va qu'avec « fiches pdf fiche »")
+    target = output or Path(f"fiche-{fiche_id}.pdf" if kind == "fiche" else f"{kind}-{projet.plan.edition}.pdf")
     if not target.resolve().parent.is_dir():
         raise BuildError(f"{target.parent} : dossier introuvable ; créez-le ou choisissez un autre chemin avec -o")
     with tempfile.TemporaryDirectory(prefix=".fiches-", dir=target.resolve().parent) as tmp:
@@ -180,6 +195,10 @@ def build_pdf(kind: str, content: Path, output: Path | None) -> Path:
             from builder.pdf import render_plan
 
             render_plan(projet, partial)
+        elif kind == "fiche":
+            from builder.fiche_pdf import render_fiche_pdf
+
+            render_fiche_pdf(projet, fiche_id or "", partial)
         else:
             from builder.brochure import render_brochure
 

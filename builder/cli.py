@@ -112,7 +112,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_pdf(args: argparse.Namespace) -> int:
     from builder.build import build_pdf
 
-    path = build_pdf(args.kind, args.content, args.output)
+    path = build_pdf(args.kind, args.content, args.output, args.id)
     print(f"PDF écrit : {path}")
     return EXIT_OK
 
@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("stats", "tableau des fiches par axe et par statut", cmd_stats),
         ("build", "construit le site intranet et les PDF", cmd_build),
         ("serve", "aperçu en direct du site, reconstruit à chaque modification, et l'éditeur /admin/", cmd_serve),
-        ("pdf", "produit un seul PDF (plan ou brochure)", cmd_pdf),
+        ("pdf", "produit un seul PDF (plan, brochure ou une fiche)", cmd_pdf),
         ("preflight", "contrôle un PDF comme un imprimeur (ou son accessibilité)", cmd_preflight),
         ("export", "exporte les données du plan (CSV, Excel, JSON, iCalendar)", cmd_export),
         ("import", "crée des fiches depuis un tableur (XLSX ou CSV)", cmd_import),
@@ -235,8 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["build"].add_argument("--only", action="append", choices=["site", "plan", "brochure"],
                                   help="ne construit que cette partie (option répétable)")
     parsers["build"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
-    parsers["pdf"].add_argument("kind", choices=["plan", "brochure"], metavar="plan|brochure",
+    parsers["pdf"].add_argument("kind", choices=["plan", "brochure", "fiche"], metavar="plan|brochure|fiche",
                                 help="le PDF à produire")
+    parsers["pdf"].add_argument("id", nargs="?", metavar="ID", help="numéro de la fiche (avec « fiche »), ex. 2.3.1")
     parsers["pdf"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier PDF de sortie")
     parsers["preflight"].add_argument("file", type=Path, metavar="FICHIER.pdf", help="le PDF à contrôler")
     parsers["preflight"].add_argument("--accessibilite", action="store_true",
