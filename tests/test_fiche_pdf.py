@@ -1,0 +1,162 @@
+"""Each fiche's own PDF, on real output: one per fiche with its id, titre, jalons and last suivi entry, its own page
+numbering, the PDF/UA checks, the same bytes twice, the cache, the links from the site (HTML parsed)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import lxml.html
+import pikepdf
+import pytest
+import yaml
+
+from builder.build import build, load_checked
+from builder.fiche_pdf import render_fiche_pdf, render_fiche_pdfs
+from builder.pdf import CACHE_ENV, ua_check
+from tests.conftest import MINI, require_tool, run_fiches
+
+EXTRA_SUIVI = """suivi:
+  - date: 2025-04-02
+    texte: Marché notifié au prestataire.
+  - date: 2025-06-12
+    texte: Premiers parapheurs ouverts aux élus.
+  - date: 2025-05-20
+    texte: Paramétrage des circuits de signature.
+jalons:
+  - date: 2025-03
+    libelle: Choix du prestataire
+    fait: oui
+  - date: 2026-06-30
+    libelle: Généralisation à tous les services
+    fait: non
+"""
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
+
+
+def front_matter(path: Path) -> dict:
+    """A fiche file's YAML front matter, read here without the builder."""
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+
+
+def pages_text(path: Path) -> list[str]:
+    """The text of each page, by pdftotext."""
+    require_tool("pdftotext")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The small plan with a fiche that has several suivi entries and jalons, built (site and plan) once."""
+    root = tmp_path_factory.mktemp("fiche-pdf")
+    content = root / "content"
+    shutil.copytree(MINI, content)
+    parapheur = content / "fiches" / "2.1.1-parapheur.md"
+    parapheur.write_text(parapheur.read_text(encoding="utf-8").replace("---\n\n", EXTRA_SUIVI + "---\n\n", 1),
+                         encoding="utf-8")
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_ENV, str(root / "cache"))
+    out = root / "site"
+    build(content, out, only=["site", "plan"])
+    yield content, out
+    patch.undo()
+
+
+def test_one_pdf_per_fiche_with_its_id_titre_jalons_and_last_suivi(built):
+    content, out = built
+    files = sorted((content / "fiches").glob("*.md"))
+    fiches = [front_matter(f) for f in files]
+    pdfs = out / "telechargements" / "fiches"
+    assert sorted(p.name for p in pdfs.glob("*.pdf")) == sorted(f"{f['id']}.pdf" for f in fiches)
+    for fiche in fiches:
+        pages = pages_text(pdfs / f"{fiche['id']}.pdf")
+        whole = _words(" ".join(pages))
+        assert f"{fiche['id']} {_words(fiche['titre'])}" in whole
+        for jalon in fiche.get("jalons", []):
+            assert _words(jalon["libelle"]) in whole, (fiche["id"], jalon["libelle"])
+        if fiche.get("suivi"):
+            last = max(fiche["suivi"], key=lambda s: str(s["date"]))
+            assert _words(last["texte"].replace("**", "")) in whole
+        # own page numbering and heading line on every page
+        for number, page in enumerate(pages, start=1):
+            assert f"Fiche {fiche['id']} — page {number} / {len(pages)}" in _words(page)
+            assert "Projet d'administration de test" in page and "État au 30 juin 2025" in page
+    parapheur = _words(" ".join(pages_text(pdfs / "2.1.1.pdf")))
+    assert "Premiers parapheurs ouverts aux élus." in parapheur  # the newest of three entries, listed first
+    assert parapheur.index("Premiers parapheurs") < parapheur.index("Paramétrage des circuits")
+
+
+def test_fiche_pdfs_are_a4_tagged_and_pass_the_ua_checks(built):
+    _, out = built
+    for path in sorted((out / "telechargements" / "fiches").glob("*.pdf")):
+        assert ua_check(path) == []
+        with pikepdf.open(path) as pdf:
+            assert "pdfuaid:part" in pdf.open_metadata()
+            assert pdf.Root.MarkInfo.Marked is True and "/StructTreeRoot" in pdf.Root
+            assert str(pdf.Root.Lang) == "fr"
+            fiche_id = path.stem
+            assert str(pdf.docinfo.Title).startswith(f"Fiche {fiche_id} — ")
+            for page in pdf.pages:
+                width, height = (float(v) for v in page.MediaBox[2:])
+                assert round(width / 72 * 25.4) == 210 and round(height / 72 * 25.4) == 297
+
+
+def test_fiche_pages_and_downloads_link_each_pdf_with_its_size(built):
+    content, out = built
+    downloads = lxml.html.parse(str(out / "telechargements" / "index.html")).getroot()
+    listed = {(out / "telechargements" / a.get("href")).resolve() for a in downloads.iter("a") if a.get("href")}
+    for file in sorted((content / "fiches").glob("*.md")):
+        fiche_id = str(front_matter(file)["id"])
+        page = out / "fiches" / fiche_id.replace(".", "-") / "index.html"
+        html = lxml.html.parse(str(page)).getroot()
+        [link] = [a for a in html.iter("a") if _words(a.text_content()) == "Télécharger la fiche (PDF)"]
+        target = (page.parent / link.get("href")).resolve()
+        assert target == (out / "telechargements" / "fiches" / f"{fiche_id}.pdf").resolve() and target.is_file()
+        size = _words(link.getparent().text_content())
+        expected = f"{max(1, round(target.stat().st_size / 1024))} Ko"
+        assert size.endswith(f"(PDF, {expected})"), size
+        assert target in listed
+
+
+def test_same_bytes_twice_and_alone_as_in_the_build(built, tmp_path, monkeypatch):
+    content, out = built
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "empty-cache"))
+    render_fiche_pdf(load_checked(content), "2.1.1", tmp_path / "alone.pdf")
+    assert (tmp_path / "alone.pdf").read_bytes() == (out / "telechargements" / "fiches" / "2.1.1.pdf").read_bytes()
+
+
+def test_only_the_edited_fiche_is_laid_out_again(built, tmp_path, monkeypatch):
+    content, out = built
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    first = render_fiche_pdfs(load_checked(content), tmp_path / "a")
+    assert sorted(first) == ["1.1.1", "1.10.1", "2.1.1"]
+    assert render_fiche_pdfs(load_checked(content), tmp_path / "b") == []
+    assert all((tmp_path / "a" / p.name).read_bytes() == p.read_bytes() for p in (tmp_path / "b").iterdir())
+    fiche = content / "fiches" / "1.1.1-livret-accueil.md"
+    original = fiche.read_text(encoding="utf-8")
+    try:
+        fiche.write_text(original.replace("avancement: 50", "avancement: 70"), encoding="utf-8")
+        assert render_fiche_pdfs(load_checked(content), tmp_path / "c") == ["1.1.1"]
+        assert "70 %" in _words(" ".join(pages_text(tmp_path / "c" / "1.1.1.pdf")))
+    finally:
+        fiche.write_text(original, encoding="utf-8")
+
+
+def test_the_pdf_command_makes_one_fiche_or_says_what_is_wrong(built, tmp_path):
+    content, _ = built
+    env = {CACHE_ENV: str(tmp_path / "cache")}
+    done = run_fiches("pdf", "fiche", "1.10.1", "--content", str(content), "-o", str(tmp_path / "f.pdf"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Bâtir un plan de formation pluriannuel" in _words(" ".join(pages_text(tmp_path / "f.pdf")))
+    unknown = run_fiches("pdf", "fiche", "9.9.9", "--content", str(content), env=env)
+    assert unknown.returncode == 1 and "aucune fiche n'a le numéro « 9.9.9 »" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    missing = run_fiches("pdf", "fiche", "--content", str(content), env=env)
+    assert missing.returncode == 1 and "précisez le numéro de la fiche" in missing.stderr
