@@ -21,6 +21,20 @@ from pathlib import Path
 from typing import Any
 
 
+def _copy(out: Any, value: Any) -> Any:
+    """`value` of another PDF in `out`: indirect objects through pikepdf's copier (one copy per object, pages
+    included), direct arrays and dictionaries item by item."""
+    import pikepdf
+
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return out.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copy(out, item) for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copy(out, item) for key, item in value.items()})
+    return value
+
+
 def _kids(value: Any) -> list[Any]:
     import pikepdf
 
@@ -95,16 +109,16 @@ def assemble(parts: list[Path], target: Path, title: str | None = None) -> list[
                         annot.StructParent = int(annot.StructParent) + shift
             if tree is not None:
                 for element in _kids(tree.get("/K")):
-                    top = out.copy_foreign(element)
+                    top = _copy(out, element)
                     kids += _kids(top.get("/K")) if top.get("/S") == "/Document" else [top]
-                parent_tree += [(k + shift, out.copy_foreign(v)) for k, v in pairs]
+                parent_tree += [(k + shift, _copy(out, v)) for k, v in pairs]
                 for name, role in (tree.get("/RoleMap") or {}).items():
                     role_map.setdefault(name, role)
             names = root.get("/Names")
             if names is not None and "/Dests" in names:
-                dests += [(name, out.copy_foreign(dest)) for name, dest in _names(names.Dests)]
+                dests += [(name, _copy(out, dest)) for name, dest in _names(names.Dests)]
             if "/Outlines" in root:
-                outline += [(t, out.copy_foreign(d) if d is not None else None, c) for t, d, c in
+                outline += [(t, _copy(out, d) if d is not None else None, c) for t, d, c in
                             _copy_dests(out, _outline(root.Outlines))]
             if number == 0:
                 _document_settings(out, pdf, title)
@@ -127,7 +141,7 @@ def assemble(parts: list[Path], target: Path, title: str | None = None) -> list[
 
 def _copy_dests(out: Any, items: list[tuple[str, Any, list]]) -> list[tuple[str, Any, list]]:
     """Children's destinations copied too (the top level is copied by the caller)."""
-    return [(t, d, [(ct, out.copy_foreign(cd) if cd is not None else None, _copy_dests(out, cc))
+    return [(t, d, [(ct, _copy(out, cd) if cd is not None else None, _copy_dests(out, cc))
                     for ct, cd, cc in c]) for t, d, c in items]
 
 
@@ -141,9 +155,9 @@ def _document_settings(out: Any, first: Any, title: str | None) -> None:
     out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
     info = first.trailer.get("/Info")
     if info is not None:
-        out.trailer.Info = out.copy_foreign(info)
+        out.trailer.Info = _copy(out, info)
     if "/Metadata" in root:
-        out.Root.Metadata = out.copy_foreign(root.Metadata)
+        out.Root.Metadata = _copy(out, root.Metadata)
     if title is not None:
         with out.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["dc:title"] = title

@@ -13,6 +13,7 @@ import pikepdf
 import pytest
 import yaml
 
+from builder.assemble import assemble
 from builder.build import build, load_checked
 from builder.fiche_pdf import render_fiche_pdf, render_fiche_pdfs
 from builder.pdf import CACHE_ENV, ua_check
@@ -160,3 +161,52 @@ def test_the_pdf_command_makes_one_fiche_or_says_what_is_wrong(built, tmp_path):
     assert "Traceback" not in unknown.stderr
     missing = run_fiches("pdf", "fiche", "--content", str(content), env=env)
     assert missing.returncode == 1 and "précisez le numéro de la fiche" in missing.stderr
+
+
+def _marked_content_ids(page: pikepdf.Page) -> set[int]:
+    """Marked-content ids used in a page's content stream."""
+    ids = set()
+    for operands, operator in pikepdf.parse_content_stream(page):
+        if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]:
+            ids.add(int(operands[1].MCID))
+    return ids
+
+
+def test_fiche_pdfs_assembled_into_one_tagged_pdf(built, tmp_path):
+    """The building block of a plan made of parts: one structure tree, one parent tree, links and bookmarks."""
+    _, out = built
+    parts = sorted((out / "telechargements" / "fiches").glob("*.pdf"))
+    target = tmp_path / "ensemble.pdf"
+    starts = assemble(parts, target, "Trois fiches")
+    counts = [len(pikepdf.open(p).pages) for p in parts]
+    assert starts == [sum(counts[:i]) for i in range(len(parts))]
+    assert ua_check(target) == []
+    again = tmp_path / "encore.pdf"
+    assemble(parts, again, "Trois fiches")
+    assert again.read_bytes() == target.read_bytes()
+    with pikepdf.open(target) as pdf:
+        assert len(pdf.pages) == sum(counts)
+        tree = pdf.Root.StructTreeRoot
+        assert tree.K.S == "/Document"
+        nums = tree.ParentTree.Nums
+        mapping = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        page_numbers = {page.objgen: i for i, page in enumerate(pdf.pages)}
+        for index, page in enumerate(pdf.pages):
+            entry = mapping[int(page.StructParents)]  # the parent tree covers every page
+            owners = {mcid: element for mcid, element in enumerate(entry) if element is not None}
+            used = _marked_content_ids(page)
+            assert used == set(owners)  # every id used on the page has its element, and only those
+            for mcid, element in owners.items():
+                kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+                mine = [k for k in kids if (isinstance(k, int) and int(k) == mcid) or (
+                    isinstance(k, pikepdf.Dictionary) and "/MCID" in k and int(k.MCID) == mcid
+                    and page_numbers[(k.get("/Pg") or element.Pg).objgen] == index)]
+                assert len(mine) == 1 and page_numbers[element.Pg.objgen] == index
+        dests = pdf.Root.Names.Dests.Names
+        for i in range(0, len(dests), 2):  # each fiche's anchor lands on its part's first page
+            name, dest = str(dests[i]), dests[i + 1]
+            part = [p.stem for p in parts].index(name.removeprefix("fiche-").replace("-", "."))
+            assert page_numbers[dest[0].objgen] == starts[part]
+        with pdf.open_outline() as outline:
+            titles = [item.title.split()[0] for item in outline.root]
+        assert titles == [p.stem for p in parts]
