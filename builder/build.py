@@ -134,21 +134,26 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...]) -> 
     exports = Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out) \
         if "site" in parts else None
     try:
-        if "plan" in parts:  # the plan and, laid out meanwhile by worker processes, each fiche alone
-            from builder.fiche_pdf import FOLDER, FichePdfs
-            from builder.pdf import render_plan
+        fiche_pdfs = None
+        if "plan" in parts:  # each fiche alone, laid out by a worker on the other core meanwhile
+            from builder.fiche_pdf import FOLDER, FichePdfs, workers_for
 
-            fiche_pdfs = FichePdfs(projet, downloads / FOLDER)
-            try:
+            fiche_pdfs = FichePdfs(projet, downloads / FOLDER, workers=max(1, workers_for(len(projet.fiches)) - 1))
+        try:
+            if "plan" in parts:
+                from builder.pdf import render_plan
+
                 render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf")
-            except BaseException:
-                fiche_pdfs.stop()
-                raise
-            fiche_pdfs.wait()
-        if "brochure" in parts:
-            from builder.brochure import render_brochure
+            if "brochure" in parts:
+                from builder.brochure import render_brochure
 
-            render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf")
+                render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf")
+        except BaseException:
+            if fiche_pdfs is not None:
+                fiche_pdfs.stop()
+            raise
+        if fiche_pdfs is not None:
+            fiche_pdfs.wait()  # before the site: its pages give each fiche PDF's size
         if exports is not None:
             from builder.site import render_site
 

@@ -139,7 +139,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from builder.serve import serve
 
-    serve(args.content, args.port, debug=args.debug, commit=args.commit)
+    serve(args.content, args.port, debug=args.debug, commit=args.commit, pdf=args.pdf)
     return EXIT_OK
 
 
@@ -245,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["serve"].add_argument("--port", type=int, default=8000, help="port local (défaut : 8000)")
     parsers["serve"].add_argument("--commit", action="store_true",
                                   help="chaque enregistrement depuis l'éditeur /admin/ devient un commit git")
+    parsers["serve"].add_argument("--pdf", action="store_true",
+                                  help="tient à jour le PDF du plan et ceux des fiches, en arrière-plan après le site")
     parsers["cms-config"].add_argument("--forge", action="store_true",
                                        help="la configuration publiée par fiches build (extra.cms de mkdocs.yml)")
     parsers["export"].add_argument("--format", required=True, choices=["csv", "csv-excel", "xlsx", "json", "ics"],

@@ -17,7 +17,8 @@ from builder.assemble import assemble
 from builder.build import build, load_checked
 from builder.fiche_pdf import render_fiche_pdf, render_fiche_pdfs
 from builder.pdf import CACHE_ENV, ua_check
-from tests.conftest import MINI, require_tool, run_fiches
+from builder.serve_pdf import STATUS_PATH
+from tests.conftest import MINI, ROOT, require_tool, run_fiches
 
 EXTRA_SUIVI = """suivi:
   - date: 2025-04-02
@@ -210,3 +211,65 @@ def test_fiche_pdfs_assembled_into_one_tagged_pdf(built, tmp_path):
         with pdf.open_outline() as outline:
             titles = [item.title.split()[0] for item in outline.root]
         assert titles == [p.stem for p in parts]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _pdf_state(url: str, other_than: str, timeout: float = 300) -> str:
+    """Wait until `fiches serve` says the PDFs are up to date, with another state than `other_than`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = _get(url + STATUS_PATH.lstrip("/"))[1].decode("utf-8")
+        if state != other_than and state.startswith(("PDF à jour", "PDF non")):
+            return state
+        time.sleep(0.5)
+    pytest.fail("les PDF n'ont pas été mis à jour")
+
+
+def test_serve_keeps_the_plan_and_fiche_pdfs_current(mini_copy, tmp_path):
+    import os
+    import signal
+    import sys
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", CACHE_ENV: str(tmp_path / "cache")}
+    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--pdf", "--port", "0", "--content",
+                                str(mini_copy)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        url = None
+        for line in process.stdout:
+            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
+                url = match.group(0)
+                break
+        assert url, "fiches serve n'a pas démarré"
+        state = _pdf_state(url, "")
+        assert state.startswith("PDF à jour"), state
+        status, page = _get(url + "fiches/1-1-1/")
+        assert status == 200 and STATUS_PATH in page.decode("utf-8")  # the page shows where the PDFs stand
+        for path in ("telechargements/plan-2025.pdf", "telechargements/fiches/1.1.1.pdf"):
+            status, data = _get(url + path)
+            assert status == 200 and data.startswith(b"%PDF"), path
+        fiche = mini_copy / "fiches" / "1.1.1-livret-accueil.md"
+        fiche.write_text(fiche.read_text(encoding="utf-8").replace("avancement: 50", "avancement: 65"),
+                         encoding="utf-8")
+        assert _pdf_state(url, state).startswith("PDF à jour")
+        (tmp_path / "served.pdf").write_bytes(_get(url + "telechargements/fiches/1.1.1.pdf")[1])
+        assert "65 %" in _words(" ".join(pages_text(tmp_path / "served.pdf")))
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
