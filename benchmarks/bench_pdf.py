@@ -79,10 +79,11 @@ PLAN_AND_FICHES = """
 import sys
 from pathlib import Path
 from builder.build import load_checked
-from builder.fiche_pdf import FichePdfs
+from builder.fiche_pdf import FichePdfs, workers_for
 from builder.pdf import render_plan
 projet = load_checked(Path(sys.argv[1]))
-fiches = FichePdfs(projet, Path(sys.argv[2]) / "fiches")  # as `fiches build` does: workers while the plan renders
+# as `fiches build` does: the fiches on the core(s) the plan leaves free
+fiches = FichePdfs(projet, Path(sys.argv[2]) / "fiches", workers=max(1, workers_for(len(projet.fiches)) - 1))
 render_plan(projet, Path(sys.argv[2]) / "plan.pdf")
 fiches.wait()
 """

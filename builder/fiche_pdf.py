@@ -139,6 +139,10 @@ class FichePdfs:
     def __init__(self, projet: Projet, folder: Path, workers: int | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
+        current = {pdf_name(f) for f in projet.fiches}
+        for stale in folder.glob("*.pdf"):  # a fiche removed or renumbered since the output was built
+            if stale.name not in current:
+                stale.unlink()
         self.rendered: list[str] = []
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.jobs: list[_Job] = []
