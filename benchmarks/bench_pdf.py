@@ -3,6 +3,7 @@ then what PDF/X and the checks cost, as ratios to a render measured in the same 
 
     python benchmarks/bench_pdf.py [N ...]      # default: 120 500
     python benchmarks/bench_pdf.py --checks [N ...]   # only the PDF/X and checker figures (default: 50 120)
+    python benchmarks/bench_pdf.py --fiches [N|demo ...]   # what each fiche's own PDF adds (default: demo 120)
 
 Every measure runs in a fresh child process (wall time, peak memory from the child's ru_maxrss).
 """
@@ -77,6 +78,34 @@ preflight = timed(lambda: check_pdf(work / "imprimeur.pdf", print_shop=True))
 print("RESULT", plan, ua_plan, screen, ua_brochure, imprimeur, preflight)
 """
 
+PLAN_AND_FICHES = """
+import sys
+from pathlib import Path
+from builder.build import load_checked
+from builder.fiche_pdf import FichePdfs, workers_for
+from builder.pdf import render_plan
+projet = load_checked(Path(sys.argv[1]))
+# as `fiches build` does: the fiches on the core(s) the plan leaves free
+fiches = FichePdfs(projet, Path(sys.argv[2]) / "fiches", workers=max(1, workers_for(len(projet.fiches)) - 1))
+render_plan(projet, Path(sys.argv[2]) / "plan.pdf")
+fiches.wait()
+"""
+
+FICHES_ONLY = """
+import sys
+from pathlib import Path
+from builder.build import load_checked
+from builder.fiche_pdf import render_fiche_pdfs
+render_fiche_pdfs(load_checked(Path(sys.argv[1])), Path(sys.argv[2]))
+"""
+
+BUILD = """
+import sys
+from pathlib import Path
+from builder.build import build
+build(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
 PEAK = """
 import re
 print("VmHWM", re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
@@ -141,12 +170,43 @@ def bench_checks(n: int) -> None:
               f"({preflight / printed:.1%} de son rendu)")
 
 
+def bench_fiches(n: str) -> None:
+    """Each fiche's PDF: the plan alone vs the plan with every fiche's PDF laid out meanwhile (cold caches), every
+    fiche's PDF alone, a cold `fiches build`, and what the fiche PDFs add to that build."""
+    with tempfile.TemporaryDirectory(prefix="bench-fiches-") as tmp:
+        work = Path(tmp)
+        content = ROOT / "content" if n == "demo" else write_plan(work / "content", int(n))
+        base = {**os.environ, "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1"}
+
+        def env(name: str) -> dict[str, str]:
+            return {**base, "FICHES_PDF_CACHE": str(work / f"cache-{name}")}  # each measure from an empty cache
+
+        plan, plan_mem = child(FULL, str(content), str(work / "plan.pdf"), env=env("plan"))
+        (work / "both").mkdir()
+        both, both_mem = child(PLAN_AND_FICHES, str(content), str(work / "both"), env=env("both"))
+        alone, alone_mem = child(FICHES_ONLY, str(content), str(work / "alone"), env=env("alone"))
+        cold, cold_mem = child(BUILD, str(content), str(work / "site"), env=env("build"))
+        files = sorted((work / "alone").glob("*.pdf"))
+        count = sum(pages(f) for f in files)
+        size = sum(f.stat().st_size for f in files)
+        added = both - plan
+        print(f"{n:>4} fiches | plan seul : {plan:5.1f} s, {plan_mem:4.0f} Mo | plan + PDF des fiches en parallèle : "
+              f"{both:5.1f} s (+{added:4.1f} s) | PDF des fiches seuls : {alone:5.1f} s, {count} pages, "
+              f"{count / alone:4.1f} pages/s, {size / len(files) / 1024:4.0f} Ko par fiche | fiches build à froid : "
+              f"{cold:5.1f} s, {cold_mem:4.0f} Mo (mémoire du processus principal) | part des PDF des fiches dans "
+              f"la construction : {added / (cold - added):+.0%} (objectif ≤ +15 %)")
+
+
 def main() -> None:
     args = sys.argv[1:]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cœurs")
     if args and args[0] == "--checks":
         for n in [int(a) for a in args[1:]] or [50, 120]:
             bench_checks(n)
+        return
+    if args and args[0] == "--fiches":
+        for n in args[1:] or ["demo", "120"]:
+            bench_fiches(n)
         return
     for n in [int(a) for a in args] or [120, 500]:
         bench(n)

@@ -58,6 +58,8 @@ def _keep_other_parts(out: Path, staging: Path, parts: tuple[str, ...]) -> None:
         shutil.copytree(out, staging, dirs_exist_ok=True)
         return
     kept = [kind for kind in ("plan", "brochure") if kind not in parts]
+    if "plan" in kept and (out / DOWNLOADS / "fiches").is_dir():  # each fiche's PDF goes with the plan
+        shutil.copytree(out / DOWNLOADS / "fiches", staging / DOWNLOADS / "fiches", dirs_exist_ok=True)
     for kind in kept:
         for pdf in (out / DOWNLOADS).glob(f"{kind}-*.pdf"):
             (staging / DOWNLOADS).mkdir(parents=True, exist_ok=True)
@@ -139,14 +141,27 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], set
     exports = Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out,
                      settings.site_url) if "site" in parts else None
     try:
-        if "plan" in parts:
-            from builder.pdf import render_plan
+        fiche_pdfs = None
+        if "plan" in parts:  # each fiche alone, laid out by a worker on the other core meanwhile
+            from builder.fiche_pdf import FOLDER, FichePdfs, workers_for
 
-            render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf", settings)
-        if "brochure" in parts:
-            from builder.brochure import render_brochure
+            fiche_pdfs = FichePdfs(projet, downloads / FOLDER, workers=max(1, workers_for(len(projet.fiches)) - 1),
+                                   settings=settings)
+        try:
+            if "plan" in parts:
+                from builder.pdf import render_plan
 
-            render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf", settings)
+                render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf", settings)
+            if "brochure" in parts:
+                from builder.brochure import render_brochure
+
+                render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf", settings)
+        except BaseException:
+            if fiche_pdfs is not None:
+                fiche_pdfs.stop()
+            raise
+        if fiche_pdfs is not None:
+            fiche_pdfs.wait()  # before the site: its pages give each fiche PDF's size
         if exports is not None:
             from builder.site import render_site
 
@@ -173,11 +188,18 @@ def _render_data(projet: Projet, out: Path, site_url: str | None) -> None:
     write_downloads(projet, out, site_url)
 
 
-def build_pdf(kind: str, content: Path, output: Path | None, settings: Settings | None = None) -> Path:
-    """`fiches pdf plan|brochure`: one PDF outside the site, written whole or not at all."""
+def build_pdf(kind: str, content: Path, output: Path | None, fiche_id: str | None = None,
+              settings: Settings | None = None) -> Path:
+    """`fiches pdf plan|brochure|fiche ID`: one PDF outside the site, written whole or not at all."""
     settings = settings or read_settings(content)
     projet = load_checked(content)
-    target = output or Path(f"{kind}-{projet.plan.edition}.pdf")
+    if kind == "fiche" and fiche_id not in projet.by_id:
+        from builder.fiche_pdf import unknown_fiche
+
+        raise BuildError(unknown_fiche(projet, fiche_id))
+    if kind != "fiche" and fiche_id:
+        raise BuildError(f"un numéro de fiche ({fiche_id}) ne va qu'avec « fiches pdf fiche »")
+    target = output or Path(f"fiche-{fiche_id}.pdf" if kind == "fiche" else f"{kind}-{projet.plan.edition}.pdf")
     if not target.resolve().parent.is_dir():
         raise BuildError(f"{target.parent} : dossier introuvable ; créez-le ou choisissez un autre chemin avec -o")
     with tempfile.TemporaryDirectory(prefix=".fiches-", dir=target.resolve().parent) as tmp:
@@ -186,6 +208,10 @@ def build_pdf(kind: str, content: Path, output: Path | None, settings: Settings 
             from builder.pdf import render_plan
 
             render_plan(projet, partial, settings)
+        elif kind == "fiche":
+            from builder.fiche_pdf import render_fiche_pdf
+
+            render_fiche_pdf(projet, fiche_id or "", partial, settings)
         else:
             from builder.brochure import render_brochure
 

@@ -124,7 +124,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_pdf(args: argparse.Namespace) -> int:
     from builder.build import build_pdf
 
-    path = build_pdf(args.kind, args.content, args.output)
+    path = build_pdf(args.kind, args.content, args.output, args.id)
     print(f"PDF écrit : {path}")
     return EXIT_OK
 
@@ -151,7 +151,7 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from builder.serve import serve
 
-    serve(args.content, args.port, debug=args.debug, commit=args.commit)
+    serve(args.content, args.port, debug=args.debug, commit=args.commit, pdf=args.pdf)
     return EXIT_OK
 
 
@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("stats", "tableau des fiches par axe et par statut", cmd_stats),
         ("build", "construit le site intranet et les PDF", cmd_build),
         ("serve", "aperçu en direct du site, reconstruit à chaque modification, et l'éditeur /admin/", cmd_serve),
-        ("pdf", "produit un seul PDF (plan ou brochure)", cmd_pdf),
+        ("pdf", "produit un seul PDF (plan, brochure ou une fiche)", cmd_pdf),
         ("preflight", "contrôle un PDF comme un imprimeur (ou son accessibilité)", cmd_preflight),
         ("export", "exporte les données du plan (CSV, Excel, JSON, iCalendar)", cmd_export),
         ("import", "crée des fiches depuis un tableur (XLSX ou CSV)", cmd_import),
@@ -251,8 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["build"].add_argument("--only", action="append", choices=["site", "plan", "brochure"],
                                   help="ne construit que cette partie (option répétable)")
     parsers["build"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
-    parsers["pdf"].add_argument("kind", choices=["plan", "brochure"], metavar="plan|brochure",
+    parsers["pdf"].add_argument("kind", choices=["plan", "brochure", "fiche"], metavar="plan|brochure|fiche",
                                 help="le PDF à produire")
+    parsers["pdf"].add_argument("id", nargs="?", metavar="ID", help="numéro de la fiche (avec « fiche »), ex. 2.3.1")
     parsers["pdf"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier PDF de sortie")
     parsers["preflight"].add_argument("file", type=Path, metavar="FICHIER.pdf", help="le PDF à contrôler")
     parsers["preflight"].add_argument("--accessibilite", action="store_true",
@@ -260,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["serve"].add_argument("--port", type=int, default=8000, help="port local (défaut : 8000)")
     parsers["serve"].add_argument("--commit", action="store_true",
                                   help="chaque enregistrement depuis l'éditeur /admin/ devient un commit git")
+    parsers["serve"].add_argument("--pdf", action="store_true",
+                                  help="tient à jour le PDF du plan et ceux des fiches, en arrière-plan après le site")
     parsers["cms-config"].add_argument("--forge", action="store_true",
                                        help="la configuration publiée par fiches build (extra.cms de mkdocs.yml)")
     parsers["export"].add_argument("--format", required=True, choices=["csv", "csv-excel", "xlsx", "json", "ics"],

@@ -31,7 +31,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from builder import cms_api
+from builder import cms_api, serve_pdf
 from builder.errors import BuildError, ContentError, oserror_fr
 
 VERSION_PATH = "/__fiches_version"
@@ -130,13 +130,17 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return self._reply(self.server.admin.get(self.path))  # type: ignore[attr-defined]
         if self.path == VERSION_PATH:
             return self._send(str(self.preview.version).encode(), "text/plain")
+        pdfs = getattr(self.server, "pdfs", None)
+        if pdfs is not None and self.path == serve_pdf.STATUS_PATH:
+            return self._send(pdfs.state.encode(), "text/plain; charset=utf-8")
         if self.preview.error is not None:
             return self._send(self.preview.error_page(), "text/html; charset=utf-8", 500)
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
         if path.suffix == ".html" and path.is_file():
-            page = path.read_text(encoding="utf-8").replace("</body>", RELOAD_SCRIPT + "</body>", 1)
+            scripts = RELOAD_SCRIPT + (serve_pdf.STATUS_SCRIPT if pdfs is not None else "")
+            page = path.read_text(encoding="utf-8").replace("</body>", scripts + "</body>", 1)
             return self._send(page.encode("utf-8"), "text/html; charset=utf-8")
         return super().do_GET()
 
@@ -168,10 +172,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = False) -> None:
+def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = False, pdf: bool = False) -> None:
     """Build, serve on http://127.0.0.1:<port>/, rebuild on changes until Ctrl+C. `debug` adds the Python trace of
     an internal error to the terminal and the page. The form editor is on /admin/; `commit` makes each of its
-    saves a git commit."""
+    saves a git commit; `pdf` keeps the plan's and the fiches' PDFs current in the background, after the site."""
     with tempfile.TemporaryDirectory(prefix="fiches-serve-") as tmp:
         preview = Preview(content, Path(tmp) / "site", debug)
         admin = cms_api.Admin(content, commit)
@@ -179,9 +183,13 @@ def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = F
         server.admin = admin  # type: ignore[attr-defined]
         pending = threading.Event()
         observer = serving = None
+        pdfs = serve_pdf.PdfKeeper(content, preview.out) if pdf else None
+        server.pdfs = pdfs  # type: ignore[attr-defined]
         try:
             observer = watch(content, content.resolve().parent, pending)
             preview.rebuild()
+            if pdfs is not None and preview.error is None:
+                pdfs.request()
             serving = threading.Thread(target=server.serve_forever, daemon=True)
             serving.start()
             print(f"Aperçu : http://127.0.0.1:{server.server_port}/ (Ctrl+C pour arrêter)", flush=True)
@@ -192,10 +200,16 @@ def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = F
                     time.sleep(0.3)  # let an editor finish writing
                     pending.clear()
                     # the served folder is replaced by the build: the handler serves the same path again
+                    if pdfs is not None:
+                        pdfs.outdated()
                     preview.rebuild()
+                    if pdfs is not None and preview.error is None:
+                        pdfs.request()  # then the plan's and the fiches' PDFs, in the background
         except KeyboardInterrupt:
             print("\nAperçu arrêté.")
         finally:
+            if pdfs is not None:
+                pdfs.stop()
             if observer is not None:
                 observer.stop()
                 observer.join()

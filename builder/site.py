@@ -337,7 +337,7 @@ class SiteRenderer:
             self.page(f"bilan-{p.plan.edition}.md", "bilan.md.j2", f"Bilan {p.plan.edition}",
                       body=to_html(p.bilan_markdown, shift_headings=1))
         self.page(f"{DOWNLOADS}.md", "telechargements.md.j2", "Téléchargements", downloads=self.downloads,
-                  feed=self.feed)
+                  feed=self.feed, fiche_pdfs=self.fiche_pdfs())
         self.page("accessibilite.md", "accessibilite.md.j2", "Accessibilité")
 
     def render_tableau_de_bord(self) -> None:
@@ -353,7 +353,20 @@ class SiteRenderer:
                   fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
                   facts=fiche_facts(p, fiche), jalon_rows=jalon_rows(p, fiche), indicateurs=indicateur_views(fiche),
                   suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche),
-                  financements=financements_view(fiche))
+                  financements=financements_view(fiche), fiche_pdf=self.fiche_pdf(fiche))
+
+    def fiche_pdf(self, fiche: Fiche) -> Download | None:
+        """The fiche's own PDF (`telechargements/fiches/<id>.pdf`, written with the plan), when it is there."""
+        name = f"{DOWNLOADS}/fiches/{fiche.id}.pdf"
+        path = self.out / name
+        if not path.is_file():
+            return None
+        self.pages[name] = f"Fiche {fiche.id} (PDF)"
+        return Download(name, f"{fiche.id} {fiche.titre}", "", _size_fr(path.stat().st_size))
+
+    def fiche_pdfs(self) -> list[Download]:
+        """Every fiche's PDF there is, for the Téléchargements page."""
+        return [d for d in (self.fiche_pdf(f) for f in self.projet.fiches) if d is not None]
 
     def render_fiches(self, fiches: list[Fiche]) -> None:
         """One page per fiche; big plans use a second CPU (a forked worker renders every other fiche)."""
