@@ -547,6 +547,7 @@ class Projet:
         self.history: dict[str, Historique] = {}  # by fiche id; empty outside git
         self.bilan_markdown: str | None = None  # the yearly review ("Bilan <edition>"), when computed
         self.bilan_resume: str | None = None  # the same review, compact, for the printed brochure
+        self.bilan: Any = None  # the review's facts (builder.bilan.Bilan), from which both texts are written
         self.statuts = {code: Statut(code, (plan.statuts.get(code) or StatutDef()).libelle or label,
                                      (plan.statuts.get(code) or StatutDef()).couleur or colour, icon)
                         for code, (label, colour, icon) in DEFAULT_STATUTS.items()}
