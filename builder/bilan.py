@@ -139,7 +139,8 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
     if start.date and stop.date and start.date > stop.date:
         raise BuildError(f"--depuis ({start.libelle}) est après --jusqua ({stop.libelle}) : "
                          "indiquez d'abord le début de la période, puis sa fin")
-    periode = (start.date or dt.date(edition, 1, 1), stop.date)
+    # the period ends on the stated date: a revision's day, the --jusqua date, else the content's « état au »
+    periode = (start.date or dt.date(edition, 1, 1), stop.date or current.date_situation)
     notes = [n for n in (note, start.note, stop.note) if n]
     bilan = Bilan(edition, start, stop, periode, " ".join(notes) or None)
     bilan.historique_debut = start.historique_debut

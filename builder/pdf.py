@@ -180,6 +180,7 @@ def _code_digest() -> str:
     files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "facts.py", "fr.py",
                                           "model.py", "cmyk.py", "pdfcheck.py")]
     files += [builder / name for name in ("tableau_de_bord.py", "relances.py")]  # the tableau de bord page
+    files.append(builder / "bilan.py")  # the bilan facts the brochure lists (its réalisées, its period)
     # the libraries that lay out, convert, sanitise, hyphenate and draw: an upgrade may change the PDFs
     from importlib.metadata import PackageNotFoundError, version
 
