@@ -497,6 +497,9 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False, per
             out += ["Aucun.", ""]
         for code, items in bilan.statuts.items():
             out += [f"{h}# → {label(code)} ({len(items)})", ""]
+            if compact and code == "realisee":  # the brochure presents them on its « Réalisé en » pages
+                out += [f"Présentées dans « Réalisé en {bilan.edition} » : {', '.join(f.id for f, _ in items)}.", ""]
+                continue
             out += [f"- {_fiche(f)} ({_before(label, old)} → {label(code).lower()})" for f, old in items]
             out.append("")
         if bilan.abandonnees:
