@@ -4,8 +4,11 @@ A state is the working tree, a git revision, or a date (the plan as of the last 
 `compute_bilan` builds a structured `Bilan` from the validated models of both states; `render_markdown`
 writes it. The same text is `fiches bilan`'s output, the site's « Bilan <édition> » page and the brochure's
 « Ce qui a changé cette année » (through `projet.bilan_markdown`, filled by `edition_bilan`).
-Outside git, only what the current content knows is reported: progress now, suivi entries and the
-measures of the period.
+Every count of the brochure and of the site's Bilan page comes from the one `Bilan` computed here (once per
+build): the actions réalisées of the period are the « → Réalisée » group of the statut changes. What the content
+dates itself (measures, suivi entries) counts whatever git knows; what only git can tell (statut changes,
+creations, renumbering, progress at the start) is reported only as far as the history goes, and the text says so
+in plain French (readers do not know what git is).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from builder.load import parse_fiche, parse_yaml
 from builder.model import Fiche, Indicateur, Mesure, Plan, Projet, Suivi, id_key
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+UNKNOWN = ("les changements de statut autres que les réalisations, les créations et les renumérotations ne sont "
+           "pas connus ; les actions réalisées, les mesures et les entrées de suivi sont établies d'après leurs "
+           "dates.")
 # Order of the statut groups in the report: the most telling first.
 GROUP_ORDER = ("realisee", "en_cours", "a_venir", "en_pause", "bloquee")
 
@@ -36,6 +42,7 @@ class Etat:
     projet: Projet | None  # None when this state cannot be known (outside git, shallow clone)
     paths: dict[str, Fiche] = field(default_factory=dict)  # repository path → fiche
     note: str | None = None
+    historique_debut: dt.date | None = None  # set when this state is the history's first, after `date`
 
 
 @dataclass
@@ -57,10 +64,25 @@ class Bilan:
     indicateurs: list[tuple[Fiche, Indicateur, Mesure | None, Mesure]] = field(default_factory=list)
     suivi: list[tuple[Suivi, Fiche]] = field(default_factory=list)
     pairs: list[tuple[Fiche | None, Fiche]] = field(default_factory=list)  # (fiche then, fiche now)
+    # Actions réalisées in the period: (fiche, its latest suivi entry of the period or None, statut before or None)
+    realisees: list[tuple[Fiche, Suivi | None, str | None]] = field(default_factory=list)
+    mesures: list[tuple[Fiche, Indicateur, Mesure]] = field(default_factory=list)  # measures dated in the period
+    # Where the history of modifications starts, when that is after the period's start (or None: it covers it)
+    historique_debut: dt.date | None = None
 
     @property
     def compared(self) -> bool:
         return self.depuis.projet is not None and self.jusqua.projet is not None
+
+    @property
+    def start_known(self) -> bool:
+        """The plan's state at the start of the period is known (the history covers it)."""
+        return self.compared and self.historique_debut is None
+
+    @property
+    def changements(self) -> int:
+        """Statut changes of the period known: the other groups (when compared), the réalisées, the abandons."""
+        return sum(len(v) for v in self.statuts.values()) + len(self.abandonnees)
 
 
 # --- entry points -------------------------------------------------------------------------------
@@ -102,17 +124,14 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
                              "indiquez une date AAAA-MM-JJ")
     note = None
     if repo is None:
-        note = ("Le contenu n'est pas suivi par git : les changements de statut, les créations et les "
-                "renumérotations ne peuvent pas être établis.")
-    elif repo.shallow:
-        note = ("Historique git incomplet (clone partiel) : les états antérieurs au début de l'historique "
-                "disponible ne sont pas connus.")
+        note = f"L'historique des modifications du plan n'est pas disponible : {UNKNOWN}"
     try:
         states = _States(repo, current, content) if repo is not None else None
         if states is not None and not states.chain():
-            states, note = None, ("Le contenu n'a encore jamais été enregistré dans git (aucun commit) : les "
-                                  "changements de statut, les créations et les renumérotations ne peuvent pas "
-                                  "être établis.")
+            states, note = None, f"L'historique des modifications du plan est encore vide : {UNKNOWN}"
+        elif states is not None and repo.shallow:
+            note = (f"L'historique des modifications disponible commence le {date_fr(states.chain()[-1][1])} : "
+                    "les états antérieurs du plan ne sont pas connus.")
         start = states.resolve(depuis, end=False) if states else _unknown(depuis, "--depuis")
         stop = states.resolve(jusqua, end=True) if states else _working_tree(current, None, content, jusqua)
     except GitError as exc:
@@ -120,11 +139,14 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
     if start.date and stop.date and start.date > stop.date:
         raise BuildError(f"--depuis ({start.libelle}) est après --jusqua ({stop.libelle}) : "
                          "indiquez d'abord le début de la période, puis sa fin")
-    periode = (start.date or dt.date(edition, 1, 1), stop.date)
+    # the period ends on the stated date: a revision's day, the --jusqua date, else the content's « état au »
+    periode = (start.date or dt.date(edition, 1, 1), stop.date or current.date_situation)
     notes = [n for n in (note, start.note, stop.note) if n]
     bilan = Bilan(edition, start, stop, periode, " ".join(notes) or None)
+    bilan.historique_debut = start.historique_debut
     if bilan.compared:
         _compare(bilan, states.renames(start, stop) if states else {})
+    _realisees(bilan)
     _progress(bilan)
     _indicators(bilan)
     _suivi(bilan)
@@ -195,8 +217,11 @@ class _States:
                 # committed state rather than call every fiche « created ».
                 first = chain[-1]
                 etat = self._at(first[0], label, date)
-                etat.note = (f"L'historique git du plan commence le {date_fr(first[1])} : la comparaison part "
-                             "de cette première version ; les changements antérieurs ne sont pas connus.")
+                etat.historique_debut = first[1]
+                etat.note = (f"L'historique des modifications du plan commence le {date_fr(first[1])} : les "
+                             "changements de statut, créations et renumérotations antérieurs ne sont pas "
+                             "connus ; les actions réalisées, les mesures et les entrées de suivi de la période "
+                             "sont établies d'après leurs dates.")
                 return etat
             if found is None and end and not self.repo.shallow:
                 raise BuildError(f"--jusqua {spec} : le plan n'était pas encore enregistré dans git à cette date "
@@ -309,9 +334,43 @@ def _compare(bilan: Bilan, renames: dict[str, str | None]) -> None:
     bilan.pairs = pairs
 
 
-def _progress(bilan: Bilan) -> None:
+def _realisees(bilan: Bilan) -> None:
+    """The actions réalisées during the period: réalisée now and not at the start (the history says so), or, where
+    the history does not reach (outside git, or réalisée already in its first version), whose latest suivi entry
+    up to the period's end is dated in the period. They are also the « → Réalisée » group of the statut changes."""
     now = bilan.jusqua.projet
-    then = bilan.depuis.projet
+    if now is None:
+        return
+    start, stop = bilan.periode
+    before = {id(fiche): old for old, fiche in bilan.pairs}
+    out: list[tuple[Fiche, Suivi | None, str | None]] = []
+    for fiche in now.fiches:
+        if fiche.statut != "realisee":
+            continue
+        known = [s for s in fiche.suivi if stop is None or s.date.first_day() <= stop]
+        latest = max(known, key=lambda s: s.date) if known else None
+        entry = latest if latest is not None and _in_period(latest.date, start, stop) else None
+        if bilan.compared and id(fiche) in before:
+            old = before[id(fiche)]
+            if old is None or old.statut != "realisee":  # became réalisée within the known history
+                out.append((fiche, entry, old.statut if old else None))
+                continue
+            if bilan.historique_debut is None:  # réalisée already when the period started
+                continue
+        if entry is not None:
+            out.append((fiche, entry, None))
+    bilan.realisees = out
+    groups = dict(bilan.statuts)
+    groups.pop("realisee", None)
+    if out:
+        groups["realisee"] = [(f, old) for f, _, old in out]
+    bilan.statuts = {code: groups[code] for code in GROUP_ORDER if code in groups}
+
+
+def _progress(bilan: Bilan) -> None:
+    """Progress now, by axe and overall; at the start too when the plan's state then is known."""
+    now = bilan.jusqua.projet
+    then = bilan.depuis.projet if bilan.start_known else None
     if now is None:
         return
     for axe in now.plan.axes:
@@ -321,33 +380,22 @@ def _progress(bilan: Bilan) -> None:
 
 
 def _indicators(bilan: Bilan) -> None:
-    """Indicators whose latest measure changed: between the two states, or (outside git) in the period."""
+    """The measures dated in the period (the content dates them: no history needed), and for each indicator
+    measured in the period its latest measure there, with the latest one before the period (else the first of
+    the period)."""
     now = bilan.jusqua.projet
     if now is None:
-        return
-    if bilan.compared:
-        for old, fiche in bilan.pairs:
-            if old is None:
-                continue
-            old_by_name = {i.nom: i.derniere_mesure for i in old.indicateurs}
-            for ind in fiche.indicateurs:
-                latest, previous = ind.derniere_mesure, old_by_name.get(ind.nom)
-                if latest is not None and _measure_key(latest) != _measure_key(previous):
-                    bilan.indicateurs.append((fiche, ind, previous, latest))
         return
     start, stop = bilan.periode
     for fiche in now.fiches:
         for ind in fiche.indicateurs:
-            inside = [m for m in ind.mesures if _in_period(m.date, start, stop)]
+            inside = sorted((m for m in ind.mesures if _in_period(m.date, start, stop)), key=lambda m: m.date)
             if not inside:
                 continue
-            latest = max(inside, key=lambda m: m.date)
+            bilan.mesures += [(fiche, ind, m) for m in inside]
             earlier = [m for m in ind.mesures if m.date.last_day() < start]
-            bilan.indicateurs.append((fiche, ind, max(earlier, key=lambda m: m.date) if earlier else None, latest))
-
-
-def _measure_key(m: Mesure | None) -> tuple | None:
-    return (str(m.date), float(m.valeur)) if m is not None else None
+            first = max(earlier, key=lambda m: m.date) if earlier else inside[0] if len(inside) > 1 else None
+            bilan.indicateurs.append((fiche, ind, first, inside[-1]))
 
 
 def _suivi(bilan: Bilan) -> None:
@@ -391,33 +439,41 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n < 2 else many}"
 
 
-def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False) -> str:
+def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False, period: bool = True) -> str:
     """The report in French Markdown; `title=False` starts at level-1 sections (to nest in a page);
-    `compact=True` keeps what fits a printed brochure: no empty lists, no indicator or suivi detail."""
+    `compact=True` keeps what fits a printed brochure: no empty lists, no indicator or suivi detail;
+    `period=False` leaves out the opening sentence that states the period (the page around it states it)."""
     h = "##" if title else "#"
     now = bilan.jusqua.projet
     label = (lambda code: now.statut(code).libelle) if now else (lambda code: code)
     out: list[str] = []
     if title:
         out += [f"# Bilan {bilan.edition} : ce qui a changé", ""]
-    out.append(_period(bilan.depuis.libelle, bilan.jusqua.libelle) + ".")
+    if period:
+        out += [_period(bilan.depuis.libelle, bilan.jusqua.libelle) + ".", ""]
     if bilan.note:
-        out += ["", f"*{bilan.note}*"]
-    out.append("")
+        out += [f"*{bilan.note}*", ""]
 
     out += [f"{h} En bref", ""]
+    n_real = len(bilan.realisees)
+    out.append(f"- {_count(n_real, 'action réalisée', 'actions réalisées')} sur la période.")
     if bilan.compared:
-        n_changes = sum(len(v) for v in bilan.statuts.values()) + len(bilan.abandonnees)
-        out.append(f"- {_count(len(bilan.creees), 'fiche créée', 'fiches créées')}, "
+        since = (f"Depuis le début de l'historique des modifications ({date_fr(bilan.historique_debut)}) : "
+                 if bilan.historique_debut else "")
+        out.append(f"- {since}{_count(len(bilan.creees), 'fiche créée', 'fiches créées')}, "
                    f"{_count(len(bilan.abandonnees), 'abandonnée', 'abandonnées')}, "
                    f"{_count(len(bilan.renumerotees), 'renumérotée', 'renumérotées')}"
                    + (f", {_count(len(bilan.supprimees), 'retirée du plan', 'retirées du plan')}"
                       if bilan.supprimees else "") + ".")
-        out.append(f"- {_count(n_changes, 'changement de statut', 'changements de statut')}.")
+        out.append(f"- {_count(bilan.changements, 'changement de statut', 'changements de statut')}"
+                   + (f", dont {n_real} vers « {label('realisee').lower()} »" if n_real else "") + ".")
     then_all, now_all = bilan.ensemble
     if now is not None:
         progress = (f"{_pct(then_all)} → {_pct(now_all)}" if then_all is not None else _pct(now_all))
         out.append(f"- Avancement moyen du plan : {progress}.")
+    n_ind = len(bilan.indicateurs)
+    out.append(f"- {_count(len(bilan.mesures), 'mesure', 'mesures')} d'indicateurs sur la période"
+               + (f" ({_count(n_ind, 'indicateur', 'indicateurs')})" if n_ind else "") + ".")
     out.append(f"- {_count(len(bilan.suivi), 'entrée de suivi', 'entrées de suivi')} sur la période.")
     out.append("")
 
@@ -433,12 +489,18 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False) -> 
             out += [f"{h} Fiches retirées du plan", ""]
             out += [f"- {_fiche(f)}" for f in bilan.supprimees]
             out.append("")
+    if now is not None:
         out += [f"{h} Changements de statut", ""]
+        if not bilan.compared:
+            out += ["Seules les actions réalisées sur la période sont connues.", ""]
         if not bilan.statuts and not bilan.abandonnees:
             out += ["Aucun.", ""]
         for code, items in bilan.statuts.items():
             out += [f"{h}# → {label(code)} ({len(items)})", ""]
-            out += [f"- {_fiche(f)} ({label(old).lower()} → {label(code).lower()})" for f, old in items]
+            if compact and code == "realisee":  # the brochure presents them on its « Réalisé en » pages
+                out += [f"Présentées dans « Réalisé en {bilan.edition} » : {', '.join(f.id for f, _ in items)}.", ""]
+                continue
+            out += [f"- {_fiche(f)} ({_before(label, old)} → {label(code).lower()})" for f, old in items]
             out.append("")
         if bilan.abandonnees:
             out += [f"{h}# → {label('abandonnee')} ({len(bilan.abandonnees)})", ""]
@@ -474,6 +536,10 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False) -> 
     out += [f"- {date_fr(s.date)} — {_fiche(f)} : {' '.join(s.texte.split())}"
             for s, f in bilan.suivi] or ["Aucune entrée."]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _before(label, old: str | None) -> str:
+    return label(old).lower() if old else "statut antérieur non connu"
 
 
 def _period(start: str, stop: str) -> str:

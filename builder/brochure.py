@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from builder import fr
 from builder.errors import BuildError
-from builder.model import Fiche, PageFormat, Projet
+from builder.model import PageFormat, Projet
 from builder.pdf import (
     PrintSetup,
     cached_render,
@@ -117,28 +117,6 @@ def page_css(projet: Projet) -> str:
     return css
 
 
-def realisees_in(projet: Projet, year: int) -> list[tuple[Fiche, Any]]:
-    """Fiches réalisées during `year`, with their latest suivi entry of that year (or None).
-
-    When git knows the day a fiche became réalisée, that day decides; otherwise (outside git, or a fiche
-    committed already réalisée) its latest suivi entry must be dated in `year`: a fiche finished earlier
-    whose last note is older is not claimed for this edition."""
-    out = []
-    for fiche in projet.fiches:
-        if fiche.statut != "realisee":
-            continue
-        entries = [s for s in fiche.suivi_recent if s.date.year == year]
-        history = projet.history.get(fiche.id)
-        done = [c.date for c in history.changements if c.nature == "statut" and c.apres == "realisee"] \
-            if history else []
-        if done:
-            if done[-1].year == year:
-                out.append((fiche, entries[0] if entries else None))
-        elif fiche.suivi_recent and fiche.suivi_recent[0].date.year == year:
-            out.append((fiche, entries[0]))
-    return out
-
-
 def notes_lines_svg() -> str:
     """Ruled lines of a notes page (a background: an artifact), 9 mm apart, in a light grey."""
     lines = "".join(f'<path d="M0 {y}H1000" />' for y in range(90, 1500, 90))
@@ -169,7 +147,9 @@ def brochure_context(projet: Projet, url: str | None, fillers: tuple[str, ...] =
     return {
         "projet": projet, "plan": plan, "axes": axes, "stats": projet.stats(),
         "statuts": [(projet.statut(code), len(fiches)) for code, fiches in by_statut.items() if fiches],
-        "realisees": realisees_in(projet, plan.edition),
+        # one set of facts (builder.bilan): the réalisées listed here are the bilan's « → Réalisée » group
+        "realisees": [(f, entry) for f, entry, _ in projet.bilan.realisees] if projet.bilan else None,
+        "periode": _periode(projet.bilan.periode) if projet.bilan else None,
         "bilan": projet.bilan_resume,
         "url": url, "qr": qr_svg(url) if url else None,
         "downloads": f"{url.rstrip('/')}/telechargements/" if url else None,
@@ -180,6 +160,17 @@ def brochure_context(projet: Projet, url: str | None, fillers: tuple[str, ...] =
         "meta": metadata(projet, f"{plan.titre} — brochure {plan.edition}",
                          f"Brochure {plan.edition} du projet d'administration — {plan.collectivite}"),
     }
+
+
+def _periode(periode: tuple[Any, Any]) -> str:
+    """« du 1er janvier au 15 octobre 2026 » (the year once when both ends share it)."""
+    start, stop = periode
+    if stop is None:
+        return f"depuis le {fr.date_fr(start)}"
+    first = fr.date_fr(start)
+    if start.year == stop.year:
+        first = first.rsplit(" ", 1)[0]
+    return f"du {first} au {fr.date_fr(stop)}"
 
 
 def brochure_html(projet: Projet, url: str | None, fillers: tuple[str, ...] = FILLERS,

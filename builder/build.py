@@ -129,8 +129,9 @@ def _attach_bilan(projet: Projet, content: Path) -> None:
 
     bilan = edition_bilan(projet, content)
     if bilan is not None:
+        projet.bilan = bilan
         projet.bilan_markdown = render_markdown(bilan, title=False)
-        projet.bilan_resume = render_markdown(bilan, title=False, compact=True)
+        projet.bilan_resume = render_markdown(bilan, title=False, compact=True, period=False)
 
 
 def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], settings: Settings) -> None:

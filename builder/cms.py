@@ -142,6 +142,12 @@ LABELS = {
     "delegation": "Délégation", "contact": "Adresse de contact", "actualiser_apres_mois": "Actualiser après (mois)",
     "mesurer_apres_mois": "Mesurer après (mois)", "expediteur": "Expéditeur des relances",
     "papier": "Papier (profil d’impression)",
+    "accessibilite": "Déclaration d’accessibilité", "etat_conformite": "État de conformité",
+    "taux_conformite": "Taux de critères respectés (%)", "date_audit": "Date de l’audit",
+    "auditeur": "Audit réalisé par", "methode": "Méthode et échantillon de l’audit", "referentiel": "Référentiel",
+    "schema_pluriannuel": "Schéma pluriannuel (adresse)", "plan_action": "Plan d’action de l’année (adresse)",
+    "contenus_non_accessibles": "Contenus non accessibles", "contenu": "Contenu", "raison": "Raison",
+    "date_declaration": "Date de la déclaration",
 }
 # How one item of a list is named on its « Ajouter … » button.
 SINGULAR = {
@@ -149,7 +155,7 @@ SINGULAR = {
     "contributeurs": "direction", "collectivites": "collectivité", "liens": "fiche", "themes": "thème",
     "valeurs": "valeur", "demarche": "étape", "chiffres_cles": "chiffre clé", "directions": "direction",
     "axes": "axe", "objectifs": "objectif", "elus": "élu", "partenaires": "partenaire",
-    "financements": "financement",
+    "financements": "financement", "contenus_non_accessibles": "contenu non accessible",
 }
 SUMMARIES = {
     "jalons": "{{fields.date}} — {{fields.libelle}}", "indicateurs": "{{fields.nom}}",
@@ -159,8 +165,13 @@ SUMMARIES = {
     "collectivites": "{{fields.code}} — {{fields.nom}}", "axes": "{{fields.numero}}. {{fields.titre}}",
     "objectifs": "{{fields.numero}} {{fields.titre}}",
     "financements": "{{fields.annee}} — {{fields.financeur}} : {{fields.montant}} €",
-    "elus": "{{fields.code}} — {{fields.nom}}",
+    "elus": "{{fields.code}} — {{fields.nom}}", "contenus_non_accessibles": "{{fields.contenu}}",
 }
+# The accessibility statement's choices, as the page words them.
+ACCESS_CHOICES = {"totalement_conforme": "Totalement conforme", "partiellement_conforme": "Partiellement conforme",
+                  "non_conforme": "Non conforme", "non_conformite": "Non-conformité",
+                  "derogation": "Dérogation pour charge disproportionnée",
+                  "hors_champ": "Contenu non soumis à l’obligation d’accessibilité"}
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 PATTERN_HINTS = {
     ID_PATTERN: "un numéro N.M.K (ex. 2.3.1)", OBJECTIF_PATTERN: "un numéro N.M (ex. 2.3)",
@@ -302,6 +313,7 @@ def _by_shape(name: str, shape: Shape, choices: Choices) -> dict[str, Any]:
         return {"widget": "string", "pattern": [DATE_PATTERN, PATTERN_HINTS[DATE_PATTERN]]}
     if shape.kind == "choice":
         labels = TYPES_INDICATEUR if set(shape.choices) == set(TYPES_INDICATEUR) else {}
+        labels = ACCESS_CHOICES if set(shape.choices) <= set(ACCESS_CHOICES) else labels
         return {"widget": "select", "options": [{"label": labels.get(c, c), "value": c} for c in shape.choices]}
     out = {"widget": "markdown" if name in MARKDOWN_FIELDS else "text" if name in LONG_TEXTS else "string"}
     if shape.pattern:

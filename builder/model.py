@@ -308,6 +308,47 @@ class BrochureOptions(Strict):
                               "(profil FOGRA29).")
 
 
+EtatConformite = Literal["totalement_conforme", "partiellement_conforme", "non_conforme"]
+ETATS_CONFORMITE = {"totalement_conforme": "totalement conforme", "partiellement_conforme": "partiellement conforme",
+                    "non_conforme": "non conforme"}
+NatureNonAccessible = Literal["non_conformite", "derogation", "hors_champ"]
+CONTACT_PATTERN = r"^([^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+|https?://\S+)$"
+URL_PATTERN = r"^https?://\S+$"
+
+
+class ContenuNonAccessible(Strict):
+    contenu: Texte = Field(description="Le contenu ou la fonction qui n'est pas accessible.")
+    raison: Texte = Field(description="Pourquoi (critère non respecté, charge disproportionnée…) et l'alternative "
+                                      "proposée, s'il y en a une.")
+    nature: NatureNonAccessible = Field(
+        "non_conformite", description="non_conformite (par défaut), derogation (charge disproportionnée) ou "
+                                      "hors_champ (contenu non soumis à l'obligation d'accessibilité).")
+
+
+class Accessibilite(Strict):
+    """The facts of the accessibility statement (RGAA), shown on the site's « Accessibilité » page."""
+
+    etat_conformite: EtatConformite | None = Field(
+        None, description="totalement_conforme, partiellement_conforme ou non_conforme (sans audit : non_conforme).")
+    taux_conformite: Annotated[Nombre, Field(ge=0, le=100)] | None = Field(
+        None, description="Part des critères du RGAA respectés selon l'audit, en %.")
+    date_audit: Date | None = Field(None, description="Date de l'audit de conformité (AAAA-MM-JJ).")
+    auditeur: str = Field("", description="Qui a réalisé l'audit (prestataire ou équipe interne).")
+    methode: str = Field("", description="Méthode et échantillon de l'audit (outils, navigateurs, pages "
+                                          "vérifiées).")
+    referentiel: str = Field("RGAA 4.1.2", description="Version du référentiel appliqué.")
+    contact: str | None = Field(
+        None, description="Adresse électronique ou adresse d'un formulaire pour signaler un défaut d'accessibilité.",
+        pattern=CONTACT_PATTERN)
+    schema_pluriannuel: str | None = Field(
+        None, description="Adresse du schéma pluriannuel de mise en accessibilité.", pattern=URL_PATTERN)
+    plan_action: str | None = Field(None, description="Adresse du plan d'action de l'année (facultatif).",
+                                    pattern=URL_PATTERN)
+    contenus_non_accessibles: list[ContenuNonAccessible] = Field(
+        default_factory=list, description="Contenus non accessibles, avec la raison.")
+    date_declaration: Date | None = Field(None, description="Date à laquelle la déclaration a été établie.")
+
+
 DEFAULT_STATUTS: dict[str, tuple[str, str, str]] = {
     # code: (label, colour, icon)
     "a_venir": ("À venir", "#5c6670", "○"),
@@ -348,6 +389,8 @@ class Plan(Strict):
     axes: list[Axe] = Field(min_length=1, description="Axes stratégiques, avec leurs objectifs.")
     brochure: BrochureOptions = Field(default_factory=BrochureOptions,
                                       description="Options d'impression de la brochure.")
+    accessibilite: Accessibilite | None = Field(
+        None, description="Faits de la déclaration d'accessibilité (RGAA) publiée sur le site.")
 
 
 # --- fiches -------------------------------------------------------------------------------------
@@ -547,6 +590,7 @@ class Projet:
         self.history: dict[str, Historique] = {}  # by fiche id; empty outside git
         self.bilan_markdown: str | None = None  # the yearly review ("Bilan <edition>"), when computed
         self.bilan_resume: str | None = None  # the same review, compact, for the printed brochure
+        self.bilan: Any = None  # the review's facts (builder.bilan.Bilan), from which both texts are written
         self.statuts = {code: Statut(code, (plan.statuts.get(code) or StatutDef()).libelle or label,
                                      (plan.statuts.get(code) or StatutDef()).couleur or colour, icon)
                         for code, (label, colour, icon) in DEFAULT_STATUTS.items()}

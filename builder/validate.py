@@ -171,6 +171,8 @@ _FIELD_HINTS = {
     "code": "attendu : un code court sans espace (lettres, chiffres, - ou _)",
     "contact": "attendu : une adresse électronique (ex. drh@ville.fr)",
     "expediteur": "attendu : une adresse électronique (ex. projet-administration@ville.fr)",
+    "schema_pluriannuel": "attendu : une adresse web complète (ex. https://www.ville.fr/accessibilite/schema)",
+    "plan_action": "attendu : une adresse web complète (ex. https://www.ville.fr/accessibilite/plan-2026)",
 }
 
 
@@ -221,6 +223,9 @@ def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
     if kind == "too_short":
         return f"liste vide : au moins {ctx.get('min_length', 1)} élément attendu"
     if kind == "string_pattern_mismatch":
+        if loc[:1] == ("accessibilite",) and last == "contact":
+            return (f"« {shown} » : attendu une adresse électronique (ex. accessibilite@ville.fr) ou l'adresse "
+                    "d'un formulaire (https://…)")
         return f"« {shown} » : " + _FIELD_HINTS.get(str(last), f"format attendu : {ctx.get('pattern')}")
     if kind == "union_tag_invalid" or kind.startswith("union"):
         return f"valeur « {shown} » non reconnue"
@@ -395,6 +400,7 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
     for code, statut in projet.plan.statuts.items():
         if statut.couleur:
             _warn_contrast(plan_source, ("statuts", code, "couleur"), statut.couleur, report)
+    warn_accessibilite(projet, plan_source, report)
     for i, axe in enumerate(projet.plan.axes):
         _warn_contrast(plan_source, ("axes", i, "couleur"), axe.couleur, report)
         for j, obj in enumerate(axe.objectifs):
@@ -402,6 +408,57 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
                 report.warning(plan_source.path, plan_source.line(("axes", i, "objectifs", j)),
                                f"axes[{i + 1}].objectifs[{j + 1}]",
                                f"l'objectif {obj.numero} n'a aucune fiche-action")
+
+# The facts an accessibility statement cannot go without (RGAA), and what each one is, for the warning.
+_ACCESS_REQUIRED = {
+    "etat_conformite": "l'état de conformité (totalement_conforme, partiellement_conforme ou non_conforme ; sans "
+                       "audit : non_conforme)",
+    "date_declaration": "la date à laquelle la déclaration est établie",
+    "contact": "le contact pour signaler un défaut d'accessibilité (adresse électronique ou formulaire)",
+    "schema_pluriannuel": "l'adresse du schéma pluriannuel de mise en accessibilité",
+}
+_ACCESS_AUDIT = {
+    "taux_conformite": "le taux de critères respectés",
+    "date_audit": "la date de l'audit",
+    "auditeur": "qui a réalisé l'audit",
+}
+
+
+def warn_accessibilite(projet: Projet, source: Source, report: Report) -> None:
+    """A warning for each fact of the accessibility statement that is missing or contradicts another."""
+    facts = projet.plan.accessibilite
+    if facts is None:
+        report.warning(source.path, source.line(()), "accessibilite",
+                       "déclaration d'accessibilité à compléter : ajoutez « accessibilite: » avec "
+                       + ", ".join(_ACCESS_REQUIRED) + " (la page Accessibilité du site les affiche)")
+        return
+    line = source.line(("accessibilite",))
+    for name, what in _ACCESS_REQUIRED.items():
+        if getattr(facts, name) is None:
+            report.warning(source.path, line, f"accessibilite.{name}",
+                           f"déclaration d'accessibilité incomplète : il manque {what}")
+    etat, taux = facts.etat_conformite, facts.taux_conformite
+    if etat in ("totalement_conforme", "partiellement_conforme"):
+        for name, what in _ACCESS_AUDIT.items():
+            if getattr(facts, name) in (None, ""):
+                report.warning(source.path, line, f"accessibilite.{name}",
+                               f"état « {etat} » sans audit décrit : il manque {what}")
+    if taux is not None and etat is not None:
+        expected = ("totalement_conforme" if taux >= 100 else "partiellement_conforme" if taux >= 50
+                    else "non_conforme")
+        if expected != etat:
+            report.warning(source.path, source.line(("accessibilite", "etat_conformite")),
+                           "accessibilite.etat_conformite",
+                           f"un taux de {taux:g} % correspond à l'état « {expected} », pas « {etat} » (RGAA : "
+                           "totalement conforme à 100 %, partiellement conforme à partir de 50 %)")
+    if facts.date_declaration is not None:
+        now = projet.date_situation
+        limit = dt.date(now.year - 3, now.month, min(now.day, 28))
+        if facts.date_declaration.last_day() < limit:
+            report.warning(source.path, source.line(("accessibilite", "date_declaration")),
+                           "accessibilite.date_declaration",
+                           "déclaration d'accessibilité de plus de trois ans : à mettre à jour")
+
 
 _BODY_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!!)\[[^\]]*\]\((/(?!/)[^)\s]*)"),  # a Markdown link to `/chemin` (not `//hôte`)

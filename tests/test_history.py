@@ -130,9 +130,11 @@ Du 1er janvier 2025 au 30 juin 2025.
 
 ## En bref
 
+- 1 action réalisée sur la période.
 - 1 fiche créée, 1 abandonnée, 1 renumérotée, 1 retirée du plan.
-- 2 changements de statut.
+- 2 changements de statut, dont 1 vers « réalisée ».
 - Avancement moyen du plan : 28 % → 50 %.
+- 2 mesures d'indicateurs sur la période (1 indicateur).
 - 3 entrées de suivi sur la période.
 
 ## Fiches créées
@@ -228,7 +230,8 @@ def test_shallow_clone_says_less_and_invents_nothing(history_repo: Path, tmp_pat
     history = read_history(content, projet)
     assert "1.10.1" not in history and history["1.1.1"].derniere_modification == D(2025, 5, 2)
     text = render_markdown(compute_bilan(content, projet, None, None))
-    assert "clone partiel" in text and "## Suivi de la période" in text
+    assert "L'historique des modifications disponible commence le 10 avril 2025" in text
+    assert "## Suivi de la période" in text and "- 1 action réalisée sur la période." in text
     assert "## Fiches créées" not in text  # the state of 1st January is beyond the clone's history
 
 
@@ -241,10 +244,11 @@ def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
     assert bilan is not None
     text = render_markdown(bilan, title=False)
     assert text.startswith("Du 1er janvier 2025 au 30 juin 2025.")
-    assert "n'est pas suivi par git" in text and "# Avancement par axe" in text
+    assert "L'historique des modifications du plan n'est pas disponible" in text and "# Avancement par axe" in text
     assert "# Fiches créées" not in text
     # no earlier state: the latest measure of the period (none before it to compare with)
-    assert "- **1.1.1** Créer un livret d'accueil — Livrets remis : 85\u00a0livrets (mai 2025)\n" in text
+    assert ("- **1.1.1** Créer un livret d'accueil — Livrets remis : 40\u00a0livrets (janvier 2025) → "
+            "85\u00a0livrets (mai 2025)\n") in text
     result = run_fiches("bilan", "--content", str(content), "--depuis", "HEAD~1")
     assert result.returncode == 1 and "n'est pas dans un dépôt git" in result.stderr
 
@@ -252,7 +256,8 @@ def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
 def test_history_starting_after_the_date_compares_with_the_first_version(history_repo: Path) -> None:
     projet, _ = load_projet_or_raise(history_repo)
     bilan = compute_bilan(history_repo, projet, "2024-01-01", None)
-    assert bilan.note.startswith("L'historique git du plan commence le 1er octobre 2024")
+    assert bilan.note.startswith("L'historique des modifications du plan commence le 1er octobre 2024")
+    assert bilan.historique_debut == D(2024, 10, 1) and bilan.ensemble[0] is None  # no progress « then »
     assert [f.id for f in bilan.creees] == ["1.1.2"]  # not the fiches of the first commit
 
 
@@ -264,22 +269,20 @@ def test_compact_bilan_for_the_brochure_keeps_the_summary_only(tmp_path: Path) -
     full, compact = render_markdown(bilan, title=False), render_markdown(bilan, title=False, compact=True)
     assert "# Suivi de la période" in full and "# Indicateurs" in full
     assert "# Suivi de la période" not in compact and "# Indicateurs" not in compact
-    assert compact.split("# Avancement par axe")[0] == full.split("# Avancement par axe")[0]
+    assert compact.split("# Changements de statut")[0] == full.split("# Changements de statut")[0]
     assert "# Avancement par axe" in compact and "# En bref" in compact
+    # the réalisées are named by number only: the brochure presents them on its « Réalisé en » pages
+    assert "Présentées dans « Réalisé en 2025 » : 1.10.1." in compact and "Présentées" not in full
 
 
-def test_brochure_realisees_use_the_day_git_saw_the_statut_change(history_repo: Path) -> None:
-    from builder.brochure import realisees_in
-    from builder.build import load_checked
-
-    projet = load_checked(history_repo)  # with the history read from git
-    assert [f.id for f, _ in realisees_in(projet, 2025)] == ["1.10.1"]  # réalisée on 3 February 2025
-    assert realisees_in(projet, 2024) == []
-    # Finished in 2024 according to git: a 2025 suivi note does not make it a 2025 achievement.
-    history = projet.history["1.10.1"]
-    history.changements = [c if c.nature != "statut" else Changement(D(2024, 11, 5), "statut", c.avant, c.apres,
-                                                                      c.commit) for c in history.changements]
-    assert realisees_in(projet, 2025) == [] and [f.id for f, _ in realisees_in(projet, 2024)] == ["1.10.1"]
+def test_realisees_are_the_realisee_group_of_the_statut_changes(history_repo: Path) -> None:
+    projet, _ = load_projet_or_raise(history_repo)
+    bilan = compute_bilan(history_repo, projet, None, None)  # 2025: réalisée on 3 February 2025
+    assert [(f.id, old) for f, _, old in bilan.realisees] == [("1.10.1", "en_cours")]
+    assert [(f.id, old) for f, old in bilan.statuts["realisee"]] == [("1.10.1", "en_cours")]
+    # réalisée already on 1st January 2026 (the history covers it): a 2026 bilan does not claim it
+    later = compute_bilan(history_repo, projet, "2026-01-01", "2026-06-30")
+    assert later.realisees == [] and "realisee" not in later.statuts
 
 
 def test_bilan_refuses_a_period_that_ends_before_it_starts(history_repo: Path, tmp_path: Path) -> None:
@@ -314,4 +317,4 @@ def test_content_never_committed_is_not_called_created(tmp_path: Path) -> None:
     bilan = compute_bilan(tmp_path / "content", projet, None, None)
     assert not bilan.compared and bilan.creees == []
     text = render_markdown(bilan)
-    assert "jamais été enregistré dans git" in text and "fiches créées" not in text.lower()
+    assert "L'historique des modifications du plan est encore vide" in text and "fiches créées" not in text.lower()
