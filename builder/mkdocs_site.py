@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "mkdocs.yml"
 THEME_DIR = ROOT / "theme" / "site" / "overrides"
+HOOKS = ROOT / "builder" / "mkdocs_hooks.py"
 
 
 class _IgnoreTags(yaml.SafeLoader):
@@ -61,6 +62,7 @@ def write_config(pages: Pages, site_dir: Path, target: Path, base: Path = CONFIG
         "site_dir": str(site_dir.resolve()),
         "use_directory_urls": True,
         "theme": {"name": "material", "custom_dir": str(THEME_DIR)},
+        "hooks": [str(HOOKS)],  # French typography of every page (builder.text.typeset_html)
         "nav": [_nav_entry(item) for item in pages.nav],
         "not_in_nav": "\n".join(pages.not_in_nav),
         "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn",

@@ -42,6 +42,7 @@ from builder.facts import (
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, Projet
 from builder.tableau_de_bord import print_context
+from builder.text import typeset_html
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "print"
@@ -122,7 +123,8 @@ def print_badges(projet: Projet, convert: Callable[[str], str] | None = None) ->
 
 
 def render_template(name: str, **context: Any) -> str:
-    return environment().get_template(name).render(**context)
+    """A print template's HTML, typeset in French (`builder.text.typeset_html`: text nodes only)."""
+    return typeset_html(environment().get_template(name).render(**context))
 
 
 # --- metadata -------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def _code_digest() -> str:
     files = [p for folder in (THEME, PARTIALS) for p in folder.rglob("*") if p.is_file()]
     files += [p for p in FONTS.iterdir() if p.is_file()]
     files += [builder / name for name in ("pdf.py", "brochure.py", "markdown.py", "charts.py", "facts.py", "fr.py",
-                                          "model.py", "cmyk.py", "pdfcheck.py")]
+                                          "text.py", "model.py", "cmyk.py", "pdfcheck.py")]
     files += [builder / name for name in ("tableau_de_bord.py", "relances.py")]  # the tableau de bord page
     # the libraries that lay out, convert, sanitise, hyphenate and draw: an upgrade may change the PDFs
     from importlib.metadata import PackageNotFoundError, version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import unicodedata
 
@@ -26,3 +27,80 @@ def slugify(text: str) -> str:
     """`Qualité de vie` → `qualite-de-vie`, `Égalité femmes–hommes` → `egalite-femmes-hommes` (anchors, file
     names); `x` when nothing is left."""
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-") or "x"
+
+
+# --- French typography ------------------------------------------------------------------------------
+# Editors write plain text (« 70 % », « Objectif : », « 2024-2029 »); every output is typeset from it, here and
+# only here: the site (a MkDocs hook on each page's HTML), both PDFs (their HTML before WeasyPrint), the feed.
+
+NBSP = "\u00a0"  # no-break space: before « : », « % » and units, after « « »
+NNBSP = "\u202f"  # narrow no-break space: before « ; ! ? » », inside numbers (1 850)
+_SP = "[ \t\n\u00a0\u202f\u2009]"  # the spaces an editor (or a template) may have typed
+_LETTER = r"[^\W\d_]"
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_UNITS = r"k€|M€|€|km|m²|m³|kg|kWh|MWh|GWh|ETP|Mo|Ko|Go|°C|h|min|ans?|jours?|mois|heures?"
+# What is never typeset inside a text: addresses (web, mail) and entities left as they are.
+_PROTECTED = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)[^\s<>«»\"']*[^\s<>«»\"'.,;:!?)]"
+                        r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), repl) for pattern, repl in (
+    (r"(?<=\w)'(?=\w)", "’"),  # l'action → l’action
+    (rf"«{_SP}*", "«" + NBSP),
+    (rf"{_SP}*»", NNBSP + "»"),
+    (rf"{_SP}+([;!?])", NNBSP + r"\1"),
+    (rf"(?<={_LETTER})([;!?])(?={_SP}|$|[»)])", NNBSP + r"\1"),  # « Pourquoi? » → « Pourquoi ? »
+    (rf"{_SP}+:", NBSP + ":"),
+    (rf"(?<={_LETTER}):(?={_SP}|$)", NBSP + ":"),  # « Objectif: » → « Objectif : »
+    (rf"(?<=\d){_SP}*(%|€)", NBSP + r"\1"),  # 70% → 70 %, 12 €
+    (rf"(?<=\d){_SP}+({_UNITS})(?!\w)", NBSP + r"\1"),  # 12 km, 3 ETP
+    (rf"(?<![\w.,]){_SP}*\b((?:19|20)\d\d){_SP}*[-–]{_SP}*((?:19|20)\d\d)(?![\w-])", r"\1–\2"),  # 2024-2029
+    (rf"(?<![\w.,-])(\d{{1,2}}(?:er)?)-(\d{{1,2}})(?={_SP}(?:{_MONTHS}))", r"\1–\2"),  # 12-15 mars
+    (rf"\b({_MONTHS})-({_MONTHS})\b", r"\1–\2"),  # mars-juin 2025
+))
+_GROUPED = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:{_SP}\d{{3}})+(?![\d])")  # 1 850, 12 500 000
+
+
+def _typeset_plain(text: str) -> str:
+    for pattern, repl in _RULES:
+        text = pattern.sub(repl, text)
+    return _GROUPED.sub(lambda m: re.sub(_SP, NNBSP, m[0]), text)
+
+
+def typeset(text: str) -> str:
+    """French typography of a displayed text: `Objectif : 70 % d'ici 2024-2029 !` →
+    `Objectif\u00a0: 70\u00a0% d’ici 2024–2029\u202f!`. Addresses (web, mail) are left byte-exact; applying it twice
+    is applying it once."""
+    if not text:
+        return text
+    out, last = [], 0
+    for match in _PROTECTED.finditer(text):
+        out += [_typeset_plain(text[last:match.start()]), match[0]]
+        last = match.end()
+    out.append(_typeset_plain(text[last:]))
+    return "".join(out)
+
+
+# Elements whose text is never typeset (code, scripts, form values), then comments, then any other tag.
+_HTML_TOKEN = re.compile(r"<(script|style|textarea|pre|code|kbd|samp|var|math)\b[^>]*>.*?</\1\s*>"
+                         r"|<!--.*?-->|<![^>]*>|<\?.*?\?>|<[^>]*>", re.S | re.I)
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
+
+
+def typeset_html(html: str) -> str:
+    """`typeset` applied to the text nodes of an HTML (or XML) document only: tags, attribute values, code,
+    preformatted text, keyboard input, scripts and styles keep their bytes."""
+    out, last = [], 0
+    for match in _HTML_TOKEN.finditer(html):
+        out += [_typeset_text_node(html[last:match.start()]), match[0]]
+        last = match.end()
+    out.append(_typeset_text_node(html[last:]))
+    return "".join(out)
+
+
+def _typeset_text_node(text: str) -> str:
+    if not text or text.isspace():
+        return text
+    if "&" not in text:
+        return typeset(text)
+    # entities (&#39; from autoescaping, &amp;) are read as their characters, and the text written back escaped
+    plain = _ENTITY.sub(lambda m: html_lib.unescape(m[0]), text)
+    return typeset(plain).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
