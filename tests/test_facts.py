@@ -21,12 +21,13 @@ FICHE = "1.2.2" if CONTENT == DEMO else "1.1.1"  # 1.2.2: contributeurs, thèmes
 
 
 def squash(text: str) -> str:
-    """Text without whitespace nor hyphens: PDF lines wrap and hyphenate anywhere (`hu-` / `maines`)."""
-    return re.sub(r"[\s\-\u00ad\u2010]+", "", text)
+    """Text without whitespace nor hyphens: PDF lines wrap and hyphenate anywhere (`hu-` / `maines`); apostrophes
+    as typed (the outputs are typeset: `d’information`, tested in test_typography)."""
+    return re.sub(r"[\s\-\u00ad\u2010]+", "", text).replace("’", "'")
 
 
 def words(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.split()).replace("’", "'")
 
 
 @pytest.fixture(scope="module")
