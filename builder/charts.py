@@ -202,7 +202,7 @@ def indicator_svg(ind: Indicateur, width: int = 240, height: int = 160, color: s
     # x labels: the last measure, the first, then the others wherever they fit (the table gives them all)
     placed: list[Box] = []
     order = [len(points) - 1, 0] + list(range(1, len(points) - 1)) if points else []
-    label_y = round(base + 1.25 * fs, 1)
+    label_y = round(base + 1.45 * fs, 1)  # below the lowest y label too
     for i in dict.fromkeys(order):
         text = axis_date(points[i].date)
         w = text_width(text, fs)
