@@ -44,6 +44,7 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
     ("12 km, 3 ETP, 4 500 €", f"12{NBSP}km, 3{NBSP}ETP, 4{NNBSP}500{NBSP}€"),
     ("l'action d'aujourd'hui", "l’action d’aujourd’hui"),
     ("le plan 2024-2029, de 2024 - 2029", "le plan 2024–2029, de 2024–2029"),
+    ("le fichier plan-2024-2029.pdf",) * 2,
     ("du 12-15 mars, mars-juin 2025", "du 12–15 mars, mars–juin 2025"),
     ("le 2025-03-01, la fiche 2.1.3, à 14:30, en 2025 12 agents",) * 2,  # nothing to do
     ("voir https://x.fr/a?b=1:2&c=d'e ; ou www.x.fr/?q=1 !",
