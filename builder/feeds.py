@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from builder.markdown import inline
 from builder.model import Fiche, PartialDate, Projet
+from builder.text import typeset, typeset_html
 
 PRODID = "-//fiches//Projet d'administration//FR"
 
@@ -47,12 +48,12 @@ def atom_feed(projet: Projet, site_url: str | None = None) -> str:
             ranks[id(suivi)] = rank[key]
     updated = max([projet.date_situation] + [s.date.first_day() for s, _ in entries])
     base = (site_url or "").rstrip("/")
+    subtitle = f"Le suivi des fiches-actions du projet d’administration ({plan.collectivite})"
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">',
              f"  <id>urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'fiches:{plan.collectivite}:actualites')}</id>",
-             f"  <title>{escape(f'Actualités — {plan.titre}')}</title>",
-             f"  <subtitle>{escape(f'Le suivi des fiches-actions du projet d’administration ({plan.collectivite})')}"
-             "</subtitle>",
+             f"  <title>{escape(typeset(f'Actualités — {plan.titre}'))}</title>",
+             f"  <subtitle>{escape(typeset(subtitle))}</subtitle>",
              f"  <updated>{_stamp(updated)}</updated>",
              f"  <author><name>{escape(plan.collectivite)}</name></author>",
              "  <generator>fiches</generator>"]
@@ -63,12 +64,12 @@ def atom_feed(projet: Projet, site_url: str | None = None) -> str:
         when = _stamp(suivi.date.first_day())
         lines += ["  <entry>",
                   f"    <id>{entry_id(projet, fiche, suivi.date, ranks[id(suivi)])}</id>",
-                  f"    <title>{escape(f'{fiche.id} — {fiche.titre}')}</title>",
+                  f"    <title>{escape(typeset(f'{fiche.id} — {fiche.titre}'))}</title>",
                   f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(_fiche_url(fiche, site_url))}/>",
                   f"    <published>{when}</published>",
                   f"    <updated>{when}</updated>",
                   f"    <category term={quoteattr(projet.statut(fiche.statut).libelle)}/>",
-                  f"    <content type=\"html\">{escape(str(inline(suivi.texte)))}</content>",
+                  f"    <content type=\"html\">{escape(typeset_html(str(inline(suivi.texte))))}</content>",
                   "  </entry>"]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"

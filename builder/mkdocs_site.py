@@ -21,6 +21,9 @@ from builder.settings import Settings, merged_folder
 if TYPE_CHECKING:
     from builder.site import NavItem, Pages
 
+HOOKS = Path(__file__).resolve().parent / "mkdocs_hooks.py"
+
+
 def base_config(settings: Settings) -> dict[str, Any]:
     """fiches' own MkDocs configuration (the packaged `site/mkdocs.yml`, or a project's copy of it)."""
     path = settings.theme_file("site/mkdocs.yml")
@@ -56,6 +59,7 @@ def write_config(pages: Pages, site_dir: Path, target: Path, settings: Settings)
         "docs_dir": str(pages.docs.resolve()),
         "site_dir": str(site_dir.resolve()),
         "use_directory_urls": True,
+        "hooks": [str(HOOKS)],  # French typography of every page (builder.text.typeset_html)
         "nav": [_nav_entry(item) for item in pages.nav],
         "not_in_nav": "\n".join(pages.not_in_nav),
         "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn",

@@ -44,6 +44,7 @@ from builder.model import STATUTS, Projet
 from builder.resources import theme_dir
 from builder.settings import CACHE_ENV, Settings  # noqa: F401  (CACHE_ENV: the tests set it)
 from builder.tableau_de_bord import print_context
+from builder.text import typeset, typeset_html
 
 PACKAGE = Path(__file__).resolve().parent
 THEME = theme_dir() / "print"  # the packaged print theme: the base of relative URLs (fonts, colour profiles)
@@ -58,7 +59,8 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(date_fr=fr.date_fr, number_fr=fr.number_fr, euros_fr=fr.euros_fr,
-                       markdown=lambda text, level=2: nest_headings(to_html(text), level), inline=inline)
+                       markdown=lambda text, level=2: nest_headings(to_html(text), level), inline=inline,
+                       typo=typeset)  # attribute values shown by the CSS (`string-set: … attr(data-title)`)
     # what the shared partials (theme/partials) call, under the same names as in the site's environment
     env.globals.update(inline=inline, indicator_svg=titled_chart)
     return env
@@ -88,10 +90,11 @@ def nest_headings(html: Markup, level: int) -> Markup:
     return Markup(_HEADING_TAG.sub(replace, str(html)))
 
 
-def titled_chart(ind: Any, width: int = 420, height: int = 160, colour: str = "#0b5cad") -> Markup:
+def titled_chart(ind: Any, width: int = 340, height: int = 140, colour: str = "#0b5cad", font_size: float = 9,
+                 fluid: bool = False) -> Markup:
     """The shared chart, titled with a sentence that gives its data: WeasyPrint makes an SVG's <title> the /Alt
     of its Figure, and a reader of the PDF hears the values, not just the indicator's name."""
-    svg = str(indicator_svg(ind, width, height, colour))
+    svg = str(indicator_svg(ind, width, height, colour, font_size, fluid))
     if not svg:
         return Markup("")
     title = f"<title>{escape(chart_alt(ind))}</title>"
@@ -122,8 +125,9 @@ def print_badges(projet: Projet, convert: Callable[[str], str] | None = None) ->
 
 
 def render_template(name: str, settings: Settings, **context: Any) -> str:
+    """A print template's HTML, typeset in French (`builder.text.typeset_html`: text nodes only)."""
     folders = tuple(settings.theme_folders("print") + settings.theme_folders("partials"))
-    return environment(folders).get_template(name).render(**context)
+    return typeset_html(environment(folders).get_template(name).render(**context))
 
 
 # --- metadata -------------------------------------------------------------------------------------

@@ -250,6 +250,7 @@ class SiteRenderer:
         self.downloads: list[Download] = []  # read once they are written (`read_downloads`)
         self.feed = False
         self.theme_anchors = theme_anchors(projet)
+        self.fiche_index = {f.id: i for i, f in enumerate(projet.fiches)}
 
     def read_downloads(self) -> None:
         """The downloads written next to the site, with their sizes; their pages become link targets."""
@@ -349,11 +350,14 @@ class SiteRenderer:
 
     def render_fiche(self, fiche: Fiche) -> None:
         p = self.projet
+        index = self.fiche_index[fiche.id]
         self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
                   fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
                   facts=fiche_facts(p, fiche), jalon_rows=jalon_rows(p, fiche), indicateurs=indicateur_views(fiche),
                   suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche),
-                  financements=financements_view(fiche), fiche_pdf=self.fiche_pdf(fiche))
+                  financements=financements_view(fiche), fiche_pdf=self.fiche_pdf(fiche),
+                  previous=p.fiches[index - 1] if index else None,  # plan order (`Projet.fiches`)
+                  next=p.fiches[index + 1] if index + 1 < len(p.fiches) else None)
 
     def fiche_pdf(self, fiche: Fiche) -> Download | None:
         """The fiche's own PDF (`telechargements/fiches/<id>.pdf`, written with the plan), when it is there."""

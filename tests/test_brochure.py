@@ -15,13 +15,15 @@ from builder.build import load_checked
 from builder.model import Projet
 from builder.pdf import CACHE_ENV
 from builder.settings import read_settings
+from builder.text import typeset
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
 
 MM = 72 / 25.4
 
 
 def _text(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Spaces normalised, apostrophes and dashes as typed (the PDFs are typeset: see test_typography)."""
+    return re.sub(r"\s+", " ", text).strip().replace("’", "'").replace("–", "-")
 
 
 SETTINGS = read_settings(DEMO)  # the demo project's: its site_url is the QR code's address
@@ -75,7 +77,7 @@ def test_front_matter_of_the_brochure(brochure_pdf):
         assert _text(etape.titre) in text
     assert f"Réalisé en {plan.edition}" in text
     assert reader.trailer["/Root"]["/Lang"] == "fr"
-    assert reader.metadata.title == f"{plan.titre} — brochure {plan.edition}"
+    assert reader.metadata.title == typeset(f"{plan.titre} — brochure {plan.edition}")
 
 
 def test_realisees_of_the_edition_year_are_highlighted(brochure_pdf):
@@ -192,4 +194,4 @@ def test_screen_brochure_passes_the_pdfua_checks(brochure_pdf):
                     figures.append(str(item.get("/Alt", "")))
                 if "/K" in item:
                     stack.append(item.K)
-    assert figures == [f"QR code de l'adresse de l'intranet : {SETTINGS.site_url}"]  # icons are artifacts
+    assert figures == [f"QR code de l’adresse de l’intranet\u00a0: {SETTINGS.site_url}"]  # icons are artifacts

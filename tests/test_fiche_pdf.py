@@ -38,7 +38,8 @@ jalons:
 
 
 def _words(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
+    """Spaces normalised, apostrophes and dashes as typed (the PDFs are typeset: see test_typography)."""
+    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip().replace("’", "'").replace("–", "-")
 
 
 def front_matter(path: Path) -> dict:

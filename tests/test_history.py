@@ -177,7 +177,8 @@ Du 1er janvier 2025 au 30 juin 2025.
 
 ## Suivi de la période
 
-- 15 janvier 2025 — **1.1.1** Créer un livret d'accueil : Première version **diffusée** aux nouveaux arrivants.
+- 15 janvier 2025 — **1.1.1** Créer un livret d'accueil : Première version **diffusée** aux nouveaux arrivants, \
+avec le plan de formation (fiche 1.10.1).
 - 10 mars 2025 — **1.10.1** Bâtir un plan de formation pluriannuel : Plan adopté en comité technique.
 - 10 avril 2025 — **2.1.2** Déployer le parapheur électronique : Remplacé par l'outil régional.
 """

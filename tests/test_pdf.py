@@ -13,13 +13,15 @@ from pypdf import PdfReader
 from builder.build import load_checked
 from builder.model import Projet
 from builder.pdf import CACHE_ENV, render_plan
+from builder.text import typeset
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
 
 HOSTILE = FIXTURES / "hostile-pdf"
 
 
 def _text(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Spaces normalised, apostrophes and dashes as typed (the PDFs are typeset: see test_typography)."""
+    return re.sub(r"\s+", " ", text).strip().replace("’", "'").replace("–", "-")
 
 
 def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
@@ -90,7 +92,7 @@ def test_every_fiche_id_and_titre_is_in_the_plan(plan_pdf):
 
 def test_metadata_title_language_and_tags(plan_pdf):
     projet, _, reader = plan_pdf
-    assert reader.metadata.title == projet.plan.titre
+    assert reader.metadata.title == typeset(projet.plan.titre)
     assert reader.metadata.author == projet.plan.collectivite
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "fr"
@@ -218,7 +220,7 @@ def test_cache_copies_an_unchanged_pdf_and_renders_a_changed_one(tmp_path, monke
     render_plan(load_checked(mini_copy), tmp_path / "third.pdf")
     third = (tmp_path / "third.pdf").read_bytes()
     assert not third.endswith(b"%cache\n")
-    assert PdfReader(tmp_path / "third.pdf").metadata.title == "Projet d'administration modifié"
+    assert PdfReader(tmp_path / "third.pdf").metadata.title == "Projet d’administration modifié"
     assert len(list(cache.glob("plan-*.pdf"))) == 2
 
 
@@ -287,16 +289,16 @@ def test_headings_follow_the_plan_and_figures_are_the_charts(plan_pdf):
     dashboard, *alts = [alt for role, alt in roles if role == "/Figure"]
     assert len(alts) == len(charts)  # no figure for the statut icons
     counts = {a.numero: sum(f.axe_numero == a.numero for f in projet.fiches) for a in plan.axes}
-    assert dashboard.startswith("Fiches par statut et par axe : axe 1 : "), dashboard
+    assert dashboard.startswith("Fiches par statut et par axe\u00a0: axe 1\u00a0: "), dashboard
     for numero, count in counts.items():  # every fiche of every axe is in the sentence, by statut
-        said = re.search(rf"axe {numero} : ([^;]*)", dashboard)[1]
+        said = re.search(rf"axe {numero}\u00a0: ([^;]*)", dashboard)[1]
         assert sum(int(n) for n in re.findall(r"(\d+) ", said)) == count, dashboard
     def number(value: float) -> str:
         return str(value).removesuffix(".0").replace(".", ",")
 
     for view, alt in zip(charts, alts, strict=True):
         ind = view.indicateur
-        assert alt.startswith(f"{ind.nom} : "), alt
+        assert alt.startswith(f"{typeset(ind.nom)}\u00a0: "), alt
         compact = re.sub(r"\s", "", alt)  # thousands separators and no-break spaces aside
         if ind.cible is not None:
             assert compact.endswith(f"cible{number(ind.cible)}{ind.unite.replace(' ', '')}"), alt

@@ -98,7 +98,7 @@ def test_page_counts_follow_the_plan_and_fillers_are_useful_pages(booklets):
         assert len(added) <= 3, (n, [t[:30] for t in added])  # as few as needed
         for text in added:
             if text.startswith("Les actions par direction pilote"):
-                assert "Direction des systèmes d'information" in text and "2.1.1" in text
+                assert "Direction des systèmes d’information" in text and "2.1.1" in text  # typeset
     assert len(set(own.values())) > 1, own  # the sizes were chosen to give brochures of different lengths
 
 

@@ -33,6 +33,11 @@ def text(el: lxml.html.HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
+def shown(typed: str) -> str:
+    """How a text typed by an editor is displayed: with typographic apostrophes (spaces are normalised by `text`)."""
+    return " ".join(typed.split()).replace("'", "’")
+
+
 def content_of(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return doc.cssselect("article.md-content__inner")[0]
 
@@ -84,9 +89,9 @@ def test_every_fiche_has_its_page_with_its_facts(which: str, mini_site: Path, re
     for fiche in projet.fiches:
         doc = content_of(page(site, f"fiches/{fiche.slug}"))
         h1 = text(doc.cssselect("h1")[0])
-        assert fiche.id in h1 and " ".join(fiche.titre.split()) in h1
+        assert fiche.id in h1 and shown(fiche.titre) in h1
         body = text(doc)
-        assert projet.directions[fiche.pilote].nom in body
+        assert shown(projet.directions[fiche.pilote].nom) in body
         assert projet.statut(fiche.statut).libelle in text(doc.cssselect(".fa-statut")[0])
         assert doc.cssselect(".fa-statut")[0].cssselect("svg.fa-statut__icon")  # an icon too: never colour alone
         assert f"{fiche.progression} %" in body
@@ -104,7 +109,7 @@ def test_every_fiche_has_its_page_with_its_facts(which: str, mini_site: Path, re
 def test_fiche_page_of_the_mini_plan(mini_site: Path) -> None:
     doc = content_of(page(mini_site, "fiches/1-1-1"))
     body = text(doc)
-    for fact in ("Direction des ressources humaines (DRH)", "Direction des systèmes d'information",
+    for fact in ("Direction des ressources humaines (DRH)", "Direction des systèmes d’information",
                  "Cheffe du service emploi", "Ville de Test", "de septembre 2024 à mars 2025", "4 500 €",
                  "0,3 ETP", "15 janvier 2025", "Prioritaire", "En retard"):
         assert fact in body, fact
@@ -121,7 +126,7 @@ def test_fiche_page_of_the_mini_plan(mini_site: Path) -> None:
 def test_home_page(mini_site: Path) -> None:
     doc = content_of(page(mini_site, ""))
     body = text(doc)
-    assert "Projet d'administration de test" in body and "État au 30 juin 2025" in body
+    assert "Projet d’administration de test" in body and "État au 30 juin 2025" in body
     assert [text(a) for a in doc.cssselect(".fa-axe-tile__title")] == ["Prendre soin des agents", "Simplifier"]
     assert "Accessibilité : site non conforme" in body
     assert fiche_links(doc.cssselect(".fa-news")[0]) == [f.id for _, f in load_checked(MINI).suivi_entries()[:5]]
