@@ -51,7 +51,7 @@ def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) 
     path_display = f"fiches/{fiche_id}"
     objectifs = [o.numero for a in plan.axes for o in a.objectifs]
     directions = [d.code for d in plan.directions]
-    if not re.match(ID_PATTERN, fiche_id):
+    if not re.fullmatch(ID_PATTERN, fiche_id):
         report.error(path_display, None, "id", f"« {fiche_id} » : attendu un numéro de la forme N.M.K (ex. 2.3.1)")
     elif fiche_id.rsplit(".", 1)[0] not in objectifs:
         report.error(path_display, None, "id", f"l'objectif {fiche_id.rsplit('.', 1)[0]} n'existe pas dans plan.yml ; "

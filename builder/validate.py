@@ -91,7 +91,7 @@ class _Refs:
             return [v if isinstance(v, str) else None for v in values]
 
         fiche_id = text("id")
-        if fiche_id is not None and not re.match(ID_PATTERN, fiche_id):
+        if fiche_id is not None and not re.fullmatch(ID_PATTERN, fiche_id):
             fiche_id = None
         return cls(source, fiche_id, text("pilote"), texts("contributeurs"), texts("collectivites"),
                    texts("liens"), texts("elus"))
@@ -271,13 +271,17 @@ def _check_plan(plan: Plan, source: Source, report: Report) -> None:
 
 def _unique(source: Source, report: Report, list_key: str, values: list[str], what: str,
             key_field: str = "code") -> None:
-    seen: dict[str, int] = {}
+    """Codes are compared without case (`DRH` and `drh` would give the same anchor and the same search word)."""
+    seen: dict[str, tuple[int, str]] = {}
     for i, value in enumerate(values):
         line = source.line((list_key, i, key_field))
-        if value in seen:
+        key = value.casefold()
+        if key in seen:
+            first_line, first = seen[key]
+            spelled = "" if first == value else f" : « {first} », les majuscules ne comptent pas"
             report.error(source.path, line, f"{list_key}[{i + 1}].{key_field}",
-                         f"{what} « {value} » en double (déjà ligne {seen[value]})")
-        seen.setdefault(value, line)
+                         f"{what} « {value} » en double (déjà ligne {first_line}{spelled})")
+        seen.setdefault(key, (line, value))
 
 
 def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Source], report: Report) -> None:
