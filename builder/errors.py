@@ -73,6 +73,8 @@ _ERRNO_FR = {
     errno.EISDIR: "c'est un dossier, pas un fichier",
     errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
     errno.ENOSPC: "plus de place sur le disque",
+    errno.EFBIG: "fichier trop grand (limite du système)",
+    errno.EDQUOT: "quota de disque dépassé",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EEXIST: "existe déjà",
     errno.ENAMETOOLONG: "nom de fichier trop long",

@@ -105,9 +105,12 @@ def _reason(exc: OSError) -> str:
         exc.filename = filename
 
 
-def write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str, root: Path | None = None) -> None:
     """Write `path` whole (a temporary file, then a rename), refusing a symbolic link or anything that is not a
-    regular file at `path`: the link is never followed, its target never replaced. Raises `Refused` or OSError."""
+    regular file at `path`: the link is never followed, its target never replaced; with `root`, the folder of
+    `path` must be inside `root` once links are resolved. Raises `Refused` or OSError."""
+    if root is not None and not inside(os.path.realpath(path.parent), os.path.realpath(root)):
+        raise Refused(f"{path.parent} est un lien symbolique vers un dossier hors du contenu : rien n'y est écrit")
     try:
         info = os.lstat(path)
     except FileNotFoundError:

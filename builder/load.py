@@ -262,7 +262,7 @@ def parse_yaml(text: str, display: str, line_offset: int, report: Report) -> Sou
     return source
 
 
-MAX_LINE = 10_000  # characters on one line of YAML
+MAX_LINE = 100_000  # characters on one line of YAML (an imported cell holds up to 32,767)
 MAX_DEPTH = 64  # nested lists and blocks: real content uses 4
 _BRACKETS = re.compile(r"[\[\]{}]")
 
