@@ -75,6 +75,7 @@ _ERRNO_FR = {
     errno.ENOSPC: "plus de place sur le disque",
     errno.EFBIG: "fichier trop grand (limite du système)",
     errno.EDQUOT: "quota de disque dépassé",
+    errno.ELOOP: "lien symbolique refusé (ou en boucle)",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EEXIST: "existe déjà",
     errno.ENAMETOOLONG: "nom de fichier trop long",

@@ -24,7 +24,9 @@ class Refused(Exception):
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",").replace(",0", "") + " Mo"
+    """`5 Mo`, `5,1 Mo`: tenths of a megabyte, rounded up (a file just over the limit does not read as equal)."""
+    tenths = -(-size * 10 // (1024 * 1024))
+    return (f"{tenths // 10}" + (f",{tenths % 10}" if tenths % 10 else "")) + " Mo"
 
 
 def kind_fr(mode: int) -> str:

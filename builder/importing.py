@@ -641,6 +641,8 @@ class _Transaction:
         temporary = path.with_name(f".{path.name}.fiches-import")
         try:
             _refuse_link(path)
+            if os.path.lexists(path) and not path.is_file():
+                raise Refused(f"{path} n'est pas un fichier ordinaire : rien n'y est écrit")
             path.parent.mkdir(parents=True, exist_ok=True)
             self.staged.append((temporary, path))
             write_text(temporary, text, self.content)
