@@ -81,7 +81,7 @@ def read_regular(path: Path, limit: int, root: str | None = None) -> bytes:
             raise Refused(f"ce n'est pas un fichier ordinaire mais {kind_fr(info.st_mode)} : il n'est pas lu")
         if info.st_size > limit:
             raise Refused(f"fichier trop gros ({_megabytes(info.st_size)}, au plus {_megabytes(limit)}) : "
-                          "il n'est pas lu ; un contenu de cette taille n'est pas une fiche (vérifiez le fichier)")
+                          "il n'est pas lu ; vérifiez que c'est bien le bon fichier")
         chunks = [os.read(fd, info.st_size + 1)]
         total = len(chunks[0])
         while total > info.st_size:  # the file grew while being read: go on, up to the limit

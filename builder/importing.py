@@ -94,12 +94,12 @@ def _bounded_rows(rows: Any, where: str) -> list[list[str]]:
     for number, row in enumerate(rows, start=1):
         if number > MAX_ROWS + 1:
             raise BuildError(f"{where} : plus de {MAX_ROWS:,} lignes ; importez le tableau en plusieurs fois".replace(
-                ",", "\u00a0"))
+                ",", "\u202f"))
         cells = [_cell(v) for v in row]
         for column, cell in enumerate(cells, start=1):
             if len(cell) > MAX_CELL:
                 raise BuildError(f"{where}:ligne {number} : cellule de la colonne {_column_name(column)} trop longue "
-                                 f"({len(cell):,} caractères, au plus {MAX_CELL:,})".replace(",", "\u00a0"))
+                                 f"({len(cell):,} caractères, au plus {MAX_CELL:,})".replace(",", "\u202f"))
         table.append(cells)
     return table
 
@@ -176,7 +176,7 @@ def _read_csv(path: Path) -> Table:
     except csv.Error:  # a cell longer than the csv module accepts (131,072 characters)
         raise BuildError(f"{path.name}:ligne {reader.line_num} : cellule trop longue (au plus {MAX_CELL:,} "
                          "caractères) ; un guillemet « \" » non fermé fait souvent d'une cellule le reste du fichier"
-                         .replace(",", "\u00a0")) from None
+                         .replace(",", "\u202f")) from None
     return _table(path.name, rows)
 
 

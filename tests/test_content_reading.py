@@ -80,15 +80,15 @@ def fiche_too_big(tmp_path: Path) -> tuple[Path, str]:
     content = _content(tmp_path)
     (content / "fiches" / "1.1.8-trop-gros.md").write_text(VALID + "x" * (5 * 1024 * 1024), encoding="utf-8")
     return content, ("content/fiches/1.1.8-trop-gros.md: fichier trop gros (5,1 Mo, au plus 5 Mo) : il n'est pas lu ; "
-                     "un contenu de cette taille n'est pas une fiche (vérifiez le fichier)")
+                     "vérifiez que c'est bien le bon fichier")
 
 
 def plan_too_big(tmp_path: Path) -> tuple[Path, str]:
     content = _content(tmp_path)
     with (content / "plan.yml").open("a", encoding="utf-8") as plan:
         plan.write("# " + "x" * (21 * 1024 * 1024) + "\n")
-    return content, ("content/plan.yml: fichier trop gros (21 Mo, au plus 20 Mo) : il n'est pas lu ; un contenu "
-                     "de cette taille n'est pas une fiche (vérifiez le fichier)")
+    return content, ("content/plan.yml: fichier trop gros (21,1 Mo, au plus 20 Mo) : il n'est pas lu ; vérifiez "
+                     "que c'est bien le bon fichier")
 
 
 def plan_link_leaving_content(tmp_path: Path) -> tuple[Path, str]:
@@ -117,8 +117,8 @@ def deep_flow_brackets(tmp_path: Path) -> tuple[Path, str]:  # 30,000 nested lis
 def line_too_long(tmp_path: Path) -> tuple[Path, str]:
     content = _content(tmp_path)
     _fiche(content, "1.1.4-ligne-longue.md", "referent: " + "x" * 100_000 + "\n")
-    return content, ("content/fiches/1.1.4-ligne-longue.md:6: ligne trop longue (100\u00a0010 caractères, au plus "
-                     "100\u00a0000) : coupez-la (un long texte s'écrit sur plusieurs lignes après « > »)")
+    return content, ("content/fiches/1.1.4-ligne-longue.md:6: ligne trop longue (100\u202f010 caractères, au plus "
+                     "100\u202f000) : coupez-la (un long texte s'écrit sur plusieurs lignes après « > »)")
 
 
 FICHE_CASES = [fiche_link_leaving_content, fiche_link_to_dev_zero, fiche_fifo, fifo_without_number,
