@@ -165,8 +165,8 @@ def _inner_model(annotation: Any) -> Any:
 
 
 _FIELD_HINTS = {
-    "id": "attendu : un numéro de la forme N.M.K (ex. 2.3.1)",
-    "numero": "attendu : N pour un axe, N.M pour un objectif (ex. 2 ou 2.3)",
+    "id": "attendu : un numéro de la forme N.M.K (ex. 2.3.1), en chiffres 0 à 9, sans zéro en tête",
+    "numero": "attendu : N pour un axe, N.M pour un objectif (ex. 2 ou 2.3), en chiffres 0 à 9, sans zéro en tête",
     "couleur": "attendu : une couleur #rrggbb (ex. #1d5fa8)",
     "code": "attendu : un code court sans espace (lettres, chiffres, - ou _)",
     "contact": "attendu : une adresse électronique (ex. drh@ville.fr)",
@@ -228,11 +228,13 @@ def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
 
 
 def _show(value: Any) -> str:
+    """A value as quoted in a message: at most 60 characters (an absurdly long id is cut)."""
     if isinstance(value, dict):
         return "{…}"
     if isinstance(value, list):
         return "[…]"
-    return str(value)
+    text = str(value).replace("\n", "\\n")  # a final newline is shown, not printed
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def _kind_of(value: Any) -> str:
