@@ -93,15 +93,18 @@ def _bounded_rows(rows: Any, where: str) -> list[list[str]]:
     table = []
     for number, row in enumerate(rows, start=1):
         if number > MAX_ROWS + 1:
-            raise BuildError(f"{where} : plus de {MAX_ROWS:,} lignes ; importez le tableau en plusieurs fois".replace(
-                ",", "\u202f"))
+            raise BuildError(f"{where} : plus de {_n(MAX_ROWS)} lignes ; importez le tableau en plusieurs fois")
         cells = [_cell(v) for v in row]
         for column, cell in enumerate(cells, start=1):
             if len(cell) > MAX_CELL:
                 raise BuildError(f"{where}:ligne {number} : cellule de la colonne {_column_name(column)} trop longue "
-                                 f"({len(cell):,} caractères, au plus {MAX_CELL:,})".replace(",", "\u202f"))
+                                 f"({_n(len(cell))} caractères, au plus {_n(MAX_CELL)})")
         table.append(cells)
     return table
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")  # the French thousands separator (builder.fr)
 
 
 def _column_name(number: int) -> str:
@@ -174,9 +177,9 @@ def _read_csv(path: Path) -> Table:
     try:
         rows = _bounded_rows(reader, path.name)
     except csv.Error:  # a cell longer than the csv module accepts (131,072 characters)
-        raise BuildError(f"{path.name}:ligne {reader.line_num} : cellule trop longue (au plus {MAX_CELL:,} "
-                         "caractères) ; un guillemet « \" » non fermé fait souvent d'une cellule le reste du fichier"
-                         .replace(",", "\u202f")) from None
+        raise BuildError(f"{path.name}:ligne {reader.line_num} : cellule trop longue (au plus {_n(MAX_CELL)} "
+                         "caractères) ; un guillemet « \" » non fermé fait souvent d'une cellule le reste du "
+                         "fichier") from None
     return _table(path.name, rows)
 
 
