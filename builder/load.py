@@ -339,8 +339,8 @@ def _compose(text: str, display: str, offset: int, report: Report) -> Any:
             report.error(display, line, None, f"caractère de contrôle interdit (U+{code:04X}) : supprimez-le "
                                               "(il vient souvent d'un copier-coller)")
             return _FAILED
-        except yaml.YAMLError as exc:  # pragma: no cover - every error of PyYAML's parsers has a mark
-            report.error(display, None, None, f"erreur de syntaxe YAML : {exc}")
+        except yaml.YAMLError:  # pragma: no cover - every error of PyYAML's parsers has a mark
+            report.error(display, None, None, "erreur de syntaxe YAML" + _HINT)
             return _FAILED
         else:
             if not tab_lines:
@@ -593,9 +593,22 @@ def _explain(exc: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | N
     elif problem.startswith("found undefined tag handle"):
         message = ("étiquette YAML non acceptée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
                    "doit être entre guillemets)")
+    elif "directive" in context or "directive" in problem or "incompatible YAML document" in problem:
+        message = ("ligne « % » : les directives YAML (%YAML, %TAG) ne sont pas acceptées ; un texte qui commence "
+                   "par « % » doit être entre guillemets")
+    elif "tag" in context or "tag URI" in problem or "URI escaped" in problem:
+        message = ("étiquette YAML mal formée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
+                   "doit être entre guillemets)")
+    elif "hexdecimal number" in problem or "Unicode character escape" in problem:
+        message = ("« \\x », « \\u » ou « \\U » dans un texte entre guillemets doubles doit être suivi d'un code "
+                   "de caractère hexadécimal valide : écrivez « \\\\ » pour une barre oblique inverse, ou mettez le "
+                   "texte entre guillemets simples (« ' »)")
+    elif context.startswith("while scanning a block scalar"):
+        message = ("en-tête de bloc mal formé : après « | » ou « > », seuls « - », « + » ou un chiffre de 1 à 9 sont "
+                   "permis, puis le texte commence à la ligne suivante, indenté sous le nom du champ")
     column = f", colonne {mark.column + 1}" if mark else ""
     if message is None:
-        french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), problem or context)
+        french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), "structure incorrecte")
         opened = _line(exc.context_mark, offset)
         if context.startswith("while parsing a flow") and opened != _line(mark, offset):
             french += f", ouvert ligne {opened}"
