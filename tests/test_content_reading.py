@@ -172,3 +172,22 @@ def test_fiches_folder_linked_outside_is_not_read(tmp_path: Path) -> None:
     assert ("fiches/1.1.2: content/fiches est un lien symbolique vers un dossier hors du contenu : rien n'y "
             "est écrit") in err.splitlines()
     assert tree(tmp_path) == before
+
+
+def test_yaml_errors_are_all_french_with_their_line() -> None:
+    """The problems PyYAML words in English (directives, tags, escapes, block headers…) come out in French."""
+    import re
+
+    from builder.errors import Report
+    from builder.load import parse_yaml
+
+    english = re.compile(r"\b(found|expected|while|could not|did not|scanning|parsing|token|stream)\b")
+    for text, words in (('titre: "a\\xZZ"', "code de caractère hexadécimal"),
+                        ('titre: "\\U0011FFFF"', "code de caractère hexadécimal"),
+                        ("%YAML 2.0\n---\na: 1", "directives YAML"), ("%FOO bar\n---\na: 1", "directives YAML"),
+                        ("a: !<tag:x b", "étiquette YAML mal formée"), ("a: !!", "étiquette YAML mal formée"),
+                        ("a: |0\n  x", "en-tête de bloc mal formé"), ('a: "x" y', "indentation incohérente")):
+        report = Report()
+        assert parse_yaml(text, "plan.yml", 0, report) is None
+        [problem] = report.errors
+        assert problem.line == 1 and words in problem.message and not english.search(problem.message), problem
