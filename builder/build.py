@@ -14,15 +14,16 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder.errors import BuildError, ContentError, Report
+from builder.errors import BuildError, ContentError, Report, oserror_fr
 from builder.model import Projet
+from builder.output import MARKER, copy_owned, is_fiches_output, is_staging_of, lock_path, staging_prefix, write_marker
 from builder.processes import Beside
 from builder.settings import Settings, read_settings
 from builder.validate import load_projet
 
 PARTS = ("site", "plan", "brochure")
 DOWNLOADS = "telechargements"
-MARKER = ".fiches-build"  # written in every output folder: a folder with it may be replaced by a build
+__all__ = ["MARKER", "build", "build_pdf", "check_output", "load_checked", "render"]
 
 
 def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: bool = False,
@@ -38,14 +39,13 @@ def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: b
               "les exports sans adresses complètes [avertissement]", file=sys.stderr)
     with _exclusive(out):
         _remove_leftovers(out)
-        with tempfile.TemporaryDirectory(prefix=_staging_prefix(out), dir=out.parent) as tmp:
+        with tempfile.TemporaryDirectory(prefix=staging_prefix(out), dir=out.parent) as tmp:
             staging = Path(tmp) / "out"
             staging.mkdir(parents=True, exist_ok=True)
             if set(parts) != set(PARTS) and out.is_dir():
                 _keep_other_parts(out, staging, parts)
             render(projet, content, staging, parts, settings)
-            (staging / MARKER).write_text("Dossier produit par « fiches build » : il est remplacé à chaque "
-                                          "construction.\n", encoding="utf-8")
+            write_marker(staging)  # the files this output holds: the next build may replace it, keep them
             _swap(staging, out)
     print(f"Construit : {out}/ ({', '.join(parts)})")
     return out
@@ -53,17 +53,21 @@ def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: b
 
 def _keep_other_parts(out: Path, staging: Path, parts: tuple[str, ...]) -> None:
     """A partial build keeps the other parts as they were: the whole previous output when the site is not
-    rebuilt, else only the PDFs that are not (the site's pages and data files are all written anew)."""
+    rebuilt, else only the PDFs that are not (the site's pages and data files are all written anew). Only the
+    regular files the previous build wrote are copied, never through a symbolic link."""
     if "site" not in parts:
-        shutil.copytree(out, staging, dirs_exist_ok=True)
+        copy_owned(out, staging, lambda rel: True)
         return
-    kept = [kind for kind in ("plan", "brochure") if kind not in parts]
-    if "plan" in kept and (out / DOWNLOADS / "fiches").is_dir():  # each fiche's PDF goes with the plan
-        shutil.copytree(out / DOWNLOADS / "fiches", staging / DOWNLOADS / "fiches", dirs_exist_ok=True)
-    for kind in kept:
-        for pdf in (out / DOWNLOADS).glob(f"{kind}-*.pdf"):
-            (staging / DOWNLOADS).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(pdf, staging / DOWNLOADS / pdf.name)
+    kept = tuple(f"{DOWNLOADS}/{kind}-" for kind in ("plan", "brochure") if kind not in parts)
+    fiches = f"{DOWNLOADS}/fiches/" if "plan" not in parts else None  # each fiche's PDF goes with the plan
+
+    def wanted(rel: str) -> bool:
+        if not rel.endswith(".pdf"):
+            return False
+        return (rel.startswith(kept) and rel.count("/") == 1) or (
+            fiches is not None and rel.startswith(fiches) and rel.count("/") == 2)
+
+    copy_owned(out, staging, wanted)
 
 
 def check_output(content: Path, out: Path) -> None:
@@ -79,24 +83,17 @@ def check_output(content: Path, out: Path) -> None:
     if o == cwd or o in cwd.parents:
         raise BuildError(f"le dossier de sortie {out} contient le dossier courant : il serait remplacé par le site ; "
                          "choisissez un sous-dossier avec --out (par défaut : site)")
-    if o.is_dir() and any(o.iterdir()) and not _built(o):
-        raise BuildError(f"le dossier de sortie {out} n'est pas vide et n'a pas été produit par fiches build : "
-                         "rien n'y est écrit ; choisissez un dossier vide ou absent avec --out")
-
-
-def _built(folder: Path) -> bool:
-    """A folder a build wrote (its marker, or the index and sitemap of a site built before the marker existed)."""
-    return (folder / MARKER).is_file() or ((folder / "index.html").is_file() and (folder / "sitemap.xml").is_file())
-
-
-def _staging_prefix(out: Path) -> str:
-    return f".fiches-{out.name}-"
+    if o.is_dir() and any(o.iterdir()) and not is_fiches_output(o):
+        raise BuildError(f"le dossier de sortie {out} n'est pas une sortie de fiches : il n'est pas vide et n'a pas "
+                         f"été produit par fiches build (pas de fichier {MARKER}) ; rien n'y est touché ; choisissez "
+                         "un dossier vide ou absent avec --out")
 
 
 def _remove_leftovers(out: Path) -> None:
-    """Staging folders of an interrupted build of `out` (we hold its lock: no other build is using them)."""
-    for leftover in out.parent.glob(_staging_prefix(out) + "*"):
-        if leftover.is_dir():
+    """Staging folders of an interrupted build of `out` (we hold its lock: no other build is using them); those
+    of another output (`site-x` next to `site`) are not touched."""
+    for leftover in out.parent.glob(staging_prefix(out) + "*"):
+        if is_staging_of(leftover.name, out) and leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -225,13 +222,17 @@ def build_pdf(kind: str, content: Path, output: Path | None, fiche_id: str | Non
 def _exclusive(out: Path):
     """One build at a time per output directory (a second one waits for the first)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "w") as lock:
+    path = lock_path(out)
+    try:  # never truncated, never through a symbolic link
+        lock = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise BuildError(f"verrou impossible à ouvrir : {oserror_fr(exc)} ; supprimez-le s'il n'est pas un "
+                         "fichier ordinaire") from None
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(lock)
 
 
 def _swap(staging: Path, out: Path) -> None:

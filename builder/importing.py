@@ -9,10 +9,14 @@ written is validated with the whole content; if that fails, everything written i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import os
 import re
+import signal
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +25,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, plural
+from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, oserror_fr, plural
 from builder.export import COMPUTED, SHEETS
 from builder.load import load_content, load_yaml_file, plain_scalar_tag
 from builder.model import DEFAULT_STATUTS, Fiche, ascii_fold, elu_is_code, id_key
@@ -68,9 +72,57 @@ def read_tables(path: Path) -> dict[str, Table]:
     raise BuildError(f"{path.name} : format non reconnu ; attendu un classeur .xlsx ou un fichier .csv")
 
 
+MAX_UNZIPPED = 100 * 1024 * 1024  # bytes of XML in a workbook: 10,000 full rows take a few megabytes
+MAX_CSV = 20 * 1024 * 1024
+MAX_ROWS = 10_000  # per sheet
+MAX_CELL = 32_767  # characters: Excel's own limit
+
+
+def _unzipped_size(path: Path) -> int:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0  # not a zip: openpyxl says so in French below
+
+
+def _bounded_rows(rows: Any, where: str) -> list[list[str]]:
+    """The rows of one sheet as texts, refusing more than `MAX_ROWS` rows or a cell over `MAX_CELL` characters."""
+    table = []
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS + 1:
+            raise BuildError(f"{where} : plus de {_n(MAX_ROWS)} lignes ; importez le tableau en plusieurs fois")
+        cells = [_cell(v) for v in row]
+        for column, cell in enumerate(cells, start=1):
+            if len(cell) > MAX_CELL:
+                raise BuildError(f"{where}:ligne {number} : cellule de la colonne {_column_name(column)} trop longue "
+                                 f"({_n(len(cell))} caractères, au plus {_n(MAX_CELL)})")
+        table.append(cells)
+    return table
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")  # the French thousands separator (builder.fr)
+
+
+def _column_name(number: int) -> str:
+    """1 → A, 27 → AA (as the spreadsheet names its columns)."""
+    name = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
 def _read_xlsx(path: Path) -> dict[str, Table]:
     from openpyxl import load_workbook
 
+    unzipped = _unzipped_size(path)
+    if unzipped > MAX_UNZIPPED:
+        raise BuildError(f"{path.name} : classeur trop gros une fois décompressé ({unzipped // (1024 * 1024)} Mo, au "
+                         f"plus {MAX_UNZIPPED // (1024 * 1024)} Mo) ; importez les fiches en plusieurs fois")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file (zipfile, KeyError, XML errors…)
@@ -82,20 +134,36 @@ def _read_xlsx(path: Path) -> dict[str, Table]:
         real = names.get(wanted) or (workbook.sheetnames[0] if wanted == "fiches" else None)
         if real is None:
             continue
-        rows = list(workbook[real].iter_rows(values_only=True))
-        tables[wanted] = _table(real, [[_cell(v) for v in row] for row in rows])
+        rows = _bounded_rows(workbook[real].iter_rows(values_only=True), f"{path.name}:{real}")
+        tables[wanted] = _table(real, rows)
     workbook.close()
     return tables
 
 
+# A valid UTF-8 sequence of two to four bytes: in a file that also holds bytes that are not UTF-8, it says that
+# the file mixes encodings (rows pasted from two sources).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def _read_csv(path: Path) -> Table:
-    raw = path.read_bytes()
+    from builder.files import Refused, read_regular
+
+    try:
+        raw = read_regular(path, MAX_CSV)
+    except Refused as exc:
+        raise BuildError(f"{path.name} : {exc}") from None
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (xlsx, ods) or an old binary .xls
         raise BuildError(f"{path.name} : ce fichier est un classeur, pas un CSV ; donnez-lui l'extension .xlsx "
                          "(ou, depuis le tableur, enregistrez-le au format CSV)")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as bad:
+        if _UTF8_SEQUENCE.search(raw):  # decoding it all as Windows-1252 would turn the UTF-8 accents into « Ã© »
+            line = raw.count(b"\n", 0, bad.start) + 1
+            raise BuildError(f"{path.name}:ligne {line} : encodages mélangés : le fichier est en UTF-8, mais cette "
+                             f"ligne ne l'est pas (octet 0x{raw[bad.start]:02x}, sans doute du Windows-1252 collé "
+                             "d'ailleurs) ; corrigez cette ligne, ou enregistrez tout le fichier au format "
+                             "« CSV UTF-8 » depuis le tableur") from None
         try:
             text = raw.decode("cp1252")  # « CSV (séparateur : point-virgule) » of Excel under Windows
         except UnicodeDecodeError as exc:
@@ -105,8 +173,14 @@ def _read_csv(path: Path) -> Table:
                              "« CSV UTF-8 »") from None
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _table(path.name, [[_cell(v) for v in row] for row in rows])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = _bounded_rows(reader, path.name)
+    except csv.Error:  # a cell longer than the csv module accepts (131,072 characters)
+        raise BuildError(f"{path.name}:ligne {reader.line_num} : cellule trop longue (au plus {_n(MAX_CELL)} "
+                         "caractères) ; un guillemet « \" » non fermé fait souvent d'une cellule le reste du "
+                         "fichier") from None
+    return _table(path.name, rows)
 
 
 def _table(name: str, rows: list[list[str]]) -> Table:
@@ -457,7 +531,7 @@ def import_command(file: Path, content: Path, force: bool) -> int:
     """Create the fiches of a spreadsheet; exit 1 if any row was refused."""
     plan_path = content / "plan.yml"
     load_report = Report()
-    plan_source = load_yaml_file(plan_path, load_report) if plan_path.is_file() else None
+    plan_source = load_yaml_file(plan_path, load_report, os.path.realpath(content)) if plan_path.is_file() else None
     if plan_source is None or not isinstance(plan_source.data, dict):
         if not load_report.errors:
             load_report.error(str(plan_path), None, None, "fichier du plan introuvable : créez d'abord plan.yml")
@@ -468,7 +542,11 @@ def import_command(file: Path, content: Path, force: bool) -> int:
     new_axes, new_objectifs = importer.check(plan_source.data, existing) if not importer.report.errors else ({}, {})
     good = [c for c in importer.candidates if c.model is not None and not c.errors]
     problems = importer.report.errors + [p for c in importer.candidates for p in c.errors]
-    written, messages = _write(content, plan_path, plan_source.data, good, existing, new_axes, new_objectifs)
+    try:
+        written, messages = _write(content, plan_path, plan_source.data, good, existing, new_axes, new_objectifs)
+    except KeyboardInterrupt:
+        print("Import interrompu : rien n'a été écrit, le contenu est tel qu'avant.", file=sys.stderr)
+        return 130
     for message in messages:
         print(message)
     for problem in problems:
@@ -499,54 +577,148 @@ def _existing(content: Path) -> dict[str, Path]:
 
 def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], existing: dict[str, Path],
            new_axes: dict[str, str], new_objectifs: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Write plan.yml (if axes/objectifs are missing) and the fiche files; validate; undo everything if the
-    content then has errors it did not have before."""
-    backups: dict[Path, bytes | None] = {}
+    """Write plan.yml (if axes/objectifs are missing) and the fiche files, all or none: each file is first written
+    beside its place, then every file is put in place; validation follows. A failure (a full disk, a link in the
+    way), an interrupt (Ctrl+C) or new content errors put everything back as it was."""
     messages: list[str] = []
     before = Report()
     if good:
         load_projet(content, before)
     known = {(p.path, p.field, p.message) for p in before.errors}
-
-    def save(path: Path, text: str) -> None:
-        backups.setdefault(path, path.read_bytes() if path.exists() else None)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
     added = []
-    if new_axes or new_objectifs:
-        axes = plan.setdefault("axes", [])
-        for numero, titre in new_axes.items():
-            axes.append({"numero": numero, "titre": titre, "objectifs": []})
-            added.append(f"axe {numero}")
-        for numero, titre in sorted(new_objectifs.items(), key=lambda kv: id_key(kv[0])):
-            axe = next(a for a in axes if str(a.get("numero")) == numero.split(".")[0])
-            axe.setdefault("objectifs", []).append({"numero": numero, "titre": titre})
-            added.append(f"objectif {numero}")
-        axes.sort(key=lambda a: id_key(str(a.get("numero"))))
-        save(plan_path, dump_yaml(plan))
+    transaction = _Transaction(content)
     rows: dict[str, str] = {}  # written file, as validation names it → its spreadsheet row
-    for c in good:
-        old = existing.get(c.model.id)
-        path = content / "fiches" / f"{c.model.id}-{slugify(c.model.titre)}.md"
-        rows[Path(path).resolve().as_posix()] = c.row.where
-        if old is not None and old.resolve() != path.resolve() and old.exists():
-            backups.setdefault(old, old.read_bytes())
-            old.unlink()
-        save(path, fiche_text(c.data, c.body))
-        messages.append(f"Fiche {'remplacée' if old is not None else 'créée'} : {path}")
-    report = Report()
-    if backups:
-        load_projet(content, report)
-    new_errors = [p for p in report.errors if (p.path, p.field, p.message) not in known]
-    if new_errors:
-        for path, data in backups.items():
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(data)
-        where = {p.path: rows.get(Path(p.path).resolve().as_posix()) for p in new_errors}
-        raise ContentError(Report([Problem(f"{where[p.path]} ({p.path})" if where[p.path] else p.path, p.line,
-                                           p.field, p.message + " ; import annulé, rien n'a été écrit")
-                                   for p in new_errors], []).sorted())
+    try:
+        if new_axes or new_objectifs:
+            axes = plan.setdefault("axes", [])
+            for numero, titre in new_axes.items():
+                axes.append({"numero": numero, "titre": titre, "objectifs": []})
+                added.append(f"axe {numero}")
+            for numero, titre in sorted(new_objectifs.items(), key=lambda kv: id_key(kv[0])):
+                axe = next(a for a in axes if str(a.get("numero")) == numero.split(".")[0])
+                axe.setdefault("objectifs", []).append({"numero": numero, "titre": titre})
+                added.append(f"objectif {numero}")
+            axes.sort(key=lambda a: id_key(str(a.get("numero"))))
+            transaction.stage(plan_path, dump_yaml(plan), plan_path.name, None)
+        for c in good:
+            old = existing.get(c.model.id)
+            path = content / "fiches" / f"{c.model.id}-{slugify(c.model.titre)}.md"
+            rows[Path(path).resolve().as_posix()] = c.row.where
+            if old is not None and os.path.abspath(old) != os.path.abspath(path) and os.path.lexists(old):
+                transaction.remove(old)
+            transaction.stage(path, fiche_text(c.data, c.body), c.row.where, c.row.columns.get("id", "id"))
+            messages.append(f"Fiche {'remplacée' if old is not None else 'créée'} : {path}")
+        transaction.commit()
+        report = Report()
+        if transaction.changed:
+            load_projet(content, report)
+        new_errors = [p for p in report.errors if (p.path, p.field, p.message) not in known]
+        if new_errors:
+            transaction.rollback()
+            where = {p.path: rows.get(Path(p.path).resolve().as_posix()) for p in new_errors}
+            raise ContentError(Report([Problem(f"{where[p.path]} ({p.path})" if where[p.path] else p.path, p.line,
+                                               p.field, p.message + " ; import annulé, rien n'a été écrit")
+                                       for p in new_errors], []).sorted())
+    except BaseException:  # including KeyboardInterrupt: the content is put back as it was
+        transaction.rollback()
+        raise
+    transaction.finish()
     return added, messages
+
+
+class _Transaction:
+    """Files written all together or not at all. `stage` writes each new text in a temporary file beside its
+    place (what can fail there, a full disk, fails before anything changed); `commit` only renames (the old file
+    is kept under a backup name); `rollback` renames everything back; `finish` removes the backups."""
+
+    def __init__(self, content: Path) -> None:
+        self.content = content
+        self.staged: list[tuple[Path, Path]] = []  # (temporary file, final path)
+        self.removed: list[Path] = []
+        self.done: list[tuple[Path, Path | None]] = []  # (path put in place or removed, its backup)
+        self.changed = False
+
+    def stage(self, path: Path, text: str, where: str, column: str | None) -> None:
+        from builder.files import Refused, write_text
+
+        temporary = path.with_name(f".{path.name}.fiches-import")
+        try:
+            _refuse_link(path)
+            if os.path.lexists(path) and not path.is_file():
+                raise Refused(f"{path} n'est pas un fichier ordinaire : rien n'y est écrit")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.staged.append((temporary, path))
+            write_text(temporary, text, self.content)
+        except Refused as exc:
+            raise BuildError(f"{Problem(where, None, column, str(exc))} ; import annulé, rien n'a été écrit") from None
+        except OSError as exc:
+            raise BuildError(f"{Problem(where, None, column, f'écriture impossible de {path} : {oserror_fr(exc)}')}"
+                             " ; import annulé, rien n'a été écrit") from None
+
+    def remove(self, path: Path) -> None:
+        self.removed.append(path)
+
+    def commit(self) -> None:
+        with _deferred_interrupt():  # each rename and its record go together
+            self._commit()
+
+    def _commit(self) -> None:
+        for path in self.removed:
+            backup = path.with_name(f".{path.name}.fiches-backup")
+            os.rename(path, backup)
+            self.done.append((path, backup))
+            self.changed = True
+        for temporary, path in self.staged:
+            backup = path.with_name(f".{path.name}.fiches-backup") if os.path.lexists(path) else None
+            if backup is not None:
+                os.rename(path, backup)
+                self.done.append((path, backup))
+            os.rename(temporary, path)
+            if backup is None:
+                self.done.append((path, None))
+            self.changed = True
+        self.staged = []
+
+    def rollback(self) -> None:
+        with _deferred_interrupt():
+            for temporary, _ in self.staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+            for path, backup in reversed(self.done):
+                if backup is None:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+                else:
+                    os.replace(backup, path)
+            self.staged, self.done = [], []
+
+    def finish(self) -> None:
+        for _, backup in self.done:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(backup)
+
+
+def _refuse_link(path: Path) -> None:
+    from builder.files import Refused
+
+    if os.path.islink(path):
+        raise Refused(f"{path} est un lien symbolique : rien n'est écrit à travers lui ; supprimez le lien, ou "
+                      "remplacez-le par un fichier ordinaire")
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():  # noqa: ANN202
+    """Ctrl+C waits for the end of the block, then interrupts (in the main thread; elsewhere, nothing changes)."""
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

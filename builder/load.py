@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 
 from builder.errors import Report, oserror_fr
+from builder.files import FICHE_LIMIT, PLAN_LIMIT, Refused, inside, read_regular
 
 Location = tuple[str | int, ...]
 
@@ -93,20 +95,26 @@ class Content:
 
 
 def load_content(root: Path, report: Report) -> Content:
-    """Read `root/plan.yml` and the fiches of `root/fiches/`; problems go to `report`, nothing raises."""
+    """Read `root/plan.yml` and the fiches of `root/fiches/`; problems go to `report`, nothing raises.
+    Only regular files inside `root` are read (see `builder.files`)."""
+    real_root = os.path.realpath(root)
     plan_path = root / "plan.yml"
     plan = None
-    if not plan_path.is_file():
+    if not os.path.lexists(plan_path):
         report.error(_display(plan_path), None, None,
                      f"fichier du plan introuvable : chaque contenu doit avoir un fichier plan.yml dans {root}")
     else:
-        plan = load_yaml_file(plan_path, report)
+        plan = load_yaml_file(plan_path, report, real_root)
     fiche_dir = root / "fiches"
-    if plan_path.is_file() and not fiche_dir.is_dir():
+    if os.path.lexists(plan_path) and not fiche_dir.is_dir():
         report.warning(_display(fiche_dir), None, None, "dossier fiches/ introuvable : aucune fiche-action n'est lue")
+    elif fiche_dir.is_symlink() and not inside(os.path.realpath(fiche_dir), real_root):
+        report.error(_display(fiche_dir), None, None, "lien symbolique vers un dossier hors du contenu : les fiches "
+                     "n'y sont pas lues ; mettez les fiches dans le dossier fiches/ du contenu")
+        return Content(root, plan, [])
     fiches = []
     for path in fiche_files(fiche_dir, report):
-        source = load_fiche_file(path, report)
+        source = load_fiche_file(path, report, real_root)
         if source is not None:
             fiches.append(source)
     return Content(root, plan, fiches)
@@ -115,34 +123,46 @@ def load_content(root: Path, report: Report) -> Content:
 def fiche_files(fiche_dir: Path, report: Report) -> list[Path]:
     """The fiche files of `fiche_dir`, with a warning for each file that is not read: another extension
     (`.MD`, `.markdown`, `.txt`), a sub-folder, a `.md` that is no fiche (README.md: its name does not start
-    with a number and it has no `---` header). Hidden files (`.gitkeep`, editor swap files) are skipped."""
+    with a number and it has no `---` header). Hidden files (`.gitkeep`, editor swap files) are skipped.
+    A `.md` that is not a regular file (a FIFO, a device, a broken link or a loop of links) is kept: reading it
+    reports why it is refused, and the other fiches are still read."""
     if not fiche_dir.is_dir():
         return []
     try:
         with os.scandir(fiche_dir) as scan:  # the kinds of entries come with the listing: no stat per file
-            entries = sorted((fiche_dir / e.name, e.is_dir()) for e in scan)
+            entries = sorted((fiche_dir / e.name, _entry_kind(e)) for e in scan)
     except OSError as exc:
         report.error(_display(fiche_dir), None, None, f"lecture du dossier impossible : {oserror_fr(exc)}")
         return []
     found = []
-    for path, is_dir in entries:
+    for path, kind in entries:
         if path.name.startswith("."):
             continue
-        if is_dir:
+        if kind == "dir":
             report.warning(_display(path), None, None,
                            "dossier ignoré : les fiches sont lues directement dans fiches/, pas dans ses sous-dossiers")
         elif path.suffix != ".md":
             renamed = _md_name(path.name)
-            hint = "" if (fiche_dir / renamed).exists() else f" (renommez-le en {renamed} si c'est une fiche)"
+            hint = "" if os.path.lexists(fiche_dir / renamed) else f" (renommez-le en {renamed} si c'est une fiche)"
             report.warning(_display(path), None, None,
                            f"fichier ignoré : seules les fiches en .md de ce dossier sont lues{hint}")
-        elif not path.name[:1].isdigit() and not _has_header(path):
+        elif kind == "file" and not path.name[:1].isdigit() and not _has_header(path):
             report.warning(_display(path), None, None,
                            "fichier ignoré : ce n'est pas une fiche (une fiche commence par une ligne « --- » et "
                            "son nom par son numéro, ex. 2.3.1-mon-action.md)")
         else:
             found.append(path)
     return found
+
+
+def _entry_kind(entry: os.DirEntry) -> str:
+    """`dir`, `file` (regular, or a link to one), or `other` (FIFO, device, socket, broken link, loop)."""
+    try:
+        if entry.is_dir():
+            return "dir"
+        return "file" if entry.is_file() else "other"
+    except OSError:  # a loop of symbolic links
+        return "other"
 
 
 def _md_name(name: str) -> str:
@@ -152,18 +172,22 @@ def _md_name(name: str) -> str:
 
 
 def _has_header(path: Path) -> bool:
-    """Whether the file starts with a `---` line (unreadable files count as fiches, to get their error)."""
+    """Whether the regular file starts with a `---` line (unreadable files count as fiches, to get their error)."""
     try:
-        with path.open("rb") as file:
-            start = file.read(8)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            start = os.read(fd, 8) if stat.S_ISREG(os.fstat(fd).st_mode) else b"---"
+        finally:
+            os.close(fd)
     except OSError:
         return True
     return start.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
 
 
-def load_yaml_file(path: Path, report: Report) -> Source | None:
+def load_yaml_file(path: Path, report: Report, root: str | None = None) -> Source | None:
+    """`plan.yml` (or another YAML file); `root`: the resolved content folder a symbolic link must stay in."""
     display = _display(path)
-    text = _read_text(path, display, report)
+    text = _read_text(path, display, report, PLAN_LIMIT, root)
     if text is None:
         return None
     if not text.strip():
@@ -172,9 +196,10 @@ def load_yaml_file(path: Path, report: Report) -> Source | None:
     return parse_yaml(text, display, 0, report)
 
 
-def load_fiche_file(path: Path, report: Report) -> Source | None:
+def load_fiche_file(path: Path, report: Report, root: str | None = None) -> Source | None:
+    """One fiche; `root`: the resolved content folder a symbolic link must stay in."""
     display = _display(path)
-    text = _read_text(path, display, report)
+    text = _read_text(path, display, report, FICHE_LIMIT, root)
     if text is None:
         return None
     return parse_fiche(text, display, report)
@@ -211,11 +236,17 @@ def parse_fiche(text: str, display: str, report: Report) -> Source | None:
     rest = "\n".join(lines[index + 1:])
     source.body = rest.strip("\n") + "\n"
     source.body_line = index + 2 + (len(rest) - len(rest.lstrip("\n")))  # the body's first line, blank lines skipped
+    control = _CONTROL.search(source.body)
+    if control is not None:
+        report.error(display, source.body_line + source.body.count("\n", 0, control.start()), "texte de la fiche",
+                     control_message(control.group()))
     return source
 
 
 def parse_yaml(text: str, display: str, line_offset: int, report: Report) -> Source | None:
     """Parse YAML text whose first line is line `line_offset + 1` of the file."""
+    if not _within_bounds(text, display, line_offset, report):
+        return None
     try:
         node = _compose(text, display, line_offset, report)
         if node is _FAILED:
@@ -229,6 +260,50 @@ def parse_yaml(text: str, display: str, line_offset: int, report: Report) -> Sou
         report.error(display, None, None, _DEEP_MESSAGE)
         return None
     return source
+
+
+MAX_LINE = 100_000  # characters on one line of YAML (an imported cell holds up to 32,767)
+MAX_DEPTH = 64  # nested lists and blocks: real content uses 4
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _within_bounds(text: str, display: str, offset: int, report: Report) -> bool:
+    """Line length and flow nesting are bounded before the YAML parser sees the text (deep nesting crashed some
+    versions of libyaml; a huge line costs memory for nothing). Cheap for real content: short texts and few
+    brackets skip the scans."""
+    if len(text) > MAX_LINE:
+        for index, line in enumerate(text.split("\n")):
+            if len(line) > MAX_LINE:
+                report.error(display, index + 1 + offset, None,
+                             f"ligne trop longue ({_count(len(line))} caractères, au plus {_count(MAX_LINE)}) : "
+                             "coupez-la (un long texte s'écrit sur plusieurs lignes après « > »)")
+                return False
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = 0
+        for match in _BRACKETS.finditer(text):
+            depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+            if depth > MAX_DEPTH:
+                report.error(display, text.count("\n", 0, match.start()) + 1 + offset, None,
+                             _DEEP_MESSAGE + f" (au plus {MAX_DEPTH} niveaux)")
+                return False
+    return True
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")  # the French thousands separator (builder.fr)
+
+
+# C0 and C1 control characters except tab and line feed: the one rule for every value of the content (front
+# matter, plan.yml, bodies). Raw ones are refused by the YAML reader; escapes (`"\\0"`, `"\\x01"`, `"\\r"`) and
+# bodies are checked here. They would break the Atom feed, the calendar and the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def control_message(text: str) -> str:
+    """The French message for the first control character of `text`."""
+    found = _CONTROL.search(text)
+    code = ord(found.group()) if found else 0
+    return f"caractère de contrôle interdit (U+{code:04X}) : supprimez-le (il vient souvent d'un copier-coller)"
 
 
 _FAILED = object()
@@ -264,8 +339,8 @@ def _compose(text: str, display: str, offset: int, report: Report) -> Any:
             report.error(display, line, None, f"caractère de contrôle interdit (U+{code:04X}) : supprimez-le "
                                               "(il vient souvent d'un copier-coller)")
             return _FAILED
-        except yaml.YAMLError as exc:  # pragma: no cover - every error of PyYAML's parsers has a mark
-            report.error(display, None, None, f"erreur de syntaxe YAML : {exc}")
+        except yaml.YAMLError:  # pragma: no cover - every error of PyYAML's parsers has a mark
+            report.error(display, None, None, "erreur de syntaxe YAML" + _HINT)
             return _FAILED
         else:
             if not tab_lines:
@@ -364,6 +439,9 @@ class _Builder:
             return None
         tag = node.tag
         if type(node) is yaml.ScalarNode:  # the hot path: most values are plain text
+            if node.style == '"' and _CONTROL.search(node.value):  # only escapes write controls (`"\\0"`)
+                self._refuse(node, loc, control_message(node.value))
+                return None
             if tag is _IMPLICIT_STR or tag == _IMPLICIT_STR or tag == _STR_TAG:
                 # Strings, and also numbers and dates: their text is kept, validation gives them a type.
                 return node.value
@@ -378,6 +456,11 @@ class _Builder:
         if id(node) in self.building:
             self._refuse(node, loc, "alias récursif : la valeur marquée par cette ancre « &nom » se contient "
                                     "elle-même")
+            return None
+        if len(self.building) >= MAX_DEPTH:
+            self.report.error(self.source.path, node.start_mark.line + 1 + self.offset, _dotted(loc[:1]) or None,
+                              _DEEP_MESSAGE + f" (au plus {MAX_DEPTH} niveaux)")
+            self.source.reported.add(loc[:1])
             return None
         self.building.add(id(node))
         try:
@@ -395,6 +478,9 @@ class _Builder:
                                   "clé complexe non acceptée : un nom de champ est un simple mot, suivi de « : »")
                 continue
             key = str(key_node.value)
+            if key_node.style == '"' and _CONTROL.search(key):
+                self._refuse(key_node, loc, control_message(key))
+                continue
             if not _accepted_tag(key_node):
                 self._refuse(key_node, loc + (key,), f"étiquette YAML « {_short_tag(key_node.tag)} » non "
                                                      "acceptée : écrivez le nom du champ sans étiquette")
@@ -507,9 +593,22 @@ def _explain(exc: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | N
     elif problem.startswith("found undefined tag handle"):
         message = ("étiquette YAML non acceptée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
                    "doit être entre guillemets)")
+    elif "directive" in context or "directive" in problem or "incompatible YAML document" in problem:
+        message = ("ligne « % » : les directives YAML (%YAML, %TAG) ne sont pas acceptées ; un texte qui commence "
+                   "par « % » doit être entre guillemets")
+    elif "tag" in context or "tag URI" in problem or "URI escaped" in problem:
+        message = ("étiquette YAML mal formée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
+                   "doit être entre guillemets)")
+    elif "hexdecimal number" in problem or "Unicode character escape" in problem:
+        message = ("« \\x », « \\u » ou « \\U » dans un texte entre guillemets doubles doit être suivi d'un code "
+                   "de caractère hexadécimal valide : écrivez « \\\\ » pour une barre oblique inverse, ou mettez le "
+                   "texte entre guillemets simples (« ' »)")
+    elif context.startswith("while scanning a block scalar"):
+        message = ("en-tête de bloc mal formé : après « | » ou « > », seuls « - », « + » ou un chiffre de 1 à 9 sont "
+                   "permis, puis le texte commence à la ligne suivante, indenté sous le nom du champ")
     column = f", colonne {mark.column + 1}" if mark else ""
     if message is None:
-        french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), problem or context)
+        french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), "structure incorrecte")
         opened = _line(exc.context_mark, offset)
         if context.startswith("while parsing a flow") and opened != _line(mark, offset):
             french += f", ouvert ligne {opened}"
@@ -521,11 +620,11 @@ def _line(mark: yaml.Mark | None, offset: int) -> int | None:
     return mark.line + 1 + offset if mark else None
 
 
-def _read_text(path: Path, display: str, report: Report) -> str | None:
+def _read_text(path: Path, display: str, report: Report, limit: int, root: str | None) -> str | None:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        report.error(display, None, None, f"lecture impossible : {exc.strerror}")
+        raw = read_regular(path, limit, root)
+    except Refused as exc:
+        report.error(display, None, None, str(exc))
         return None
     try:
         text = raw.decode("utf-8-sig")

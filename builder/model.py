@@ -188,9 +188,10 @@ Annee = Annotated[int, BeforeValidator(_parse_year), WithJsonSchema(
     {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1], "description": "Année (AAAA)."})]
 Texte = Annotated[str, Field(min_length=1)]
 
-ID_PATTERN = r"^\d+\.\d+\.\d+$"
-OBJECTIF_PATTERN = r"^\d+\.\d+$"
-AXE_PATTERN = r"^\d+$"
+_NUMBER = r"(?:0|[1-9][0-9]{0,3})"  # ASCII digits, no leading zero, at most 9999 (`1.1.01`, `1.1.١` are refused)
+ID_PATTERN = rf"^{_NUMBER}\.{_NUMBER}\.{_NUMBER}$"  # for Python's `re`, use `fullmatch` (`$` accepts a final "\n")
+OBJECTIF_PATTERN = rf"^{_NUMBER}\.{_NUMBER}$"
+AXE_PATTERN = rf"^{_NUMBER}$"
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 EMAIL_PATTERN = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"

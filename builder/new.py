@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from builder.errors import ContentError, Report
+from builder.errors import ContentError, Problem, Report
+from builder.files import Refused, write_text
 from builder.load import Content, load_content, load_fiche_file
 from builder.model import ID_PATTERN, Plan, ascii_fold
 from builder.resources import theme_dir
@@ -49,12 +50,16 @@ def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) 
     plan = checked_plan(content, loaded)
     projet = validate(content, Report())  # problems in other fiches do not prevent adding one
     report = Report()
-    path_display = f"fiches/{fiche_id}"
+    valid = re.fullmatch(ID_PATTERN, fiche_id) is not None
+    shown = json.dumps(fiche_id if len(fiche_id) <= 40 else fiche_id[:40] + "…", ensure_ascii=False)[1:-1]
+    path_display = f"fiches/{fiche_id if valid else shown}"
     objectifs = [o.numero for a in plan.axes for o in a.objectifs]
     directions = [d.code for d in plan.directions]
-    if not re.match(ID_PATTERN, fiche_id):
-        report.error(path_display, None, "id", f"« {fiche_id} » : attendu un numéro de la forme N.M.K (ex. 2.3.1)")
-    elif fiche_id.rsplit(".", 1)[0] not in objectifs:
+    if not valid:
+        report.error(path_display, None, "id", f"« {shown} » : attendu un numéro de la forme N.M.K, en chiffres, "
+                     "sans zéro en tête ni espace ou retour à la ligne (ex. 2.3.1)")
+        raise ContentError(report)
+    if fiche_id.rsplit(".", 1)[0] not in objectifs:
         report.error(path_display, None, "id", f"l'objectif {fiche_id.rsplit('.', 1)[0]} n'existe pas dans plan.yml ; "
                      f"objectifs existants : {', '.join(objectifs)}")
     existing = {str(s.data.get("id")): s.path for s in content.fiches if isinstance(s.data, dict)}
@@ -80,7 +85,10 @@ def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) 
     text = env.get_template("fiche.md.j2").render(id=fiche_id, titre=titre.strip(), pilote=pilote)
     path = content_dir / "fiches" / f"{fiche_id}-{slugify(titre)}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        write_text(path, text, content_dir)
+    except Refused as exc:
+        raise ContentError(Report([Problem(path_display, None, None, str(exc))])) from None
     check = Report()
     if load_fiche_file(path, check) is None or check.errors:  # pragma: no cover - the template is tested
         path.unlink()

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-from builder.model import Fiche, Plan
+from builder.model import AXE_PATTERN, ID_PATTERN, OBJECTIF_PATTERN, Fiche, Plan
 
 SCHEMAS: dict[str, type[BaseModel]] = {"plan.schema.json": Plan, "fiche.schema.json": Fiche}
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
@@ -34,6 +34,9 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
 
 
+_NUMBERED = {AXE_PATTERN, OBJECTIF_PATTERN, ID_PATTERN}
+
+
 def _accept_unquoted_numbers(node: Any) -> None:
     """`numero: 1.10` and `id: 2.3` are valid unquoted in YAML: a numbered string may also be a number."""
     if isinstance(node, dict):
@@ -42,7 +45,7 @@ def _accept_unquoted_numbers(node: Any) -> None:
         for short, keyword in _BOUNDS.items():  # constraints behind a validator keep pydantic's names
             if short in node and node.get("type") in ("integer", "number"):
                 node[keyword] = node.pop(short)
-        if node.get("type") == "string" and node.get("pattern", "").startswith(r"^\d+"):
+        if node.get("type") == "string" and node.get("pattern", "") in _NUMBERED:
             node.pop("type")
             node["anyOf"] = [{"type": "string", "pattern": node.pop("pattern")}, {"type": "number"}]
     elif isinstance(node, list):

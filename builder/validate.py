@@ -91,7 +91,7 @@ class _Refs:
             return [v if isinstance(v, str) else None for v in values]
 
         fiche_id = text("id")
-        if fiche_id is not None and not re.match(ID_PATTERN, fiche_id):
+        if fiche_id is not None and not re.fullmatch(ID_PATTERN, fiche_id):
             fiche_id = None
         return cls(source, fiche_id, text("pilote"), texts("contributeurs"), texts("collectivites"),
                    texts("liens"), texts("elus"))
@@ -165,8 +165,8 @@ def _inner_model(annotation: Any) -> Any:
 
 
 _FIELD_HINTS = {
-    "id": "attendu : un numéro de la forme N.M.K (ex. 2.3.1)",
-    "numero": "attendu : N pour un axe, N.M pour un objectif (ex. 2 ou 2.3)",
+    "id": "attendu : un numéro de la forme N.M.K (ex. 2.3.1), en chiffres 0 à 9, sans zéro en tête",
+    "numero": "attendu : N pour un axe, N.M pour un objectif (ex. 2 ou 2.3), en chiffres 0 à 9, sans zéro en tête",
     "couleur": "attendu : une couleur #rrggbb (ex. #1d5fa8)",
     "code": "attendu : un code court sans espace (lettres, chiffres, - ou _)",
     "contact": "attendu : une adresse électronique (ex. drh@ville.fr)",
@@ -233,11 +233,13 @@ def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
 
 
 def _show(value: Any) -> str:
+    """A value as quoted in a message: at most 60 characters (an absurdly long id is cut)."""
     if isinstance(value, dict):
         return "{…}"
     if isinstance(value, list):
         return "[…]"
-    return str(value)
+    text = str(value).replace("\n", "\\n")  # a final newline is shown, not printed
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def _kind_of(value: Any) -> str:
@@ -276,13 +278,17 @@ def _check_plan(plan: Plan, source: Source, report: Report) -> None:
 
 def _unique(source: Source, report: Report, list_key: str, values: list[str], what: str,
             key_field: str = "code") -> None:
-    seen: dict[str, int] = {}
+    """Codes are compared without case (`DRH` and `drh` would give the same anchor and the same search word)."""
+    seen: dict[str, tuple[int, str]] = {}
     for i, value in enumerate(values):
         line = source.line((list_key, i, key_field))
-        if value in seen:
+        key = value.casefold()
+        if key in seen:
+            first_line, first = seen[key]
+            spelled = "" if first == value else f" : « {first} », les majuscules ne comptent pas"
             report.error(source.path, line, f"{list_key}[{i + 1}].{key_field}",
-                         f"{what} « {value} » en double (déjà ligne {seen[value]})")
-        seen.setdefault(value, line)
+                         f"{what} « {value} » en double (déjà ligne {first_line}{spelled})")
+        seen.setdefault(key, (line, value))
 
 
 def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Source], report: Report) -> None:
