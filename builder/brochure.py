@@ -248,14 +248,14 @@ def lay_out(projet: Projet, url: str | None, setup: PrintSetup | None) -> tuple[
     """The brochure laid out with the filler pages that make its page count a multiple of 4."""
     extra = page_css(projet)
     html = brochure_html(projet, url)
-    document = render_document(html, BROCHURE_CSS, extra, setup)
+    document = render_document(html, BROCHURE_CSS, extra, setup, site_url=url)
     sections = sections_of(document)
     chosen = choose_fillers(layout_of(sections))
     keep = _keep(sections, chosen)
     if keep is not None:
         return document.copy([document.pages[i] for i in keep]), html
     html = brochure_html(projet, url, chosen)  # a left-out page before a kept one: lay out again
-    return render_document(html, BROCHURE_CSS, extra, setup), html
+    return render_document(html, BROCHURE_CSS, extra, setup, site_url=url), html
 
 
 def render_brochure(projet: Projet, path: Path) -> None:

@@ -106,14 +106,32 @@ def sheet_rows(projet: Projet) -> dict[str, list[dict[str, Any]]]:
 
 # --- formats ------------------------------------------------------------------------------------
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # what a spreadsheet may read as a formula (and the mark)
+
+
+def cell_text(value: Any) -> Any:
+    """A cell of a text export: a text a spreadsheet could take for a formula (`=`, `+`, `-`, `@`, tab, CR) is
+    marked as text with a leading apostrophe (so is one that already starts with an apostrophe, which keeps the
+    marking reversible: `cell_value`); numbers stay numbers. The XLSX export writes its cells as strings, which
+    no spreadsheet evaluates, so only the CSV dialects need this."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def cell_value(text: str) -> str:
+    """The value `cell_text` marked (an import reads back what an export wrote)."""
+    return text[1:] if text.startswith("'") else text
+
+
 def to_csv(projet: Projet, excel: bool = False) -> bytes:
     """`csv`: UTF-8, comma, ISO dates. `csv-excel`: UTF-8 with BOM, `;`, decimal commas (French Excel)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow([header for header, _ in FICHE_COLUMNS])
     for f in projet.fiches:
-        row = fiche_row(projet, f)
-        if excel:
+        row = {key: cell_text(value) for key, value in fiche_row(projet, f).items()}
+        if excel:  # numbers formatted after the marking: « -1 500,5 » stays a number
             row["budget"], row["etp"] = _number(f.budget, True), _number(f.etp, True)
             for key in (k for _, k in FICHE_COLUMNS if k.startswith("financements_")):
                 row[key] = "" if row[key] == "" else _number(row[key], True)
