@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import posixpath
 import re
 import shutil
 import tempfile
@@ -38,26 +37,13 @@ from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 from builder.processes import can_fork
+from builder.site_links import DOWNLOAD_FILES, DOWNLOADS, FEED, relative_targets
 from builder.text import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme" / "site"
 PARTIALS = ROOT / "theme" / "partials"  # shared with the PDFs
 FONTS = ROOT / "theme" / "fonts"
-DOWNLOADS = "telechargements"
-FEED = "actualites.xml"
-
-# What the Téléchargements page links, when the file exists (label, description); `{edition}` is filled in.
-DOWNLOAD_FILES: tuple[tuple[str, str, str], ...] = (
-    ("plan-{edition}.pdf", "Le plan complet (PDF)", "Toutes les fiches-actions, avec leurs jalons et indicateurs."),
-    ("brochure-{edition}.pdf", "La brochure {edition} (PDF)", "La brochure annuelle, à lire ou à imprimer."),
-    ("fiches.csv", "Les fiches (CSV, UTF-8)", "Une ligne par fiche, pour un tableur ou un traitement."),
-    ("fiches-excel.csv", "Les fiches (CSV pour Excel)", "Le même tableau, encodé pour Excel sous Windows."),
-    ("fiches.xlsx", "Les fiches (Excel)", "Le tableau de suivi au format Excel."),
-    ("plan.json", "Le plan (JSON)", "Toutes les données du plan, pour les outils."),
-    ("jalons.ics", "Les jalons (agenda iCalendar)", "Les jalons à importer dans un agenda."),
-    ("plan.schema.json", "Le schéma du JSON (JSON Schema)", "La description de chaque champ de plan.json."),
-)
 
 INDEX_PAGES: tuple[tuple[str, str], ...] = (
     ("directions", "Par direction"),
@@ -196,7 +182,6 @@ class _Cached:
         return self.cache[key]
 
 
-_HREF = re.compile(r'href="([^"]*)"')
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -293,12 +278,8 @@ class SiteRenderer:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         if source:  # links written by editors in Markdown fields
-            for href in _HREF.findall(text):
-                href = href.replace("&amp;", "&")
-                if href and not _SCHEME.match(href) and not href.startswith(("#", "//", "/")):
-                    resolved = posixpath.normpath(posixpath.join(url or ".", href.split("#")[0]))
-                    self.links.append((source, url, "" if resolved == "." else resolved + "/"
-                                       if not posixpath.splitext(resolved)[1] else resolved))
+            for _, target in relative_targets(text, url):  # the rule `fiches check` applies too
+                self.links.append((source, url, target))
 
     def render_all(self, downloads_written: Callable[[], None] | None = None) -> None:
         """Every page; the ones that list the downloads last, after `downloads_written()` (the exports may be
