@@ -92,6 +92,8 @@ _ERRNO_FR = {
     errno.EISDIR: "c'est un dossier, pas un fichier",
     errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
     errno.ENOSPC: "plus de place sur le disque",
+    errno.EFBIG: "fichier trop grand (taille maximale des fichiers atteinte)",
+    errno.EDQUOT: "quota de disque dépassé",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EEXIST: "existe déjà",
     errno.ENAMETOOLONG: "nom de fichier trop long",
@@ -102,6 +104,8 @@ _ERRNO_FR = {
 def oserror_fr(exc: OSError) -> str:
     """A system error in French, with the path it concerns: `sortie/x.csv : fichier ou dossier introuvable`."""
     reason = _ERRNO_FR.get(exc.errno or 0, exc.strerror or str(exc))
+    if exc.filename and exc.filename2:  # a copy or a rename: both ends
+        return f"{shown(exc.filename)} → {shown(exc.filename2)} : {reason}"
     return f"{shown(exc.filename)} : {reason}" if exc.filename else reason
 
 

@@ -236,13 +236,23 @@ def write_downloads(projet: Projet, out: Path) -> None:
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
     url = site_url()
-    (out / FEED).write_text(atom_feed(projet, url), encoding="utf-8")
-    (downloads / "jalons.ics").write_bytes(icalendar(projet, url).encode("utf-8"))
-    (downloads / "fiches.csv").write_bytes(to_csv(projet))
-    (downloads / "fiches-excel.csv").write_bytes(to_csv(projet, excel=True))
+    _write(out / FEED, atom_feed(projet, url).encode("utf-8"))
+    _write(downloads / "jalons.ics", icalendar(projet, url).encode("utf-8"))
+    _write(downloads / "fiches.csv", to_csv(projet))
+    _write(downloads / "fiches-excel.csv", to_csv(projet, excel=True))
     to_xlsx(projet, downloads / "fiches.xlsx")
-    (downloads / "plan.json").write_bytes(to_json(projet))
-    (downloads / "plan.schema.json").write_bytes(json_schema())
+    _write(downloads / "plan.json", to_json(projet))
+    _write(downloads / "plan.schema.json", json_schema())
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a download; a failure names its file (a full disk fails in `write`, whose error has no name)."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        if not exc.filename:
+            exc.filename = str(path)
+        raise
 
 
 DEFAULT_NAMES = {"csv": "fiches.csv", "csv-excel": "fiches-excel.csv", "xlsx": "fiches.xlsx", "json": "plan.json",

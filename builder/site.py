@@ -8,6 +8,7 @@ navigation tree into a build directory, checks every internal link, then hands o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing
 import re
@@ -80,6 +81,7 @@ class Pages:
     docs: Path
     nav: list[NavItem]
     not_in_nav: list[str]
+    date: dt.date | None = None  # the content's date (`content_date`): the sitemap's, never the build day's
 
 
 # --- entry point --------------------------------------------------------------------------------
@@ -110,7 +112,22 @@ def write_pages(projet: Projet, docs: Path, out: Path, settings: dict[str, Any] 
     fonts.mkdir(parents=True, exist_ok=True)
     for font in FONTS.glob("*.otf"):
         shutil.copyfile(font, fonts / font.name)
-    return Pages(docs, renderer.nav(), ["/fiches/"])
+    return Pages(docs, renderer.nav(), ["/fiches/"], content_date(projet))
+
+
+def content_date(projet: Projet) -> dt.date | None:
+    """The date of the content as a whole: the plan's « état au » (`date_situation`), else the last change of a
+    fiche in git, else None. Never the build day: the same content gives the same site."""
+    if projet.plan.date_situation is not None:
+        return projet.plan.date_situation.last_day()
+    changes = [h.derniere_modification for h in projet.history.values() if h.derniere_modification]
+    return max(changes) if changes else None
+
+
+def fiche_date(projet: Projet, fiche: Fiche) -> dt.date | None:
+    """The date of a fiche's page: its last change in git, else the content's date."""
+    history = projet.history.get(fiche.id)
+    return (history.derniere_modification if history else None) or content_date(projet)
 
 
 def publish(built: Path, out: Path) -> None:
@@ -224,6 +241,7 @@ class SiteRenderer:
         self.downloads: list[Download] = []  # read once they are written (`read_downloads`)
         self.feed = False
         self.theme_anchors = theme_anchors(projet)
+        self.date = content_date(projet)
 
     def read_downloads(self) -> None:
         """The downloads written next to the site, with their sizes; their pages become link targets."""
@@ -267,13 +285,18 @@ class SiteRenderer:
         return direction.nom if direction else code
 
     # pages
-    def page(self, path: str, template: str, title: str, source: str = "", **context: Any) -> None:
-        """Render `template` into `docs/path` (a `.md` file); its URL is derived the usual way."""
+    def page(self, path: str, template: str, title: str, source: str = "", *, lastmod: dt.date | None = None,
+             **context: Any) -> None:
+        """Render `template` into `docs/path` (a `.md` file); its URL is derived the usual way. Its date in the
+        sitemap (`lastmod` in its front matter) is `lastmod`, else the content's date."""
         url = "" if path == "index.md" else path[:-3] + "/"
         self.current, self.current_source = url, source
         self.prefix = "../" * url.count("/")
         self.pages[url] = title
         text = self.env.get_template(template).render(page_title=title, page_url=url, **context)
+        date = lastmod or self.date
+        if date is not None and text.startswith("---\n"):
+            text = f"---\nlastmod: {date.isoformat()}\n" + text[4:]
         target = self.docs / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -320,6 +343,7 @@ class SiteRenderer:
     def render_fiche(self, fiche: Fiche) -> None:
         p = self.projet
         self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
+                  lastmod=fiche_date(p, fiche),
                   fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
                   facts=fiche_facts(p, fiche), jalon_rows=jalon_rows(p, fiche), indicateurs=indicateur_views(fiche),
                   suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche),
