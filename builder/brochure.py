@@ -241,14 +241,14 @@ def lay_out(projet: Projet, url: str | None, setup: PrintSetup | None,
     extra = page_css(projet)
     sheets = [settings.theme_file(name) for name in BROCHURE_CSS]
     html = brochure_html(projet, url, settings=settings)
-    document = render_document(html, sheets, extra, setup)
+    document = render_document(html, sheets, extra, setup, site_url=url)
     sections = sections_of(document)
     chosen = choose_fillers(layout_of(sections))
     keep = _keep(sections, chosen)
     if keep is not None:
         return document.copy([document.pages[i] for i in keep]), html
     html = brochure_html(projet, url, chosen, settings)  # a left-out page before a kept one: lay out again
-    return render_document(html, sheets, extra, setup), html
+    return render_document(html, sheets, extra, setup, site_url=url), html
 
 
 def render_brochure(projet: Projet, path: Path, settings: Settings | None = None) -> None:

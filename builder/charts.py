@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from builder.fr import MONTHS, date_fr, number_fr
 from builder.model import Indicateur, PartialDate
+from builder.resources import theme_dir
 
 FONT = "Inter, sans-serif"  # the shipped font, served by the site and embedded in the PDFs
-FONT_FILE = Path(__file__).resolve().parent.parent / "theme" / "fonts" / "Inter-Regular.otf"
+FONT_FILE = theme_dir() / "fonts" / "Inter-Regular.otf"  # label widths measured with the shipped font
 NICE_STEPS = (1, 2, 2.5, 5)
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1

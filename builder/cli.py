@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder.errors import BuildError, ContentError, Report, oserror_fr, plural
+from builder.errors import BuildError, ContentError, Report, oserror_fr, plural, shown
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -83,7 +83,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from builder.validate import load_projet_or_raise
 
     projet, _ = load_projet_or_raise(args.content)
-    print(render_stats(projet))
+    print(shown(render_stats(projet), newlines=True))
     return EXIT_OK
 
 
@@ -91,7 +91,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from builder.new import new_fiche
 
     path = new_fiche(args.content, args.id, args.titre, args.pilote)
-    print(f"Fiche créée : {path}")
+    print(f"Fiche créée : {shown(path)}")
     return EXIT_OK
 
 
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         return EXIT_CONTENT
     except BuildError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
+        print(f"Erreur : {shown(exc, newlines=True)}", file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return EXIT_CONTENT
@@ -320,6 +320,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"Erreur interne de fiches ({type(exc).__name__} : {exc}) ; relancez la commande avec --debug "
+            print(f"Erreur interne de fiches ({type(exc).__name__} : {shown(exc)}) ; relancez la commande avec --debug "
                   "pour afficher les détails, et signalez-la à l'équipe qui maintient l'outil.", file=sys.stderr)
         return EXIT_CONTENT

@@ -4,10 +4,29 @@ from __future__ import annotations
 
 import difflib
 import errno
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["erreur", "avertissement"]
+
+# What a terminal would obey instead of showing: C0 and C1 controls (escape sequences, carriage return, erase),
+# DEL, and the bidirectional overrides that reorder a line on screen.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match) -> str:
+    char = match[0]
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def shown(text: object, newlines: bool = False) -> str:
+    """`text` as a terminal may print it: every control character written as its escape (`\\x1b`, `\\r`,
+    `\\u202e`), so content can neither move the cursor, erase a line nor colour one. Newlines are kept only
+    with `newlines=True` (a multi-line message); within one line they are shown as `\\n` too."""
+    return (_UNSAFE if newlines else _UNSAFE_LINE).sub(_escaped, str(text))
 
 
 @dataclass(frozen=True, order=True)
@@ -21,9 +40,9 @@ class Problem:
     severity: Severity = "erreur"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        what = f"{self.field} : " if self.field else ""
-        return f"{where}: {what}{self.message}"
+        where = f"{shown(self.path)}:{self.line}" if self.line else shown(self.path)
+        what = f"{shown(self.field)} : " if self.field else ""
+        return f"{where}: {what}{shown(self.message)}"
 
 
 @dataclass
@@ -73,7 +92,7 @@ _ERRNO_FR = {
     errno.EISDIR: "c'est un dossier, pas un fichier",
     errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
     errno.ENOSPC: "plus de place sur le disque",
-    errno.EFBIG: "fichier trop grand (limite du système)",
+    errno.EFBIG: "fichier trop grand (taille maximale des fichiers atteinte)",
     errno.EDQUOT: "quota de disque dépassé",
     errno.ELOOP: "lien symbolique refusé (ou en boucle)",
     errno.EROFS: "système de fichiers en lecture seule",
@@ -86,7 +105,9 @@ _ERRNO_FR = {
 def oserror_fr(exc: OSError) -> str:
     """A system error in French, with the path it concerns: `sortie/x.csv : fichier ou dossier introuvable`."""
     reason = _ERRNO_FR.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"{exc.filename} : {reason}" if exc.filename else reason
+    if exc.filename and exc.filename2:  # a copy or a rename: both ends
+        return f"{shown(exc.filename)} → {shown(exc.filename2)} : {reason}"
+    return f"{shown(exc.filename)} : {reason}" if exc.filename else reason
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:

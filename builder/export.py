@@ -105,14 +105,32 @@ def sheet_rows(projet: Projet) -> dict[str, list[dict[str, Any]]]:
 
 # --- formats ------------------------------------------------------------------------------------
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # what a spreadsheet may read as a formula (and the mark)
+
+
+def cell_text(value: Any) -> Any:
+    """A cell of a text export: a text a spreadsheet could take for a formula (`=`, `+`, `-`, `@`, tab, CR) is
+    marked as text with a leading apostrophe (so is one that already starts with an apostrophe, which keeps the
+    marking reversible: `cell_value`); numbers stay numbers. The XLSX export writes its cells as strings, which
+    no spreadsheet evaluates, so only the CSV dialects need this."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def cell_value(text: str) -> str:
+    """The value `cell_text` marked (an import reads back what an export wrote)."""
+    return text[1:] if text.startswith("'") else text
+
+
 def to_csv(projet: Projet, excel: bool = False) -> bytes:
     """`csv`: UTF-8, comma, ISO dates. `csv-excel`: UTF-8 with BOM, `;`, decimal commas (French Excel)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow([header for header, _ in FICHE_COLUMNS])
     for f in projet.fiches:
-        row = fiche_row(projet, f)
-        if excel:
+        row = {key: cell_text(value) for key, value in fiche_row(projet, f).items()}
+        if excel:  # numbers formatted after the marking: « -1 500,5 » stays a number
             row["budget"], row["etp"] = _number(f.budget, True), _number(f.etp, True)
             for key in (k for _, k in FICHE_COLUMNS if k.startswith("financements_")):
                 row[key] = "" if row[key] == "" else _number(row[key], True)
@@ -218,13 +236,23 @@ def write_downloads(projet: Projet, out: Path, site_url: str | None = None) -> N
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
     url = site_url
-    (out / FEED).write_text(atom_feed(projet, url), encoding="utf-8")
-    (downloads / "jalons.ics").write_bytes(icalendar(projet, url).encode("utf-8"))
-    (downloads / "fiches.csv").write_bytes(to_csv(projet))
-    (downloads / "fiches-excel.csv").write_bytes(to_csv(projet, excel=True))
+    _write(out / FEED, atom_feed(projet, url).encode("utf-8"))
+    _write(downloads / "jalons.ics", icalendar(projet, url).encode("utf-8"))
+    _write(downloads / "fiches.csv", to_csv(projet))
+    _write(downloads / "fiches-excel.csv", to_csv(projet, excel=True))
     to_xlsx(projet, downloads / "fiches.xlsx")
-    (downloads / "plan.json").write_bytes(to_json(projet))
-    (downloads / "plan.schema.json").write_bytes(json_schema())
+    _write(downloads / "plan.json", to_json(projet))
+    _write(downloads / "plan.schema.json", json_schema())
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a download; a failure names its file (a full disk fails in `write`, whose error has no name)."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        if not exc.filename:
+            exc.filename = str(path)
+        raise
 
 
 DEFAULT_NAMES = {"csv": "fiches.csv", "csv-excel": "fiches-excel.csv", "xlsx": "fiches.xlsx", "json": "plan.json",

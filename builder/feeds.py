@@ -10,15 +10,29 @@ and its libellé (a jalon that slips keeps its UID, so calendars move the event 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax import saxutils
 
 from builder.markdown import inline
 from builder.model import Fiche, PartialDate, Projet
 from builder.text import typeset, typeset_html
 
 PRODID = "-//fiches//Projet d'administration//FR"
+
+# Characters XML 1.0 does not allow in a document at all, not even as references (§2.2): they are left out.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """Text of the feed: escaped, without the characters XML 1.0 forbids (the feed stays well-formed)."""
+    return saxutils.escape(_NOT_XML.sub("", text))
+
+
+def quoteattr(text: str) -> str:
+    """An attribute value of the feed, quoted, under the same rule as `escape`."""
+    return saxutils.quoteattr(_NOT_XML.sub("", text))
 
 
 def _stamp(date: dt.date) -> str:
@@ -77,9 +91,16 @@ def atom_feed(projet: Projet, site_url: str | None = None) -> str:
 
 # --- iCalendar (RFC 5545) -----------------------------------------------------------------------
 
+_ICS_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")  # RFC 5545 §3.3.11: no CONTROL in TEXT but HTAB
+
+
 def _ics_text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    """A TEXT value (RFC 5545 §3.3.11): `\\`, `;` and `,` escaped, every line break (CRLF, LF or a lone CR)
+    written `\\n`, other control characters left out, so a value can never end its content line. The same rule
+    as the `icalendar` library's `vText` (tested against it)."""
+    text = (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return _ICS_CONTROL.sub("", text)
 
 
 def _fold(line: str) -> str:

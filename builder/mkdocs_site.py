@@ -7,6 +7,7 @@ Markdown pages, a navigation tree and the pages to leave out of it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from builder.errors import BuildError
+from builder.errors import BuildError, oserror_fr
 from builder.settings import Settings, merged_folder
 
 if TYPE_CHECKING:
@@ -85,6 +86,13 @@ def build_site(pages: Pages, site_dir: Path, work: Path, settings: Settings) -> 
     from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
     config_file = write_config(pages, site_dir, work / "mkdocs.yml", settings)
+    # MkDocs dates each page, and the sitemap.xml.gz header, with the build day unless SOURCE_DATE_EPOCH is
+    # set: the content's date instead (0, « no date » for gzip, when the content has none)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        day = pages.date
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+                                                  .timestamp())) if day else "0"
     logger = logging.getLogger("mkdocs")
     collector = _Collector()
     previous = (logger.level, logger.propagate, list(logger.handlers))
@@ -98,7 +106,9 @@ def build_site(pages: Pages, site_dir: Path, work: Path, settings: Settings) -> 
     try:
         config = load_config(config_file=str(config_file), strict=True)
         build(config)
-    except (Abort, ConfigurationError, MkDocsException, OSError) as exc:
+    except OSError as exc:  # a full disk, a file that cannot be written: the system's reason, in French
+        raise BuildError(f"le site n'a pas pu être écrit : {oserror_fr(exc)}") from None
+    except (Abort, ConfigurationError, MkDocsException) as exc:
         problems = collector.messages or [str(exc)]
         raise BuildError("le site n'a pas pu être construit (MkDocs, mode strict) :\n"
                          + "\n".join(f"  - {_french(m)}" for m in problems)) from None
@@ -107,6 +117,8 @@ def build_site(pages: Pages, site_dir: Path, work: Path, settings: Settings) -> 
             os.environ.pop(_BANNER, None)
         else:
             os.environ[_BANNER] = banner
+        if epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
         logger.removeHandler(collector)
         for handler in previous[2]:
             logger.addHandler(handler)

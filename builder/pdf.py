@@ -41,6 +41,7 @@ from builder.facts import (
 )
 from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, Projet
+from builder.pdf_urls import page_base, resolve_links, url_fetcher
 from builder.resources import theme_dir
 from builder.settings import CACHE_ENV, Settings  # noqa: F401  (CACHE_ENV: the tests set it)
 from builder.tableau_de_bord import print_context
@@ -251,32 +252,40 @@ class PrintSetup:
 
 
 def write_pdf(html: str, path: Path, stylesheets: list[Path], extra_css: str = "", *,
-              link_text: Callable[[str, bool], str] | None = None, print_setup: PrintSetup | None = None) -> None:
+              link_text: Callable[[str, bool], str] | None = None, print_setup: PrintSetup | None = None,
+              site_url: str | None = None) -> None:
     """HTML + external print stylesheets → a tagged PDF at `path`, with deterministic bytes.
 
     Title, language, author and dates come from the HTML (`<title>`, `lang`, `<meta>`), set by the templates.
     Without `print_setup`: PDF/UA-1 (its claim is written, then checked: see `claim_or_warn`). With it: PDF/X-4,
     every colour of the CSS and of the HTML converted to CMYK, the output intent of the chosen paper, no link.
-    `link_text(target, internal)` gives each link its alternate text."""
-    document = render_document(html, stylesheets, extra_css, print_setup)
+    `link_text(target, internal)` gives each link its alternate text; links that are not internal are made
+    absolute against `site_url`, or kept as plain text without it (`builder.pdf_urls`)."""
+    document = render_document(html, stylesheets, extra_css, print_setup, site_url=site_url)
     write_document(document, path, html, link_text=link_text, print_setup=print_setup)
 
 
 def render_document(html: str, stylesheets: list[Path], extra_css: str = "",
-                    print_setup: PrintSetup | None = None) -> Any:
-    """The laid-out WeasyPrint document (its pages can be counted, or some of them kept, before writing)."""
+                    print_setup: PrintSetup | None = None, *, site_url: str | None = None) -> Any:
+    """The laid-out WeasyPrint document (its pages can be counted, or some of them kept, before writing). Its
+    links point to the web or inside the document, never to a file (see `builder.pdf_urls`); WeasyPrint opens
+    only the theme's files."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    html = resolve_links(html, page_base(site_url, ""))
+    # a project's stylesheet (`theme/print/x.css`) may load its own files: its layer is allowed too
+    fetcher = url_fetcher(tuple(Path(s).resolve().parent.parent for s in stylesheets))
     fonts = FontConfiguration()
     profiles: dict[str, Any] = {}  # filled by `@color-profile` rules
     if print_setup is None:
-        sheets = [weasyprint.CSS(filename=str(s), font_config=fonts) for s in stylesheets]
+        sheets = [weasyprint.CSS(filename=str(s), font_config=fonts, url_fetcher=fetcher) for s in stylesheets]
     else:
         from builder.cmyk import cmyk_css, cmyk_html, profile_path
 
         sheets = [weasyprint.CSS(string=cmyk_css(s.read_text(encoding="utf-8"), print_setup.paper),
-                                 base_url=str(s.parent) + "/", font_config=fonts, color_profiles=profiles)
+                                 base_url=str(s.parent) + "/", font_config=fonts, color_profiles=profiles,
+                                 url_fetcher=fetcher)
                   for s in stylesheets]
         profile = profile_path(print_setup.paper).relative_to(THEME)
         extra_css = (f"@color-profile device-cmyk {{ src: url({profile}); "
@@ -285,9 +294,9 @@ def render_document(html: str, stylesheets: list[Path], extra_css: str = "",
         html = cmyk_html(html, print_setup.paper)
     if extra_css:
         sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts,
-                                     color_profiles=profiles))
-    return weasyprint.HTML(string=html, base_url=str(THEME) + "/").render(stylesheets=sheets, font_config=fonts,
-                                                                          color_profiles=profiles)
+                                     color_profiles=profiles, url_fetcher=fetcher))
+    return weasyprint.HTML(string=html, base_url=str(THEME) + "/", url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=fonts, color_profiles=profiles)
 
 
 def write_document(document: Any, path: Path, html: str, *, link_text: Callable[[str, bool], str] | None = None,
@@ -544,7 +553,7 @@ def axe_css(projet: Projet) -> str:
                      f".opener-{a.numero} {{ page: axe-{a.numero}; }}" for a in projet.plan.axes)
 
 
-def plan_context(projet: Projet) -> dict[str, Any]:
+def plan_context(projet: Projet, url: str | None = None) -> dict[str, Any]:
     """What the plan template shows, computed once in Python."""
     plan = projet.plan
     chapters = []
@@ -562,13 +571,14 @@ def plan_context(projet: Projet) -> dict[str, Any]:
         "projet": projet, "plan": plan, "chapters": chapters, "by_direction": by_direction,
         "meta": metadata(projet, title, plan.sous_titre or f"Projet d'administration — {plan.collectivite}"),
         "date_situation": fr.date_fr(projet.date_situation), "stats": projet.stats(),
-        **fiche_helpers(projet),
+        **fiche_helpers(projet, url),
         **print_context(projet),  # the tableau de bord page
     }
 
 
-def fiche_helpers(projet: Projet) -> dict[str, Any]:
-    """The functions of `builder.facts` the print templates and the shared partials call."""
+def fiche_helpers(projet: Projet, url: str | None = None) -> dict[str, Any]:
+    """The functions of `builder.facts` the print templates and the shared partials call; `url` is the site's
+    address, the base of the relative links a fiche's text holds (as on its page of the site)."""
     badges = print_badges(projet)
     return {
         "badge_of": badges.__getitem__, "facts": lambda fiche: fiche_facts(projet, fiche),
@@ -577,13 +587,14 @@ def fiche_helpers(projet: Projet) -> dict[str, Any]:
         "financements_view": financements_view,
         # numbers of other fiches in a text: clickable, with their page (« voir l'action 2.1.3, p. 41 »)
         "fiche_refs": lambda html, fiche: link_fiche_numbers(
-            html, lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None, "ref"),
+            resolve_links(html, page_base(url, f"fiches/{fiche.slug}/")),
+            lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None, "ref"),
     }
 
 
-def plan_html(projet: Projet, settings: Settings) -> str:
-    """The complete HTML of the plan PDF."""
-    return render_template("plan.html.j2", settings, **plan_context(projet))
+def plan_html(projet: Projet, settings: Settings, url: str | None = None) -> str:
+    """The complete HTML of the plan PDF; `url` is the site's address (the base of relative links)."""
+    return render_template("plan.html.j2", settings, **plan_context(projet, url))
 
 
 def link_texts(projet: Projet) -> Callable[[str, bool], str]:
@@ -605,12 +616,15 @@ def link_texts(projet: Projet) -> Callable[[str, bool], str]:
 
 def render_plan(projet: Projet, path: Path, settings: Settings | None = None) -> None:
     """Write the plan PDF (A4) to `path`, or copy it from the cache when nothing changed. Its PDF/UA-1 claim is
-    checked on the written file and kept only when the checks pass."""
+    checked on the written file and kept only when the checks pass. Relative links are resolved against the
+    project's `site_url`."""
     settings = settings or Settings.packaged()
+    url = settings.site_url
 
     def render(target: Path) -> None:
         sheets = [settings.theme_file(name) for name in PLAN_CSS]
-        write_pdf(plan_html(projet, settings), target, sheets, axe_css(projet), link_text=link_texts(projet))
+        write_pdf(plan_html(projet, settings, url), target, sheets, axe_css(projet), link_text=link_texts(projet),
+                  site_url=url)
         claim_or_warn(target, f"plan-{projet.plan.edition}.pdf")
 
-    cached_render("plan", content_key("plan", projet, settings), path, render, settings.cache)
+    cached_render("plan", content_key("plan", projet, settings, url), path, render, settings.cache)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
-from builder.errors import BuildError
+from builder.errors import BuildError, oserror_fr
 
 
 def can_fork() -> bool:
@@ -37,8 +39,11 @@ class Beside:
         if not can_fork():
             task(*args)
             return
-        self.process = multiprocessing.get_context("fork").Process(target=task, args=args, daemon=True)
+        context = multiprocessing.get_context("fork")
+        self.reason, child = context.Pipe(duplex=False)
+        self.process = context.Process(target=_run, args=(child, task, args), daemon=True)
         self.process.start()
+        child.close()
 
     def wait(self) -> None:
         if self.process is None:
@@ -47,10 +52,31 @@ class Beside:
         failed = self.process.exitcode != 0
         self.process = None
         if failed:
-            raise BuildError(f"{self.what} n'ont pas pu être écrits")
+            reason = self.reason.recv() if self.reason.poll() else None
+            raise BuildError(f"{self.what} n'ont pas pu être écrits" + (f" : {reason}" if reason else ""))
 
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
             self.process.join()
             self.process = None
+
+
+def _run(report: Any, task: Callable[..., None], args: tuple) -> None:
+    """In the forked process: run `task`; a failure is sent to the parent in French (a full disk, a file that
+    cannot be written…) and ends the process with status 1, without a Python trace on the terminal."""
+    try:
+        task(*args)
+    except OSError as exc:
+        reason = oserror_fr(exc)
+    except BuildError as exc:
+        reason = str(exc)
+    except Exception as exc:  # a bug: named in one line, like the CLI does
+        reason = f"erreur interne ({type(exc).__name__} : {exc})"
+    else:
+        return
+    try:
+        report.send(reason)
+    except OSError:
+        pass
+    sys.exit(1)

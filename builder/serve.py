@@ -13,6 +13,7 @@ import functools
 import html
 import http.server
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -32,7 +33,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from builder import cms_api, serve_pdf
-from builder.errors import BuildError, ContentError, oserror_fr
+from builder.errors import BuildError, ContentError, oserror_fr, shown
 
 VERSION_PATH = "/__fiches_version"
 RELOAD_SCRIPT = (
@@ -119,13 +120,65 @@ class Changed(FileSystemEventHandler):
         return not (name.endswith(EDITOR_TEMP_FILES) or name.startswith(".#"))
 
 
+MAX_PATH = 2048  # characters of a request's path: longer ones are refused (no page of the site is that long)
+_ERRORS_FR = {400: "Requête invalide", 404: "Page introuvable", 405: "Méthode non permise",
+              414: "Adresse trop longue", 500: "Erreur du serveur", 501: "Méthode non prise en charge"}
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    """The preview's HTTP server: a client that hangs up is nobody's error; anything else that goes wrong in a
+    request is one French line in the terminal (the Python trace only with --debug), never a traceback."""
+
+    daemon_threads = True
+    debug = False
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        if self.debug:
+            traceback.print_exc()
+            return
+        print(f"Aperçu : une requête a échoué ({type(exc).__name__} : {shown(exc)}) ; relancez avec --debug pour "
+              "les détails", file=sys.stderr, flush=True)
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     preview: Preview
+    error_message_format = ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur %(code)d'
+                            '</title></head><body><h1>Erreur %(code)d</h1><p>%(message)s.</p></body></html>\n')
+    error_content_type = "text/html; charset=utf-8"
 
     def log_message(self, *args: object) -> None:
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's error page, in French."""
+        super().send_error(code, _ERRORS_FR.get(int(code), message), "")
+
+    def _bad_path(self) -> bool:
+        """A path no page has: too long, or with a control character once decoded (`/%00`): 400, nothing more."""
+        from urllib.parse import unquote
+
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if len(self.path) > MAX_PATH or any(ord(c) < 32 or ord(c) == 127 for c in unquote(path)):
+            self.send_error(400)
+            return True
+        return False
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's naming)
+        if not self._bad_path():
+            super().do_HEAD()
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self._bad_path():
+            return
+        try:
+            self._get()
+        except ConnectionError:  # the client left: nothing to answer, nobody to tell
+            self.close_connection = True
+
+    def _get(self) -> None:
         if cms_api.owns(self.path):  # the form editor works even when the content has errors
             return self._reply(self.server.admin.get(self.path))  # type: ignore[attr-defined]
         if self.path == VERSION_PATH:
@@ -135,10 +188,14 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return self._send(pdfs.state.encode(), "text/plain; charset=utf-8")
         if self.preview.error is not None:
             return self._send(self.preview.error_page(), "text/html; charset=utf-8", 500)
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if path.suffix == ".html" and path.is_file():
+        try:
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            page_file = path.suffix == ".html" and path.is_file()
+        except (OSError, ValueError):  # a name the system refuses (too long, invalid): no such page
+            return self.send_error(404)
+        if page_file:
             scripts = RELOAD_SCRIPT + (serve_pdf.STATUS_SCRIPT if pdfs is not None else "")
             page = path.read_text(encoding="utf-8").replace("</body>", scripts + "</body>", 1)
             return self._send(page.encode("utf-8"), "text/html; charset=utf-8")
@@ -223,8 +280,9 @@ def bind(port: int, preview: Preview) -> http.server.ThreadingHTTPServer:
     handler = type("Handler", (_Handler,), {"preview": preview})
     other = port + 1 if port < 65535 else 8001
     try:
-        return http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(handler, directory=str(preview.out)))
+        server = _Server(("127.0.0.1", port), functools.partial(handler, directory=str(preview.out)))
+        server.debug = preview.debug
+        return server
     except OverflowError as exc:
         raise BuildError(f"le port {port} n'existe pas : choisissez un nombre entre 1024 et 65535, "
                          f"par exemple --port 8000") from exc

@@ -8,9 +8,9 @@ navigation tree into a build directory, checks every internal link, then hands o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing
-import posixpath
 import re
 import shutil
 import tempfile
@@ -39,22 +39,8 @@ from builder.markdown import inline, link_fiche_numbers, to_html
 from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 from builder.processes import can_fork
 from builder.settings import Settings
+from builder.site_links import DOWNLOAD_FILES, DOWNLOADS, FEED, relative_targets
 from builder.text import slugify
-
-DOWNLOADS = "telechargements"
-FEED = "actualites.xml"
-
-# What the Téléchargements page links, when the file exists (label, description); `{edition}` is filled in.
-DOWNLOAD_FILES: tuple[tuple[str, str, str], ...] = (
-    ("plan-{edition}.pdf", "Le plan complet (PDF)", "Toutes les fiches-actions, avec leurs jalons et indicateurs."),
-    ("brochure-{edition}.pdf", "La brochure {edition} (PDF)", "La brochure annuelle, à lire ou à imprimer."),
-    ("fiches.csv", "Les fiches (CSV, UTF-8)", "Une ligne par fiche, pour un tableur ou un traitement."),
-    ("fiches-excel.csv", "Les fiches (CSV pour Excel)", "Le même tableau, encodé pour Excel sous Windows."),
-    ("fiches.xlsx", "Les fiches (Excel)", "Le tableau de suivi au format Excel."),
-    ("plan.json", "Le plan (JSON)", "Toutes les données du plan, pour les outils."),
-    ("jalons.ics", "Les jalons (agenda iCalendar)", "Les jalons à importer dans un agenda."),
-    ("plan.schema.json", "Le schéma du JSON (JSON Schema)", "La description de chaque champ de plan.json."),
-)
 
 INDEX_PAGES: tuple[tuple[str, str], ...] = (
     ("directions", "Par direction"),
@@ -91,6 +77,7 @@ class Pages:
     docs: Path
     nav: list[NavItem]
     not_in_nav: list[str]
+    date: dt.date | None = None  # the content's date (`content_date`): the sitemap's, never the build day's
 
 
 # --- entry point --------------------------------------------------------------------------------
@@ -128,7 +115,22 @@ def write_pages(projet: Projet, docs: Path, out: Path, settings: Settings | None
     if own_css and own_css[0].is_file() and settings.layers[0] != settings.layers[-1]:  # the project's own rules
         (docs / "stylesheets").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(own_css[0], docs / "stylesheets" / "extra.css")
-    return Pages(docs, renderer.nav(), ["/fiches/"])
+    return Pages(docs, renderer.nav(), ["/fiches/"], content_date(projet))
+
+
+def content_date(projet: Projet) -> dt.date | None:
+    """The date of the content as a whole: the plan's « état au » (`date_situation`), else the last change of a
+    fiche in git, else None. Never the build day: the same content gives the same site."""
+    if projet.plan.date_situation is not None:
+        return projet.plan.date_situation.last_day()
+    changes = [h.derniere_modification for h in projet.history.values() if h.derniere_modification]
+    return max(changes) if changes else None
+
+
+def fiche_date(projet: Projet, fiche: Fiche) -> dt.date | None:
+    """The date of a fiche's page: its last change in git, else the content's date."""
+    history = projet.history.get(fiche.id)
+    return (history.derniere_modification if history else None) or content_date(projet)
 
 
 def publish(built: Path, out: Path) -> None:
@@ -200,7 +202,6 @@ class _Cached:
         return self.cache[key]
 
 
-_HREF = re.compile(r'href="([^"]*)"')
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -251,6 +252,7 @@ class SiteRenderer:
         self.feed = False
         self.theme_anchors = theme_anchors(projet)
         self.fiche_index = {f.id: i for i, f in enumerate(projet.fiches)}
+        self.date = content_date(projet)
 
     def read_downloads(self) -> None:
         """The downloads written next to the site, with their sizes; their pages become link targets."""
@@ -294,23 +296,24 @@ class SiteRenderer:
         return direction.nom if direction else code
 
     # pages
-    def page(self, path: str, template: str, title: str, source: str = "", **context: Any) -> None:
-        """Render `template` into `docs/path` (a `.md` file); its URL is derived the usual way."""
+    def page(self, path: str, template: str, title: str, source: str = "", *, lastmod: dt.date | None = None,
+             **context: Any) -> None:
+        """Render `template` into `docs/path` (a `.md` file); its URL is derived the usual way. Its date in the
+        sitemap (`lastmod` in its front matter) is `lastmod`, else the content's date."""
         url = "" if path == "index.md" else path[:-3] + "/"
         self.current, self.current_source = url, source
         self.prefix = "../" * url.count("/")
         self.pages[url] = title
         text = self.env.get_template(template).render(page_title=title, page_url=url, **context)
+        date = lastmod or self.date
+        if date is not None and text.startswith("---\n"):
+            text = f"---\nlastmod: {date.isoformat()}\n" + text[4:]
         target = self.docs / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         if source:  # links written by editors in Markdown fields
-            for href in _HREF.findall(text):
-                href = href.replace("&amp;", "&")
-                if href and not _SCHEME.match(href) and not href.startswith(("#", "//", "/")):
-                    resolved = posixpath.normpath(posixpath.join(url or ".", href.split("#")[0]))
-                    self.links.append((source, url, "" if resolved == "." else resolved + "/"
-                                       if not posixpath.splitext(resolved)[1] else resolved))
+            for _, target in relative_targets(text, url):  # the rule `fiches check` applies too
+                self.links.append((source, url, target))
 
     def render_all(self, downloads_written: Callable[[], None] | None = None) -> None:
         """Every page; the ones that list the downloads last, after `downloads_written()` (the exports may be
@@ -352,6 +355,7 @@ class SiteRenderer:
         p = self.projet
         index = self.fiche_index[fiche.id]
         self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
+                  lastmod=fiche_date(p, fiche),
                   fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
                   facts=fiche_facts(p, fiche), jalon_rows=jalon_rows(p, fiche), indicateurs=indicateur_views(fiche),
                   suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche),

@@ -57,7 +57,10 @@ def validate(content: Content, report: Report, today: dt.date | None = None) -> 
         return None
     projet = Projet(plan, fiches, today)
     _warn(projet, content.plan, sources, report)
-    return projet
+    from builder.body_rules import check_texts  # what rendering the Markdown would fail on, found before it
+
+    check_texts(projet, content.plan, sources, report)
+    return None if report.errors else projet
 
 
 @dataclass
@@ -470,7 +473,7 @@ _BODY_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!!)\[[^\]]*\]\((/(?!/)[^)\s]*)"),  # a Markdown link to `/chemin` (not `//hôte`)
      "lien « {0} » écrit depuis la racine du serveur : il casse quand le site est publié dans un sous-dossier ; "
      "écrivez un lien relatif (ex. ../2-1-3/) ou l'adresse complète"),
-    (re.compile(r"!\[[^\]]*\]\("),  # a Markdown image
+    (re.compile(r"!\[[^\]]*\]\(|<img\b", re.IGNORECASE),  # a Markdown image, or an HTML one
      "image non publiée : le site et les PDF n'affichent pas d'images (intranet sans accès à Internet) ; seule sa "
      "description entre crochets reste, décrivez-la dans le texte"),
 )

@@ -293,7 +293,9 @@ def test_broken_internal_link_fails_the_build(mini_copy: Path, tmp_path: Path) -
     result = run_fiches("build", "--content", str(mini_copy), "--out", str(tmp_path / "site"), "--only", "site")
     assert result.returncode == 1
     output = result.stdout + result.stderr
-    assert "lien interne cassé" in output and "2.1.1-parapheur.md" in output and "fiches/9-9-9/" in output
+    # found by the content rules, at its line, before anything is rendered (the same rule as `fiches check`)
+    line = fiche.read_text(encoding="utf-8").splitlines().index("Voir [la fiche disparue](../9-9-9/).") + 1
+    assert f"2.1.1-parapheur.md:{line}: lien « ../9-9-9/ » vers « fiches/9-9-9/ », une page qui n'existe pas" in output
     assert "Traceback" not in output
     assert not (tmp_path / "site").exists()
 
