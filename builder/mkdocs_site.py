@@ -95,9 +95,13 @@ def build_site(pages: Pages, site_dir: Path, work: Path) -> None:
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)
     logger.propagate = False
+    from builder import search
+
     try:
         config = load_config(config_file=str(config_file), strict=True)
-        build(config)
+        with search.block_boundaries():
+            build(config)
+        search.finish(site_dir)
     except (Abort, ConfigurationError, MkDocsException, OSError) as exc:
         problems = collector.messages or [str(exc)]
         raise BuildError("le site n'a pas pu être construit (MkDocs, mode strict) :\n"
