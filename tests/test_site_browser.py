@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from builder.text import fold
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool, run_fiches
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -160,7 +161,8 @@ _OVERFLOW = """() => {
   if (document.body.scrollWidth > width)
     for (const el of document.querySelectorAll("body *")) {
       const box = el.getBoundingClientRect();
-      if (box.right > width + 1 && getComputedStyle(el).position !== "fixed") out.push("page: " + el.tagName + "." + el.className);
+      if (box.right > width + 1 && getComputedStyle(el).position !== "fixed")
+        out.push("page: " + el.tagName + "." + el.className);
     }
   return {page: document.documentElement.scrollWidth, body: document.body.scrollWidth, width, out: out.slice(0, 5)};
 }"""
@@ -211,7 +213,7 @@ def test_page_type_reflows_has_a_skip_link_and_no_serious_axe_violation(browser,
             assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") \
                 == "rgb(18, 60, 105)"
         # no transitions: after a resize, the page is measured as it settles, not half-way through an animation
-        page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+        page.add_style_tag(content="* { transition: none !important; animation: none !important; }")
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
             page.evaluate(_FROM_TOP)  # the next Tab starts from the top of the page, as after loading it
@@ -219,12 +221,14 @@ def test_page_type_reflows_has_a_skip_link_and_no_serious_axe_violation(browser,
             assert overflow["page"] <= width and overflow["body"] <= width and not overflow["out"], (width, overflow)
             # the first Tab reaches the skip link; following it lands on the start of the main content
             page.keyboard.press("Tab")
-            first = page.evaluate("[document.activeElement.textContent.trim(), document.activeElement.getAttribute('href')]")
+            first = page.evaluate("[document.activeElement.textContent.trim(), "
+                                  "document.activeElement.getAttribute('href')]")
             assert first == ["Aller au contenu", "#contenu"], (width, first)
             page.keyboard.press("Enter")
             landed = page.evaluate("""() => { const a = document.activeElement, h1 = document.querySelector('h1');
                 const header = document.querySelector('.md-header, body > header');
-                return {id: a.id, holdsTitle: a.contains(h1), first: a.firstElementChild && a.firstElementChild.className,
+                return {id: a.id, holdsTitle: a.contains(h1),
+                        first: a.firstElementChild && a.firstElementChild.className,
                         top: h1.getBoundingClientRect().top, headerBottom: header.getBoundingClientRect().bottom}; }""")
             assert landed["id"] == "contenu" and landed["holdsTitle"], (width, landed)
             assert landed["headerBottom"] <= landed["top"] < 800, (width, landed)
@@ -258,7 +262,8 @@ def test_no_invisible_tab_stop_and_a_visible_focus_ring(browser, served: tuple[s
             stop = page.evaluate("""() => { const e = document.activeElement, b = e.getBoundingClientRect(),
                 s = getComputedStyle(e); let bg = null;  // what lies under the ring: the element (inset) or around it
                 for (let p = parseFloat(s.outlineOffset) < 0 ? e : e.parentElement; p && !bg; p = p.parentElement) {
-                  const c = getComputedStyle(p).backgroundColor, alpha = c.startsWith('rgba') ? parseFloat(c.split(',')[3]) : 1;
+                  const c = getComputedStyle(p).backgroundColor;
+                  const alpha = c.startsWith('rgba') ? parseFloat(c.split(',')[3]) : 1;
                   if (alpha >= 0.5) bg = c; }
                 return {el: e.tagName + '.' + e.className, w: b.width, h: b.height, style: s.outlineStyle,
                         width: parseFloat(s.outlineWidth), color: s.outlineColor, bg: bg || 'rgb(255, 255, 255)'}; }""")
@@ -289,7 +294,8 @@ def test_calendar_names_are_whole_at_390_px(browser, served: tuple[str, str], sh
             const name = row.querySelector('.fa-gantt__name'), dates = row.querySelector('.fa-gantt__dates'),
                   bar = row.querySelector('.fa-gantt__bar');
             const n = name.getBoundingClientRect(), d = dates.getBoundingClientRect(), b = bar.getBoundingClientRect();
-            return {text: name.textContent, left: Math.min(n.left, d.left, b.left), right: Math.max(n.right, d.right, b.right),
+            return {text: name.textContent, left: Math.min(n.left, d.left, b.left),
+                    right: Math.max(n.right, d.right, b.right),
                     cut: name.scrollWidth > name.clientWidth + 1 || getComputedStyle(name).textOverflow === 'ellipsis',
                     dates: dates.textContent, bar: b.width}; })""")
         fiches = len(list((DEMO / "fiches").glob("*.md")))
@@ -301,5 +307,122 @@ def test_calendar_names_are_whole_at_390_px(browser, served: tuple[str, str], sh
         assert page.locator(".fa-gantt__today").inner_text() == "Aujourd’hui"
         page.locator(".fa-gantt__name").first.focus()  # names are links: reachable with the keyboard
         assert page.evaluate("document.activeElement.classList.contains('fa-gantt__name')")
+    finally:
+        page.close()
+
+
+# --- search as agents type ---------------------------------------------------------------------------------
+
+RECHERCHE = FIXTURES / "recherche"  # a small plan unlike the demo: Markdown tables, accents, ligatures
+
+
+@pytest.fixture(scope="module")
+def served_recherche(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    site = tmp_path_factory.mktemp("recherche") / "site"
+    result = run_fiches("build", "--content", str(RECHERCHE), "--out", str(site), "--only", "site")
+    assert result.returncode == 0, result.stdout + result.stderr
+    server, url = _serve(site)
+    yield url, site
+    server.shutdown()
+
+
+def _fiches(content: Path) -> list[dict]:
+    """Front matter of every fiche, read here with PyYAML (not through the builder)."""
+    import yaml
+
+    fiches = []
+    for path in sorted((content / "fiches").glob("*.md")):
+        head = path.read_text(encoding="utf-8").split("---", 2)[1]
+        fiches.append({k: str(v) for k, v in yaml.safe_load(head).items()})
+    return fiches
+
+
+def _expected(content: Path) -> dict[str, set[str]]:
+    """For each query, the fiche pages that must come among the first results (from the content itself)."""
+    fiches = _fiches(content)
+    url = {f["id"]: "fiches/" + f["id"].replace(".", "-") + "/" for f in fiches}
+    titled = {word: {url[f["id"]] for f in fiches if word in f["titre"].lower()}
+              for word in ("télétravail", "égalité", "œuvre")}
+    return {"teletravail": titled["télétravail"], "TÉLÉTRAVAIL": titled["télétravail"], "egalite": titled["égalité"],
+            "oeuvre": titled["œuvre"], "DRH": {url[f["id"]] for f in fiches if f["pilote"] == "DRH"},
+            "DSI": {url[f["id"]] for f in fiches if f["pilote"] == "DSI"}, "2.3.1": {"fiches/2-3-1/"}}
+
+
+def _search(page, query: str) -> list[str]:
+    """Type `query` in the real search box; the pages of the result groups, best first."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    page.keyboard.type(query, delay=15)  # Material searches on key events
+    page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+    page.wait_for_timeout(300)  # the last keystroke's results
+    hrefs = page.evaluate("""() => [...document.querySelectorAll('.md-search-result__item')]
+        .map(li => li.querySelector('a').getAttribute('href'))""")
+    return [urlsplit(h).path.lstrip("/") for h in hrefs]
+
+
+def _glued(content: Path) -> set[str]:
+    """Neighbouring table cells of the fixture written without the space between them: the Markdown and HTML
+    tables of its bodies, and the site's own indicator tables (« Valeur initiale » then its value)."""
+    import re
+
+    glued = set()
+    for path in (content / "fiches").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        rows = [[c.strip() for c in line.strip("|").split("|")] for line in text.splitlines()
+                if line.startswith("|") and not line.startswith("|---")]
+        rows += [re.findall(r"<t[hd]>([^<]*)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", text)]
+        cells = [c for row in rows for c in row if c]
+        glued |= {a.split()[-1] + b.split()[0] for a, b in zip(cells, cells[1:], strict=False)}
+        glued |= {f"initiale{v}" for v in re.findall(r"valeur_initiale: (\S+)", text)}
+    return glued
+
+
+@pytest.mark.parametrize("plan", ["demo", "recherche"])
+def test_search_as_agents_type(browser, served: tuple[str, str], served_recherche: tuple[str, Path],
+                               shots: Path, plan: str) -> None:
+    """Accents, capitals, ligatures, direction codes and fiche numbers find the right fiche among the first
+    results; with the results open, axe finds no serious violation (the results count included)."""
+    if plan == "demo" and not (DEMO / "plan.yml").exists():
+        pytest.skip("le plan de démonstration est absent")
+    base, content = (served[0], DEMO) if plan == "demo" else (served_recherche[0], RECHERCHE)
+    page, requests, _ = _open(browser, base)
+    misses = []
+    try:
+        for query, expected in _expected(content).items():
+            if not expected:
+                continue
+            found = _search(page, query)
+            top = found[:1] if query == "2.3.1" else found[:5]
+            if not expected & set(top):
+                misses.append((query, sorted(expected)[:3], found[:5]))
+        assert misses == []
+        assert _axe_serious(page) == []
+        page.set_viewport_size({"width": 390, "height": 800})
+        assert _axe_serious(page) == []
+        page.screenshot(path=str(shots / f"recherche-{plan}-390.png"))
+        assert _foreign(requests, base) == []
+    finally:
+        page.close()
+
+
+def test_search_keeps_table_cells_apart(browser, served_recherche: tuple[str, Path]) -> None:
+    """Neither the index nor the result snippets glue the fixture's table cells together (« portables120 »)."""
+    import json
+
+    base, site = served_recherche
+    glued = _glued(RECHERCHE)
+    # what a glued index would contain: Markdown cells, HTML cells, the site's indicator table
+    assert {"portables120", "ProgicielÉditeur", "initiale12"} <= glued
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(doc["title"] + " " + doc["text"] for doc in index["docs"])
+    assert "Ordinateurs portables" in text and [g for g in glued if g in text] == []
+    page, _, _ = _open(browser, base)
+    try:
+        for query in ("portables", "diagnostic", "progiciel", "initiale"):
+            _search(page, query)
+            snippets = page.locator(".md-search-result").inner_text()
+            assert query in fold(snippets).lower(), (query, snippets)
+            assert [g for g in glued if g in snippets] == [], (query, snippets)
     finally:
         page.close()
