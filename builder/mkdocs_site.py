@@ -101,11 +101,15 @@ def build_site(pages: Pages, site_dir: Path, work: Path, settings: Settings) -> 
     logger.addHandler(collector)
     logger.setLevel(logging.WARNING)
     logger.propagate = False
+    from builder import search
+
     banner = os.environ.get(_BANNER)
     os.environ[_BANNER] = "1"  # Material 9.8's end-of-life banner, printed by its plugins during the build
     try:
         config = load_config(config_file=str(config_file), strict=True)
-        build(config)
+        with search.block_boundaries():
+            build(config)
+        search.finish(site_dir)
     except OSError as exc:  # a full disk, a file that cannot be written: the system's reason, in French
         raise BuildError(f"le site n'a pas pu être écrit : {oserror_fr(exc)}") from None
     except (Abort, ConfigurationError, MkDocsException) as exc:
