@@ -56,6 +56,8 @@ def write_config(pages: Pages, site_dir: Path, target: Path, settings: Settings)
     if extra_css.is_file():  # the project's own rules, loaded after fiches'
         listed = own.get("extra_css") if isinstance(own.get("extra_css"), list) else base.get("extra_css") or []
         config["extra_css"] = [*listed, "stylesheets/extra.css"]
+    extra = settings.mkdocs.get("extra") if isinstance(settings.mkdocs.get("extra"), dict) else {}
+    config["extra"] = {**base.get("extra", {}), **extra, "fiches_accessibilite": pages.accessibility}  # the footer
     config.update({
         "docs_dir": str(pages.docs.resolve()),
         "site_dir": str(site_dir.resolve()),

@@ -36,7 +36,7 @@ from builder.facts import (
 )
 from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.markdown import inline, link_fiche_numbers, to_html
-from builder.model import STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
+from builder.model import ETATS_CONFORMITE, STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 from builder.processes import can_fork
 from builder.settings import Settings
 from builder.site_links import DOWNLOAD_FILES, DOWNLOADS, FEED, relative_targets
@@ -78,6 +78,7 @@ class Pages:
     nav: list[NavItem]
     not_in_nav: list[str]
     date: dt.date | None = None  # the content's date (`content_date`): the sitemap's, never the build day's
+    accessibility: str = "non conforme"  # the conformity state every page's footer states (`accessibility_state`)
 
 
 # --- entry point --------------------------------------------------------------------------------
@@ -115,7 +116,16 @@ def write_pages(projet: Projet, docs: Path, out: Path, settings: Settings | None
     if own_css and own_css[0].is_file() and settings.layers[0] != settings.layers[-1]:  # the project's own rules
         (docs / "stylesheets").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(own_css[0], docs / "stylesheets" / "extra.css")
-    return Pages(docs, renderer.nav(), ["/fiches/"], content_date(projet))
+    return Pages(docs, renderer.nav(), ["/fiches/"], content_date(projet), accessibility_state(projet))
+
+
+def accessibility_state(projet: Projet) -> str:
+    """« partiellement conforme »…, as the plan states it, or « non conforme » while no audit backs it (RGAA: a
+    state is only claimed on an audit) — the rule of the home page and the accessibility statement."""
+    a11y = projet.plan.accessibilite
+    audited = a11y is not None and (a11y.date_audit is not None or a11y.taux_conformite is not None)
+    state = a11y.etat_conformite if a11y is not None and a11y.etat_conformite and audited else "non_conforme"
+    return ETATS_CONFORMITE[state]
 
 
 def content_date(projet: Projet) -> dt.date | None:

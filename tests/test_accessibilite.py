@@ -56,6 +56,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, lxml.html.HtmlE
         assert result.returncode == 0, result.stdout + result.stderr
         html = (site / "accessibilite" / "index.html").read_text(encoding="utf-8")
         out[name] = lxml.html.fromstring(html).cssselect("article.md-content__inner")[0]
+        home = (site / "index.html").read_text(encoding="utf-8")
+        out[f"{name}:pied"] = lxml.html.fromstring(home).cssselect(".fa-footer-a11y")[0]  # every page's footer
     return out
 
 
@@ -88,6 +90,7 @@ def test_sections_in_the_legal_order_with_the_facts_of_plan_yml(pages: dict[str,
     assert "Libre réponse 71120, 75342 Paris CEDEX 07" in recours
     assert "https://formulaire.defenseurdesdroits.fr/" in links
     assert "à compléter" not in _flat(article.text_content())
+    assert _flat(pages["audite:pied"].text_content()).startswith("Accessibilité : partiellement conforme")
 
 
 def test_without_an_audit_the_site_is_said_non_conforme(pages: dict[str, lxml.html.HtmlElement]) -> None:
@@ -99,6 +102,8 @@ def test_without_an_audit_the_site_is_said_non_conforme(pages: dict[str, lxml.ht
     assert "Aucun audit" in _section(article, "Résultats des tests")
     assert "mailto:accessibilite@test.example" in {a.get("href") for a in article.iter("a")}
     assert "n’est pas encore indiquée" in _section(article, "Établissement de cette déclaration d’accessibilité")
+    footer = _flat(pages["sans-audit:pied"].text_content())
+    assert footer.startswith("Accessibilité : non conforme") and "totalement" not in footer
 
 
 def test_missing_facts_are_warnings_naming_file_line_and_field(tmp_path: Path) -> None:
