@@ -30,8 +30,10 @@ def require_tool(name: str) -> str:
 
 def run_fiches(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real command line in a subprocess, as an editor would."""
+    # this checkout's builder, wherever the command runs (not another installed copy)
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd or ROOT, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=600)
+                          text=True, env={**os.environ, "PYTHONPATH": path, **(env or {})}, timeout=600)
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ def test_write_failure_on_a_later_row_writes_nothing(tmp_path: Path) -> None:
     result = fiches("import", "t.csv", "--content", "content", cwd=tmp_path, preexec_fn=_small_files_only)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == ("Erreur : t.csv:ligne 4: numéro : écriture impossible de "
-                             "content/fiches/1.1.4-troisieme-action.md : fichier trop grand (limite du système)"
+                             "content/fiches/1.1.4-troisieme-action.md : "
+                             "fichier trop grand (taille maximale des fichiers atteinte)"
                              f"{UNDONE}\n")
     assert tree(tmp_path) == before
 
