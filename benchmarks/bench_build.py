@@ -26,11 +26,13 @@ GENERATE = r"""
 import sys
 from pathlib import Path
 from builder.build import load_checked
-from builder.mkdocs_site import read_settings, write_config
+from builder.mkdocs_site import write_config
+from builder.settings import read_settings
 from builder.site import write_pages
 content, work = Path(sys.argv[1]), Path(sys.argv[2])
-pages = write_pages(load_checked(content), work / "docs", work / "out", read_settings())
-write_config(pages, work / "site", work / "mkdocs.yml")
+settings = read_settings(content)
+pages = write_pages(load_checked(content), work / "docs", work / "out", settings)
+write_config(pages, work / "site", work / "mkdocs.yml", settings)
 """
 
 
