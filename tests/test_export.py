@@ -189,3 +189,19 @@ def test_import_files_it_cannot_read_are_french_messages(mini_copy: Path, tmp_pa
         "Aucune fiche importée (2 lignes en attente) : corrigez d'abord la première ligne")
     assert sorted(p.name for p in (mini_copy / "fiches").iterdir()) == sorted(
         p.name for p in (MINI / "fiches").iterdir())
+
+
+def test_the_export_command_gives_the_files_the_build_publishes(tmp_path: Path) -> None:
+    """`fiches export` and `fiches build` read the same plan with the same settings: byte-identical files."""
+    shutil.copytree(MINI, tmp_path / "content")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Export\nsite_url: https://intranet.export.example/plan/\n",
+                                         encoding="utf-8")
+    built = run_fiches("build", "--only", "site", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    downloads = tmp_path / "site" / "telechargements"
+    for fmt, name in (("json", "plan.json"), ("csv", "fiches.csv"), ("csv-excel", "fiches-excel.csv"),
+                      ("ics", "jalons.ics")):
+        exported = run_fiches("export", "--format", fmt, "-o", str(tmp_path / name), cwd=tmp_path)
+        assert exported.returncode == 0, exported.stderr
+        assert (tmp_path / name).read_bytes() == (downloads / name).read_bytes(), name
+    assert b"https://intranet.export.example/plan/fiches/" in (downloads / "jalons.ics").read_bytes()
