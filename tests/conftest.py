@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import queue
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +41,37 @@ def run_fiches(*args: str, cwd: Path | None = None, env: dict | None = None) -> 
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd or ROOT, capture_output=True,
                           text=True, env={**os.environ, "PYTHONPATH": path, **(env or {})}, timeout=600)
+
+
+@contextmanager
+def serving(content: Path, *options: str, env: dict | None = None) -> Iterator[tuple[str, queue.Queue[str]]]:
+    """`fiches serve` on `content` in a subprocess, as an editor starts it: the preview's address once it serves,
+    and its output lines from then on; stopped with Ctrl+C on exit."""
+    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", *options, "--port", "0", "--content",
+                                str(content)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        deadline, url = time.monotonic() + 120, None
+        while url is None and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                assert process.poll() is None, "fiches serve s'est arrêté"
+                continue
+            if match := re.search(r"Aperçu : (http://127\.0\.0\.1:\d+/)", line):
+                url = match.group(1)
+        if url is None:
+            pytest.fail("fiches serve n'a pas démarré")
+        yield url, lines
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ import os
 import queue
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -30,7 +28,7 @@ from lxml import html as lxml_html
 from builder import cms, cms_api, cms_bundle
 from builder.errors import BuildError, Report
 from builder.load import load_fiche_file, load_yaml_file
-from tests.conftest import DEMO, MINI, ROOT, require_tool, run_fiches
+from tests.conftest import DEMO, MINI, ROOT, require_tool, run_fiches, serving
 
 SCHEMAS = ROOT / "schema"
 
@@ -386,31 +384,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     content = tmp_path_factory.mktemp("cms") / "content"
     shutil.copytree(DEMO, content)
-    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--port", "0", "--content", str(content)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    try:
-        deadline = time.monotonic() + 120
-        url = None
-        while url is None and time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                assert process.poll() is None, "fiches serve s'est arrêté"
-                continue
-            if match := re.search(r"Aperçu : (http://127\.0\.0\.1:\d+/)", line):
-                url = match.group(1)
-        assert url, "fiches serve n'a pas démarré"
+    with serving(content) as (url, lines):
         yield url, content, lines
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

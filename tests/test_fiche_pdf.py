@@ -18,7 +18,7 @@ from builder.build import build, load_checked
 from builder.fiche_pdf import render_fiche_pdf, render_fiche_pdfs
 from builder.pdf import CACHE_ENV, ua_check
 from builder.serve_pdf import STATUS_PATH
-from tests.conftest import MINI, ROOT, require_tool, run_fiches
+from tests.conftest import MINI, require_tool, run_fiches, serving
 
 EXTRA_SUIVI = """suivi:
   - date: 2025-04-02
@@ -239,21 +239,7 @@ def _pdf_state(url: str, other_than: str, timeout: float = 300) -> str:
 
 
 def test_serve_keeps_the_plan_and_fiche_pdfs_current(mini_copy, tmp_path):
-    import os
-    import signal
-    import sys
-
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", CACHE_ENV: str(tmp_path / "cache")}
-    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--pdf", "--port", "0", "--content",
-                                str(mini_copy)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        url = None
-        for line in process.stdout:
-            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
-                url = match.group(0)
-                break
-        assert url, "fiches serve n'a pas démarré"
+    with serving(mini_copy, "--pdf", env={CACHE_ENV: str(tmp_path / "cache")}) as (url, _):
         state = _pdf_state(url, "")
         assert state.startswith("PDF à jour"), state
         status, page = _get(url + "fiches/1-1-1/")
@@ -267,10 +253,3 @@ def test_serve_keeps_the_plan_and_fiche_pdfs_current(mini_copy, tmp_path):
         assert _pdf_state(url, state).startswith("PDF à jour")
         (tmp_path / "served.pdf").write_bytes(_get(url + "telechargements/fiches/1.1.1.pdf")[1])
         assert "65 %" in _words(" ".join(pages_text(tmp_path / "served.pdf")))
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -3,10 +3,7 @@ and the real server as an editor uses it."""
 
 from __future__ import annotations
 
-import os
 import queue
-import re
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +18,7 @@ import pytest
 
 from builder import serve
 from builder.errors import BuildError, ContentError, Report
-from tests.conftest import MINI, ROOT
+from tests.conftest import MINI, ROOT, serving
 
 
 def test_busy_port_fails_at_once_in_french() -> None:
@@ -141,31 +138,8 @@ def test_watcher_reacts_to_writes_not_reads(tmp_path: Path) -> None:
 @pytest.fixture
 def running(mini_copy: Path) -> Iterator[tuple[str, queue.Queue[str], Path]]:
     """`fiches serve` on the mini plan in a subprocess: its address, its output lines, its content."""
-    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--port", "0", "--content", str(mini_copy)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                assert process.poll() is None, "fiches serve s'est arrêté"
-                continue
-            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
-                yield match.group(0), lines, mini_copy
-                break
-        else:
-            pytest.fail("fiches serve n'a pas démarré")
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serving(mini_copy) as (url, lines):
+        yield url, lines, mini_copy
 
 
 def _get(url: str) -> tuple[int, str]:

@@ -3,23 +3,18 @@ a client that hangs up mid-response is silent, the terminal never shows a traceb
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import shutil
-import signal
 import socket
 import struct
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import MINI, ROOT
+from tests.conftest import MINI, serving
 
 
 @pytest.fixture(scope="module")
@@ -27,32 +22,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[tuple[st
     """`fiches serve` on the mini plan in a subprocess, started once: its address and its output lines."""
     content = tmp_path_factory.mktemp("serve") / "content"
     shutil.copytree(MINI, content)
-    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--port", "0", "--content", str(content)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                assert process.poll() is None, "fiches serve s'est arrêté"
-                continue
-            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
-                parts = urlsplit(match.group(0))
-                yield (parts.hostname, parts.port), lines
-                break
-        else:
-            pytest.fail("fiches serve n'a pas démarré")
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serving(content) as (url, lines):
+        parts = urlsplit(url)
+        yield (parts.hostname, parts.port), lines
 
 
 def _raw(address: tuple[str, int], path: str) -> tuple[int, str]:
