@@ -17,7 +17,6 @@ import hashlib
 import multiprocessing
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,12 +28,13 @@ from builder.model import Fiche, Projet
 from builder.pdf import (
     PLAN_CSS,
     THEME,
-    _code_digest,
-    _store,
+    cached_render,
     claim_or_warn,
+    code_digest,
     fiche_helpers,
     metadata,
     render_template,
+    store_cached,
     write_document,
 )
 from builder.processes import usable_cpus
@@ -77,7 +77,7 @@ def _module_digest() -> str:
 
 def fiche_key(html: str, settings: Settings) -> str:
     """What a fiche's PDF shows (its HTML) and what lays it out (templates, CSS, fonts, code, libraries)."""
-    payload = "\0".join([CACHE_KIND, html, _code_digest(settings.layers), _module_digest()])
+    payload = "\0".join([CACHE_KIND, html, code_digest(settings.layers), _module_digest()])
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -183,7 +183,7 @@ class FichePdfs:
                 except Exception as exc:  # a worker that failed or died: say which fiche
                     failed.append(f"{job.fiche.id} ({type(exc).__name__} : {exc})")
                     continue
-                _store(self.cache, f"{CACHE_KIND}-{job.fiche.id}", job.key, job.path)
+                store_cached(self.cache, f"{CACHE_KIND}-{job.fiche.id}", job.key, job.path)
                 self.rendered.append(job.fiche.id)
         finally:
             self.stop()
@@ -219,14 +219,5 @@ def render_fiche_pdf(projet: Projet, fiche_id: str, path: Path, settings: Settin
     if fiche is None:
         raise BuildError(unknown_fiche(projet, fiche_id))
     html = FicheHtml(projet, settings).html(fiche)
-    key = fiche_key(html, settings)
-    cached = settings.cache / f"{CACHE_KIND}-{fiche.id}-{key}.pdf"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if cached.is_file():
-        shutil.copyfile(cached, path)
-        return
-    with tempfile.TemporaryDirectory(prefix=".fiches-", dir=path.resolve().parent) as tmp:
-        partial = Path(tmp) / pdf_name(fiche)
-        lay_out(html, str(partial), pdf_name(fiche), stylesheets(settings))
-        _store(settings.cache, f"{CACHE_KIND}-{fiche.id}", key, partial)
-        os.replace(partial, path)
+    cached_render(f"{CACHE_KIND}-{fiche.id}", fiche_key(html, settings), path,
+                  lambda target: lay_out(html, str(target), pdf_name(fiche), stylesheets(settings)), settings.cache)

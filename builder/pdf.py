@@ -178,7 +178,7 @@ def _files_digest(paths: Iterable[tuple[str, Path]]) -> str:
 
 
 @lru_cache(maxsize=4)
-def _code_digest(layers: tuple[Path, ...]) -> str:
+def code_digest(layers: tuple[Path, ...]) -> str:
     """Every file of the theme layers and every Python file of the package (whatever its folder): a change there
     may change the PDFs. Paths are hashed relative to their root, so the key does not depend on where fiches or the
     project lives."""
@@ -201,12 +201,12 @@ def _code_digest(layers: tuple[Path, ...]) -> str:
 
 def content_key(kind: str, projet: Projet, settings: Settings, extra: Any = None) -> str:
     """Hash of the models, the templates, the CSS and the code: equal keys give equal PDFs."""
-    payload = json.dumps([kind, model_fingerprint(projet), extra, _code_digest(settings.layers)], sort_keys=True,
+    payload = json.dumps([kind, model_fingerprint(projet), extra, code_digest(settings.layers)], sort_keys=True,
                          ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-def _store(folder: Path, kind: str, key: str, pdf: Path) -> None:
+def store_cached(folder: Path, kind: str, key: str, pdf: Path) -> None:
     """Keep a copy of a fresh PDF under its key, and only the last few PDFs of each kind."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -233,7 +233,7 @@ def cached_render(kind: str, key: str, path: Path, render: Callable[[Path], None
         os.utime(cached)  # most recently used
         return False
     render(path)
-    _store(cache, kind, key, path)
+    store_cached(cache, kind, key, path)
     return True
 
 
