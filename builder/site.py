@@ -112,8 +112,8 @@ def write_pages(projet: Projet, docs: Path, out: Path, settings: Settings | None
     for folder in reversed(settings.theme_folders("fonts")):  # the project's fonts over the packaged ones
         for font in sorted(folder.glob("*.otf")):
             shutil.copyfile(font, fonts / font.name)
-    own_css = [folder / "extra.css" for folder in settings.theme_folders("site/stylesheets")]
-    if own_css and own_css[0].is_file() and settings.layers[0] != settings.layers[-1]:  # the project's own rules
+    own_css = [f / "extra.css" for f in settings.theme_folders("site/stylesheets") if (f / "extra.css").is_file()]
+    if own_css:  # the project's own rules (the packaged theme has none), loaded after fiches' by the config
         (docs / "stylesheets").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(own_css[0], docs / "stylesheets" / "extra.css")
     return Pages(docs, renderer.nav(), ["/fiches/"], content_date(projet), accessibility_state(projet))
