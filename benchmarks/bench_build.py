@@ -26,12 +26,12 @@ GENERATE = r"""
 import sys
 from pathlib import Path
 from builder.build import load_checked
-from builder.mkdocs_site import write_config
+from builder.outputs.site.mkdocs_site import write_config
 from builder.settings import read_settings
-from builder.site import write_pages
+from builder.outputs.site.pages import write_pages
 content, work = Path(sys.argv[1]), Path(sys.argv[2])
 settings = read_settings(content)
-pages = write_pages(load_checked(content), work / "docs", work / "out", settings)
+pages = write_pages(load_checked(content), work / "docs", settings)
 write_config(pages, work / "site", work / "mkdocs.yml", settings)
 """
 

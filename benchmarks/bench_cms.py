@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from builder import cms_bundle  # noqa: E402
+from builder.cms import bundle as cms_bundle  # noqa: E402
 
 FICHE = "fiches/2.3.1-marque-employeur-recrutement.md"
 STATUTS = [("en_cours", "En cours"), ("realisee", "Réalisée")]
@@ -54,7 +54,7 @@ def _refreshed(url: str, before: str, libelle: str, started: float) -> float:
 
 def main(runs: int) -> None:
     if not cms_bundle.installed():
-        sys.exit("Decap CMS absent : python3 -m builder.cms_bundle")
+        sys.exit("Decap CMS absent : python3 -m builder.cms.bundle")
     files = cms_bundle.bundle_files()
     script = cms_bundle.bundle_dir() / cms_bundle.SCRIPT
     print(f"Decap CMS {cms_bundle.VERSION} : {len(files)} fichiers, {cms_bundle.bundle_size() / 1e6:.2f} Mo "

@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synth import write_plan  # noqa: E402
-from builder.bilan import compute_bilan, render_markdown  # noqa: E402
-from builder.history import read_history  # noqa: E402
-from builder.validate import load_projet_or_raise  # noqa: E402
+from builder.content.validate import load_projet_or_raise  # noqa: E402
+from builder.living.bilan import compute_bilan, render_markdown  # noqa: E402
+from builder.living.history import read_history  # noqa: E402
 
 STATUTS = ("a_venir", "en_cours", "realisee", "en_pause", "bloquee")
 

@@ -26,7 +26,7 @@ FULL = """
 import sys
 from pathlib import Path
 from builder.build import load_checked
-from builder.pdf import render_plan
+from builder.outputs.pdf.plan import render_plan
 render_plan(load_checked(Path(sys.argv[1])), Path(sys.argv[2]))
 """
 
@@ -34,7 +34,7 @@ PREPARE = """
 import sys
 from pathlib import Path
 from builder.build import load_checked
-from builder.pdf import axe_css, plan_html
+from builder.outputs.pdf.plan import axe_css, plan_html
 from builder.settings import Settings
 projet = load_checked(Path(sys.argv[1]))
 Path(sys.argv[2]).write_text(plan_html(projet, Settings.packaged()), encoding="utf-8")
@@ -44,7 +44,7 @@ Path(sys.argv[2] + ".css").write_text(axe_css(projet), encoding="utf-8")
 WEASYPRINT_ONLY = """
 import sys
 from pathlib import Path
-from builder.pdf import PLAN_CSS, write_pdf
+from builder.outputs.pdf.plan import PLAN_CSS, write_pdf
 from builder.settings import Settings
 html = Path(sys.argv[1]).read_text(encoding="utf-8")
 sheets = [Settings.packaged().theme_file(name) for name in PLAN_CSS]
@@ -56,9 +56,9 @@ CHECKS = """
 import sys, time, shutil
 from pathlib import Path
 from builder.build import load_checked
-from builder.brochure import render_brochure
-from builder.pdf import render_plan
-from builder.pdfcheck import check_pdf
+from builder.outputs.pdf.brochure import render_brochure
+from builder.outputs.pdf.plan import render_plan
+from builder.outputs.pdf.check import check_pdf
 content, work = Path(sys.argv[1]), Path(sys.argv[2])
 projet = load_checked(content)
 load_checked(content)  # warm: imports, fonts
@@ -82,8 +82,8 @@ PLAN_AND_FICHES = """
 import sys
 from pathlib import Path
 from builder.build import load_checked
-from builder.fiche_pdf import FichePdfs, workers_for
-from builder.pdf import render_plan
+from builder.outputs.pdf.fiche import FichePdfs, workers_for
+from builder.outputs.pdf.plan import render_plan
 projet = load_checked(Path(sys.argv[1]))
 # as `fiches build` does: the fiches on the core(s) the plan leaves free
 fiches = FichePdfs(projet, Path(sys.argv[2]) / "fiches", workers=max(1, workers_for(len(projet.fiches)) - 1))
@@ -95,7 +95,7 @@ FICHES_ONLY = """
 import sys
 from pathlib import Path
 from builder.build import load_checked
-from builder.fiche_pdf import render_fiche_pdfs
+from builder.outputs.pdf.fiche import render_fiche_pdfs
 render_fiche_pdfs(load_checked(Path(sys.argv[1])), Path(sys.argv[2]))
 """
 

@@ -14,12 +14,21 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+from builder.content.model import Projet
+from builder.content.validate import load_projet
 from builder.errors import BuildError, ContentError, Report, oserror_fr
-from builder.model import Projet
-from builder.output import MARKER, copy_owned, is_fiches_output, is_staging_of, lock_path, staging_prefix, write_marker
+from builder.outputs.folder import (
+    MARKER,
+    copy_owned,
+    is_fiches_output,
+    is_staging_of,
+    lock_path,
+    sizes,
+    staging_prefix,
+    write_marker,
+)
 from builder.processes import Beside
 from builder.settings import Settings, read_settings
-from builder.validate import load_projet
 
 PARTS = ("site", "plan", "brochure")
 DOWNLOADS = "telechargements"
@@ -115,14 +124,14 @@ def load_checked(content: Path, strict: bool = False) -> Projet:
 
 def _attach_history(projet: Projet, content: Path) -> None:
     """The git history of each fiche (empty outside git)."""
-    from builder.history import read_history
+    from builder.living.history import read_history
 
     projet.history = read_history(content, projet)
 
 
 def _attach_bilan(projet: Projet, content: Path) -> None:
     """The edition's review: whole on the site, compact in the brochure (one function, two lengths)."""
-    from builder.bilan import edition_bilan, render_markdown
+    from builder.living.bilan import edition_bilan, render_markdown
 
     bilan = edition_bilan(projet, content)
     if bilan is not None:
@@ -141,17 +150,17 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], set
     try:
         fiche_pdfs = None
         if "plan" in parts:  # each fiche alone, laid out by a worker on the other core meanwhile
-            from builder.fiche_pdf import FOLDER, FichePdfs, workers_for
+            from builder.outputs.pdf.fiche import FOLDER, FichePdfs, workers_for
 
             fiche_pdfs = FichePdfs(projet, downloads / FOLDER, workers=max(1, workers_for(len(projet.fiches)) - 1),
                                    settings=settings)
         try:
             if "plan" in parts:
-                from builder.pdf import render_plan
+                from builder.outputs.pdf.plan import render_plan
 
                 render_plan(projet, downloads / f"plan-{projet.plan.edition}.pdf", settings)
             if "brochure" in parts:
-                from builder.brochure import render_brochure
+                from builder.outputs.pdf.brochure import render_brochure
 
                 render_brochure(projet, downloads / f"brochure-{projet.plan.edition}.pdf", settings)
         except BaseException:
@@ -161,9 +170,14 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], set
         if fiche_pdfs is not None:
             fiche_pdfs.wait()  # before the site: its pages give each fiche PDF's size
         if exports is not None:
-            from builder.site import render_site
+            from builder.outputs.site.nav import Published
+            from builder.outputs.site.pages import render_site
 
-            render_site(projet, content, out, exports.wait, settings)
+            def all_written() -> dict[str, int]:
+                exports.wait()
+                return sizes(out)
+
+            render_site(projet, out, settings, Published(sizes(out), all_written))
             _render_admin(content, out, settings)
     finally:
         if exports is not None:
@@ -172,7 +186,7 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], set
 
 def _render_admin(content: Path, out: Path, settings: Settings) -> None:
     """The form editor `/admin/`, only when `mkdocs.yml` configures a Git forge for it (off by default)."""
-    from builder.cms import forge_settings, write_admin
+    from builder.cms.config import forge_settings, write_admin
 
     forge = forge_settings(settings.identity, content, settings.root)
     if forge is not None:
@@ -181,7 +195,7 @@ def _render_admin(content: Path, out: Path, settings: Settings) -> None:
 
 def _render_data(projet: Projet, out: Path, site_url: str | None) -> None:
     """Feeds, calendars and data exports, written next to the site (later linked from it)."""
-    from builder.export import write_downloads
+    from builder.outputs.data.export import write_downloads
 
     write_downloads(projet, out, site_url)
 
@@ -192,7 +206,7 @@ def build_pdf(kind: str, content: Path, output: Path | None, fiche_id: str | Non
     settings = settings or read_settings(content)
     projet = load_checked(content)
     if kind == "fiche" and fiche_id not in projet.by_id:
-        from builder.fiche_pdf import unknown_fiche
+        from builder.outputs.pdf.fiche import unknown_fiche
 
         raise BuildError(unknown_fiche(projet, fiche_id))
     if kind != "fiche" and fiche_id:
@@ -203,15 +217,15 @@ def build_pdf(kind: str, content: Path, output: Path | None, fiche_id: str | Non
     with tempfile.TemporaryDirectory(prefix=".fiches-", dir=target.resolve().parent) as tmp:
         partial = Path(tmp) / target.name
         if kind == "plan":
-            from builder.pdf import render_plan
+            from builder.outputs.pdf.plan import render_plan
 
             render_plan(projet, partial, settings)
         elif kind == "fiche":
-            from builder.fiche_pdf import render_fiche_pdf
+            from builder.outputs.pdf.fiche import render_fiche_pdf
 
             render_fiche_pdf(projet, fiche_id or "", partial, settings)
         else:
-            from builder.brochure import render_brochure
+            from builder.outputs.pdf.brochure import render_brochure
 
             render_brochure(projet, partial, settings)
         os.replace(partial, target)

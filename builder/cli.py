@@ -56,8 +56,8 @@ def summary(n_fiches: int, report: Report) -> str:
 # --- commands -----------------------------------------------------------------------------------
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from builder.load import load_content
-    from builder.validate import validate
+    from builder.content.load import load_content
+    from builder.content.validate import validate
 
     report = Report()
     content = load_content(args.content, report)
@@ -79,8 +79,8 @@ def _unreadable(content, report: Report) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from builder.stats import render_stats
-    from builder.validate import load_projet_or_raise
+    from builder.commands.stats import render_stats
+    from builder.content.validate import load_projet_or_raise
 
     projet, _ = load_projet_or_raise(args.content)
     print(shown(render_stats(projet), newlines=True))
@@ -88,7 +88,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from builder.new import new_fiche
+    from builder.commands.new import new_fiche
 
     path = new_fiche(args.content, args.id, args.titre, args.pilote)
     print(f"Fiche créée : {shown(path)}")
@@ -96,7 +96,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from builder.scaffold import init_project
+    from builder.commands.scaffold import init_project
 
     written = init_project(args.dossier, demo=args.demo, collectivite=args.collectivite, site_url=args.site_url)
     print(f"Projet créé dans {args.dossier}/ ({plural(len(written), 'fichier')}). Pour commencer :")
@@ -107,7 +107,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from builder.schema import write_schemas
+    from builder.content.schema import write_schemas
 
     for path in write_schemas(args.out):
         print(f"Schéma écrit : {path}")
@@ -130,7 +130,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from builder.pdfcheck import PdfUnreadable, check_pdf, describe
+    from builder.outputs.pdf.check import PdfUnreadable, check_pdf, describe
 
     try:
         problems = check_pdf(args.file, print_shop=not args.accessibilite, ua=True if args.accessibilite else None)
@@ -149,14 +149,14 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from builder.serve import serve
+    from builder.commands.serve import serve
 
     serve(args.content, args.port, debug=args.debug, commit=args.commit, pdf=args.pdf)
     return EXIT_OK
 
 
 def cmd_cms_config(args: argparse.Namespace) -> int:
-    from builder.cms import cms_config, config_yaml, forge_settings
+    from builder.cms.config import cms_config, config_yaml, forge_settings
     from builder.settings import read_settings
 
     forge = None
@@ -170,26 +170,26 @@ def cmd_cms_config(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from builder.export import export_command
+    from builder.outputs.data.export import export_command
     from builder.settings import read_settings
 
     return export_command(args.content, args.format, args.output, read_settings(args.content).site_url)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from builder.importing import import_command
+    from builder.commands.importing import import_command
 
     return import_command(args.file, args.content, args.force)
 
 
 def cmd_bilan(args: argparse.Namespace) -> int:
-    from builder.bilan import bilan_command
+    from builder.living.bilan import bilan_command
 
     return bilan_command(args.content, args.depuis, args.jusqua, args.output)
 
 
 def cmd_relances(args: argparse.Namespace) -> int:
-    from builder.relances import relances_command
+    from builder.living.relances import relances_command
     from builder.settings import read_settings
 
     return relances_command(args.content, args.date, args.direction, args.format, args.output, args.exit_code,
@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _relances_options(p: argparse.ArgumentParser) -> None:
-    from builder.relances import parse_day
+    from builder.living.relances import parse_day
 
     p.add_argument("--direction", metavar="CODE", help="une seule direction pilote (code de plan.yml)")
     p.add_argument("--format", default="texte", choices=["texte", "csv", "eml"],

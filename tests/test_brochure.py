@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from builder.brochure import brochure_html, page_css, render_brochure
 from builder.build import load_checked
-from builder.model import Projet
-from builder.pdf import CACHE_ENV
+from builder.content.model import Projet
+from builder.outputs.pdf.brochure import brochure_html, page_css, render_brochure
+from builder.outputs.pdf.plan import CACHE_ENV
+from builder.render.text import typeset
 from builder.settings import read_settings
-from builder.text import typeset
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
 
 MM = 72 / 25.4
@@ -176,7 +176,7 @@ def test_hostile_content_renders_as_text(tmp_path, monkeypatch):
 def test_screen_brochure_passes_the_pdfua_checks(brochure_pdf):
     import pikepdf
 
-    from builder.pdfcheck import check_pdf, claims, open_pdf
+    from builder.outputs.pdf.check import check_pdf, claims, open_pdf
 
     _, path, _ = brochure_pdf
     assert check_pdf(path, print_shop=False, ua=True) == []

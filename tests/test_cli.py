@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from builder.model import STATUTS
-from builder.schema import render_schemas
-from builder.validate import load_projet_or_raise
+from builder.content.model import STATUTS
+from builder.content.schema import render_schemas
+from builder.content.validate import load_projet_or_raise
 from tests.conftest import DEMO, MINI, ROOT, run_fiches
 
 

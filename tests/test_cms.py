@@ -25,9 +25,11 @@ import pytest
 import yaml
 from lxml import html as lxml_html
 
-from builder import cms, cms_api, cms_bundle
+from builder.cms import api as cms_api
+from builder.cms import bundle as cms_bundle
+from builder.cms import config as cms
+from builder.content.load import load_fiche_file, load_yaml_file
 from builder.errors import BuildError, Report
-from builder.load import load_fiche_file, load_yaml_file
 from tests.conftest import DEMO, MINI, ROOT, require_tool, run_fiches, serving
 
 SCHEMAS = ROOT / "schema"
@@ -84,7 +86,7 @@ def test_the_configuration_names_every_field_of_the_schemas(mini_copy: Path) -> 
 
 
 def test_every_field_has_a_french_label_and_its_description_as_hint() -> None:
-    from builder.model import Fiche, Plan
+    from builder.content.model import Fiche, Plan
 
     seen = set()
 
@@ -380,7 +382,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, queue.Queue[str]]]:
     """`fiches serve` on a copy of the demo plan: its address, its content folder, its output lines."""
     if not cms_bundle.installed():
-        message = "Decap CMS absent (python3 -m builder.cms_bundle, lancé par bash .ci/setup)"
+        message = "Decap CMS absent (python3 -m builder.cms.bundle, lancé par bash .ci/setup)"
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     content = tmp_path_factory.mktemp("cms") / "content"
     shutil.copytree(DEMO, content)

@@ -178,8 +178,8 @@ def test_yaml_errors_are_all_french_with_their_line() -> None:
     """The problems PyYAML words in English (directives, tags, escapes, block headers…) come out in French."""
     import re
 
+    from builder.content.load import parse_yaml
     from builder.errors import Report
-    from builder.load import parse_yaml
 
     english = re.compile(r"\b(found|expected|while|could not|did not|scanning|parsing|token|stream)\b")
     for text, words in (('titre: "a\\xZZ"', "code de caractère hexadécimal"),

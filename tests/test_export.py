@@ -12,9 +12,9 @@ import jsonschema
 import openpyxl
 import pytest
 
-from builder.export import FICHE_COLUMNS, json_schema, to_csv, to_json, to_xlsx
-from builder.model import Fiche, Plan
-from builder.validate import load_projet_or_raise
+from builder.content.model import Fiche, Plan
+from builder.content.validate import load_projet_or_raise
+from builder.outputs.data.export import FICHE_COLUMNS, json_schema, to_csv, to_json, to_xlsx
 from tests.conftest import DEMO, FIXTURES, MINI, ROOT, run_fiches
 
 

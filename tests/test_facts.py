@@ -1,4 +1,4 @@
-"""One set of facts, two outputs: what `builder.facts` computes for a fiche is what the site page and the plan
+"""One set of facts, two outputs: what `builder.render.facts` computes for a fiche is what the site page and the plan
 PDF show (real `fiches build` of the demo plan: real MkDocs, real WeasyPrint; parsed HTML, extracted PDF text)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from builder.build import load_checked
-from builder.charts import indicator_svg, text_width
-from builder.facts import fiche_facts, jalon_rows, statut_badge
-from builder.model import Fiche, Indicateur, Mesure, Projet
+from builder.content.model import Fiche, Indicateur, Mesure, Projet
+from builder.render.charts import indicator_svg, text_width
+from builder.render.facts import fiche_facts, jalon_rows, statut_badge
 from tests.conftest import DEMO, MINI, run_fiches
 
 CONTENT = DEMO if (DEMO / "plan.yml").exists() else MINI

@@ -9,11 +9,11 @@ import icalendar
 import pytest
 from lxml import etree
 
-from builder.export import write_downloads
-from builder.feeds import atom_feed
-from builder.feeds import icalendar as ics_text
-from builder.model import Projet
-from builder.validate import load_projet_or_raise
+from builder.content.model import Projet
+from builder.content.validate import load_projet_or_raise
+from builder.outputs.data.export import write_downloads
+from builder.outputs.data.feeds import atom_feed
+from builder.outputs.data.feeds import icalendar as ics_text
 from tests.conftest import DEMO, MINI
 
 

@@ -13,11 +13,11 @@ import pikepdf
 import pytest
 import yaml
 
-from builder.assemble import assemble
 from builder.build import build, load_checked
-from builder.fiche_pdf import render_fiche_pdf, render_fiche_pdfs
-from builder.pdf import CACHE_ENV, ua_check
-from builder.serve_pdf import STATUS_PATH
+from builder.commands.serve_pdf import STATUS_PATH
+from builder.outputs.pdf.assemble import assemble
+from builder.outputs.pdf.fiche import render_fiche_pdf, render_fiche_pdfs
+from builder.outputs.pdf.plan import CACHE_ENV, ua_check
 from tests.conftest import MINI, require_tool, run_fiches, serving
 
 EXTRA_SUIVI = """suivi:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from builder.bilan import compute_bilan, edition_bilan, render_markdown
-from builder.history import read_history
-from builder.model import Changement
-from builder.validate import load_projet_or_raise
+from builder.content.model import Changement
+from builder.content.validate import load_projet_or_raise
+from builder.living.bilan import compute_bilan, edition_bilan, render_markdown
+from builder.living.history import read_history
 from tests.conftest import MINI, require_tool, run_fiches
 
 D = dt.date

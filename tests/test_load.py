@@ -13,10 +13,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builder.content.load import load_content, parse_fiche, parse_yaml
+from builder.content.model import Fiche, PartialDate
+from builder.content.validate import load_projet
 from builder.errors import Report
-from builder.load import load_content, parse_fiche, parse_yaml
-from builder.model import Fiche, PartialDate
-from builder.validate import load_projet
 from tests.conftest import MINI
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import markdown as stock_markdown
 import pytest
 
-from builder import markdown as ours
 from builder.cli import main
-from builder.validate import load_projet_or_raise
+from builder.content.validate import load_projet_or_raise
+from builder.render import markdown as ours
 from tests.conftest import DEMO, MINI, ROOT
 
 FICHE = "1.1.1-livret-accueil.md"
@@ -55,7 +55,7 @@ def fiches(capsys: pytest.CaptureFixture, *args: str) -> Ran:
 
 def test_unmatched_brackets_take_linear_time() -> None:
     """`crochets_ouverts`: 16,000 `[` (and 16,000 `[a](`) convert in well under the timeout (minutes before)."""
-    code = ("from builder.markdown import to_html\n"
+    code = ("from builder.render.markdown import to_html\n"
             "assert '[[[' in to_html('[' * 16000)\n"
             "assert to_html('[a](' * 16000 + ')').count('[a](') == 16000\n"
             "to_html('[[[[' * 4000 + ']]]]' * 4000)\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.output import MARKER, is_fiches_output
+from builder.outputs.folder import MARKER, is_fiches_output
 from tests.safety import fiches, inline, mini, tree
 
 REFUSED = ("Erreur : le dossier de sortie {out} n'est pas une sortie de fiches : il n'est pas vide et n'a pas été "

@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from builder.build import load_checked
-from builder.model import Projet
-from builder.pdf import CACHE_ENV, render_plan
-from builder.text import typeset
+from builder.content.model import Projet
+from builder.outputs.pdf.plan import CACHE_ENV, render_plan
+from builder.render.text import typeset
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
 
 HOSTILE = FIXTURES / "hostile-pdf"
@@ -262,7 +262,7 @@ def _struct(path: Path) -> list[tuple[str, str]]:
 
 
 def test_plan_passes_the_pdfua_checks_and_claims_pdfua(plan_pdf):
-    from builder.pdfcheck import check_pdf, claims, open_pdf
+    from builder.outputs.pdf.check import check_pdf, claims, open_pdf
 
     _, path, _ = plan_pdf
     assert check_pdf(path, print_shop=False, ua=True) == []
@@ -275,7 +275,7 @@ def test_plan_passes_the_pdfua_checks_and_claims_pdfua(plan_pdf):
 def test_headings_follow_the_plan_and_figures_are_the_charts(plan_pdf):
     """H1 the plan, H2 each axe and front or back section, H4 each fiche; the only figures are the charts, each
     with its data in words; statut icons are artifacts."""
-    from builder.facts import indicateur_views
+    from builder.render.facts import indicateur_views
 
     projet, path, _ = plan_pdf
     roles = _struct(path)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from builder.pdf import write_pdf
-from builder.pdf_urls import THEME_ROOT, absolute_url, url_fetcher
+from builder.outputs.pdf.plan import write_pdf
+from builder.outputs.pdf.urls import THEME_ROOT, absolute_url, url_fetcher
 from tests.conftest import MINI, ROOT, require_tool, run_fiches
 
 BODY = """

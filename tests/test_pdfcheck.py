@@ -1,4 +1,4 @@
-"""The checker (builder.pdfcheck) on hostile fixture PDFs: each broken condition is reported, in French.
+"""The checker (builder.outputs.pdf.check) on hostile fixture PDFs: each broken condition is reported, in French.
 
 The fixtures are real PDFs: WeasyPrint alone (without the project's finishing), then edited with pikepdf where
 WeasyPrint cannot break a condition by itself.
@@ -11,8 +11,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from builder.pdf import claim_or_warn, nest_headings, write_pdf
-from builder.pdfcheck import check_pdf, claims, open_pdf, print_problems, ua_problems
+from builder.outputs.pdf.check import check_pdf, claims, open_pdf, print_problems, ua_problems
+from builder.outputs.pdf.plan import claim_or_warn, nest_headings, write_pdf
 
 UA_HTML = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Fixture</title>
 <style>@page { size: A5; @bottom-right { content: counter(page) } }</style></head><body>
@@ -144,7 +144,7 @@ def test_print_preflight_reports_what_a_print_shop_checks(tmp_path):
 
 
 def test_check_pdf_on_a_file_that_is_not_a_pdf(tmp_path):
-    from builder.pdfcheck import PdfUnreadable
+    from builder.outputs.pdf.check import PdfUnreadable
 
     bad = tmp_path / "faux.pdf"
     bad.write_text("pas un PDF")

@@ -23,8 +23,8 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
+from builder.content.validate import load_projet, load_projet_or_raise
 from builder.errors import Report
-from builder.validate import load_projet, load_projet_or_raise
 from tests.conftest import FIXTURES, require_tool, run_fiches
 
 PILOTAGE = FIXTURES / "pilotage"
@@ -510,9 +510,9 @@ def test_the_summary_page_stays_one_page_for_a_big_plan(tmp_path: Path) -> None:
     """200 synthetic fiches, 8 pilot directions with fiches en retard, a hundred prioritaires: the summary page of
     the plan's HTML, laid out alone by WeasyPrint with the plan's stylesheets, is one page with « … et N autres »."""
     from benchmarks.synth import write_plan
-    from builder.pdf import PLAN_CSS, axe_css, plan_html, write_pdf
+    from builder.outputs.pdf.plan import PLAN_CSS, axe_css, plan_html, write_pdf
+    from builder.render.tableau_de_bord import pdf_limits, tableau_de_bord
     from builder.settings import Settings
-    from builder.tableau_de_bord import pdf_limits, tableau_de_bord
 
     content = write_plan(tmp_path / "content", 200)
     projet = load_projet_or_raise(content)[0]

@@ -1,6 +1,6 @@
 """The brochure as a booklet and as a print-shop file (PDF/X-4), on small plans of 3, 4, 5 and 9 fiches.
 
-Checked on the real WeasyPrint output, independently of `builder.pdfcheck` where it matters: colour operators
+Checked on the real WeasyPrint output, independently of `builder.outputs.pdf.check` where it matters: colour operators
 read with pypdf, pixels of rendered pages (crop marks, bleed, quiet zone of the QR code), text positions.
 """
 
@@ -16,11 +16,11 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from builder.brochure import SLUG_MM, render_brochure
 from builder.build import load_checked
-from builder.cmyk import ICC
-from builder.pdf import CACHE_ENV
-from builder.pdfcheck import check_pdf, claims, open_pdf
+from builder.outputs.pdf.brochure import SLUG_MM, render_brochure
+from builder.outputs.pdf.check import check_pdf, claims, open_pdf
+from builder.outputs.pdf.cmyk import ICC
+from builder.outputs.pdf.plan import CACHE_ENV
 from builder.settings import read_settings
 from tests.conftest import DEMO, MINI, require_tool, run_fiches
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from builder.content.validate import load_projet_or_raise
 from builder.errors import BuildError
-from builder.export import write_downloads
-from builder.history import Historique
+from builder.living.history import Historique
+from builder.outputs.data.export import write_downloads
+from builder.outputs.site.pages import content_date, fiche_date
 from builder.processes import Beside, can_fork
-from builder.site import content_date, fiche_date
-from builder.validate import load_projet_or_raise
 from tests.conftest import MINI, ROOT
 
 # `fiches` run with the clock moved by N days (argv[1]): every clock Python offers (time, datetime, date) moves.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import serve
+from builder.commands import serve
 from builder.errors import BuildError, ContentError, Report
 from tests.conftest import MINI, ROOT, serving
 

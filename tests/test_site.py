@@ -11,8 +11,8 @@ import lxml.html
 import pytest
 
 from builder.build import load_checked
-from builder.fr import date_fr
-from builder.model import Changement, Historique, Projet
+from builder.content.model import Changement, Historique, Projet
+from builder.render.fr import date_fr
 from tests.conftest import DEMO, FIXTURES, MINI, run_fiches
 
 HOSTILE = FIXTURES / "hostile"
@@ -167,8 +167,8 @@ def test_index_pages_list_the_right_fiches(demo_site: tuple[Projet, Path]) -> No
     assert fiche_links(prioritaires) == [f.id for f in projet.prioritaires]
     themes = content_of(page(site, "themes"))
     for theme, fiches in projet.themes().items():
-        from builder.model import theme_key
-        from builder.site import theme_anchors
+        from builder.content.model import theme_key
+        from builder.outputs.site.pages import theme_anchors
 
         anchor = theme_anchors(projet)[theme_key(theme)]
         assert [i for el in section_after(themes, anchor) for i in fiche_links(el)] == [f.id for f in fiches]
@@ -237,7 +237,9 @@ def test_every_file_written_for_download_is_linked(demo_site: tuple[Projet, Path
 
 
 def test_downloads_are_kept_and_linked(tmp_path: Path) -> None:
-    from builder.site import render_site
+    from builder.outputs.folder import sizes
+    from builder.outputs.site.nav import Published
+    from builder.outputs.site.pages import render_site
 
     projet = load_checked(MINI)
     out = tmp_path / "site"
@@ -250,7 +252,7 @@ def test_downloads_are_kept_and_linked(tmp_path: Path) -> None:
     projet.history = {"1.1.1": Historique(dt.date(2025, 5, 2), [
         Changement(dt.date(2024, 9, 1), "creation", None, None, "abc1234"),
         Changement(dt.date(2025, 5, 2), "statut", "a_venir", "en_cours", "def5678")])}
-    render_site(projet, MINI, out)
+    render_site(projet, out, published=Published(sizes(out)))
     assert (out / "telechargements" / "plan-2025.pdf").read_bytes() == b"%PDF-1.7 test" * 200
     assert (out / "actualites.xml").read_text() == "<feed/>"
     assert not (out / "fiches" / "9-9-9").exists()
@@ -272,15 +274,15 @@ def test_downloads_are_kept_and_linked(tmp_path: Path) -> None:
 def test_edit_link_when_the_repository_is_configured(tmp_path: Path) -> None:
     from dataclasses import replace
 
+    from builder.outputs.site.pages import write_pages
     from builder.settings import Settings
-    from builder.site import write_pages
 
     projet = load_checked(MINI)
     forge = replace(Settings.packaged(), repo_url="https://forge.example/dgs/plan", edit_uri="-/edit/main/content/")
-    write_pages(projet, tmp_path / "docs", tmp_path / "out", forge)
+    write_pages(projet, tmp_path / "docs", forge)
     fiche = (tmp_path / "docs" / "fiches" / "1-1-1.md").read_text(encoding="utf-8")
     assert 'href="https://forge.example/dgs/plan/-/edit/main/content/fiches/1.1.1-livret-accueil.md"' in fiche
-    write_pages(projet, tmp_path / "docs2", tmp_path / "out", Settings.packaged())
+    write_pages(projet, tmp_path / "docs2", Settings.packaged())
     assert "Proposer une modification" not in (tmp_path / "docs2" / "fiches" / "1-1-1.md").read_text()
 
 

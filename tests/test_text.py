@@ -2,8 +2,8 @@
 
 import pytest
 
-from builder.model import theme_key
-from builder.text import fold, slugify
+from builder.content.model import theme_key
+from builder.render.text import fold, slugify
 
 
 @pytest.mark.parametrize(("text", "folded", "slug"), [

@@ -14,11 +14,11 @@ import icalendar
 import pytest
 from lxml import etree
 
+from builder.content.validate import load_projet_or_raise
 from builder.errors import Problem, shown
-from builder.export import cell_text, cell_value, to_csv
-from builder.feeds import atom_feed
-from builder.feeds import icalendar as ics_text
-from builder.validate import load_projet_or_raise
+from builder.outputs.data.export import cell_text, cell_value, to_csv
+from builder.outputs.data.feeds import atom_feed
+from builder.outputs.data.feeds import icalendar as ics_text
 from tests.conftest import MINI, run_fiches
 
 FICHE = "1.1.1-livret-accueil.md"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from builder.content.validate import load_projet
 from builder.errors import Report
-from builder.validate import load_projet
 from tests.conftest import FIXTURES, MINI, run_fiches
 
 CASES = FIXTURES / "fiches_invalides"
@@ -212,7 +212,7 @@ def test_a_colour_white_text_cannot_be_read_on_is_a_warning(tmp_path: Path) -> N
 
 
 def test_an_image_in_a_body_is_a_warning_and_its_description_stays(tmp_path: Path) -> None:
-    from builder.markdown import to_html
+    from builder.render.markdown import to_html
 
     content = tmp_path / "content"
     shutil.copytree(MINI, content)

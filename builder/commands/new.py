@@ -1,0 +1,96 @@
+"""`fiches new`: create a valid fiche file from the model, refusing an existing id or an unknown objectif."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from builder.content.files import Refused, write_text
+from builder.content.load import Content, load_content, load_fiche_file
+from builder.content.model import ID_PATTERN, Plan, ascii_fold
+from builder.content.validate import validate
+from builder.errors import ContentError, Problem, Report
+from builder.resources import theme_dir
+
+THEME = theme_dir()
+SLUG_MAX_LENGTH = 60
+
+
+def slugify(text: str, max_words: int = 6, max_length: int = SLUG_MAX_LENGTH) -> str:
+    """`Créer une école interne des managers` → `creer-ecole-interne-managers`: at most `max_words` words and
+    `max_length` characters, cut between words (a single longer word is cut), so a long title stays a valid name."""
+    ascii_text = ascii_fold(text)
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    stop = {"de", "des", "du", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en", "un", "une", "pour"}
+    kept = [w for w in words if w not in stop] or words
+    slug = ""
+    for word in kept[:max_words]:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > max_length:
+            break
+        slug = longer
+    return slug or (kept[0][:max_length] if kept else "fiche")
+
+
+def checked_plan(content: Content, loaded: Report) -> Plan:
+    """The plan of `content`, validated as `fiches check` does; its errors (and only its own) raise `ContentError`."""
+    if content.plan is None:  # plan.yml missing or unreadable: `loaded` says why
+        raise ContentError(Report(loaded.sorted().errors))
+    report = Report([p for p in loaded.errors if p.path == content.plan.path])
+    plan_alone = validate(Content(content.root, content.plan, []), report)
+    if plan_alone is None or report.errors:
+        raise ContentError(Report(report.sorted().errors))  # warnings of a plan without fiches are not relevant
+    return plan_alone.plan
+
+
+def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) -> Path:
+    loaded = Report()
+    content = load_content(content_dir, loaded)
+    plan = checked_plan(content, loaded)
+    projet = validate(content, Report())  # problems in other fiches do not prevent adding one
+    report = Report()
+    valid = re.fullmatch(ID_PATTERN, fiche_id) is not None
+    shown = json.dumps(fiche_id if len(fiche_id) <= 40 else fiche_id[:40] + "…", ensure_ascii=False)[1:-1]
+    path_display = f"fiches/{fiche_id if valid else shown}"
+    objectifs = [o.numero for a in plan.axes for o in a.objectifs]
+    directions = [d.code for d in plan.directions]
+    if not valid:
+        report.error(path_display, None, "id", f"« {shown} » : attendu un numéro de la forme N.M.K, en chiffres, "
+                     "sans zéro en tête ni espace ou retour à la ligne (ex. 2.3.1)")
+        raise ContentError(report)
+    if fiche_id.rsplit(".", 1)[0] not in objectifs:
+        report.error(path_display, None, "id", f"l'objectif {fiche_id.rsplit('.', 1)[0]} n'existe pas dans plan.yml ; "
+                     f"objectifs existants : {', '.join(objectifs)}")
+    existing = {str(s.data.get("id")): s.path for s in content.fiches if isinstance(s.data, dict)}
+    existing.update({p.name.split("-")[0].removesuffix(".md"): str(p)
+                     for p in (content_dir / "fiches").glob(f"{fiche_id}*.md")})
+    if fiche_id in existing:
+        report.error(path_display, None, "id", f"la fiche {fiche_id} existe déjà : {existing[fiche_id]}")
+    if pilote is None:
+        siblings = projet.fiches_of_objectif(fiche_id.rsplit(".", 1)[0]) if projet else []
+        pilote = siblings[0].pilote if siblings else (directions[0] if directions else "")
+    elif pilote not in directions:
+        report.error(path_display, None, "pilote", f"« {pilote} » n'est pas un code de direction de plan.yml ; "
+                     f"codes possibles : {', '.join(directions)}")
+    if not titre.strip():
+        report.error(path_display, None, "titre", "le titre ne doit pas être vide")
+    if report.errors:
+        raise ContentError(report)
+
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(THEME / "new"), undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters["yaml_str"] = lambda v: json.dumps(v, ensure_ascii=False)
+    text = env.get_template("fiche.md.j2").render(id=fiche_id, titre=titre.strip(), pilote=pilote)
+    path = content_dir / "fiches" / f"{fiche_id}-{slugify(titre)}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write_text(path, text, content_dir)
+    except Refused as exc:
+        raise ContentError(Report([Problem(path_display, None, None, str(exc))])) from None
+    check = Report()
+    if load_fiche_file(path, check) is None or check.errors:  # pragma: no cover - the template is tested
+        path.unlink()
+        raise ContentError(check)
+    return path

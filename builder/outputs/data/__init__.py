@@ -1,0 +1,1 @@
+"""The data files: exports (CSV, XLSX, JSON) and feeds (Atom, iCalendar)."""
