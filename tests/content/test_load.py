@@ -200,7 +200,7 @@ fiche_data = st.fixed_dictionaries(
 
 
 @settings(max_examples=150, deadline=None)
-# control characters other than tab and newline are refused in bodies (tests/test_control_characters.py)
+# control characters other than tab and newline are refused in bodies (tests/content/test_load_control_characters.py)
 @given(data=fiche_data, body=st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"),
                                                    include_characters="\n\t\r"), max_size=200))
 def test_random_valid_fiches_load_back_equal(data: dict, body: str) -> None:

@@ -14,7 +14,7 @@ import yaml
 from pypdf import PdfReader
 
 from tests.conftest import MINI, require_tool, run_fiches
-from tests.test_history import _git
+from tests.living.test_history import _git
 
 START, STOP = dt.date(2025, 1, 1), dt.date(2025, 6, 30)  # edition 2025 of the mini plan, état au 30 juin 2025
 PARAPHEUR = "2.1.1-parapheur.md"
