@@ -104,7 +104,7 @@ def _bounded_rows(rows: Any, where: str) -> list[list[str]]:
 
 
 def _n(number: int) -> str:
-    return f"{number:,}".replace(",", "\u202f")  # the French thousands separator (builder.render.fr)
+    return f"{number:,}".replace(",", "\u202f")  # the French thousands separator (builder.fr)
 
 
 def _column_name(number: int) -> str:

@@ -4,7 +4,7 @@ each axe."""
 from __future__ import annotations
 
 from builder.content.model import STATUTS, Fiche, Projet
-from builder.render.fr import date_fr
+from builder.fr import date_fr
 
 AXE_WIDTH = 38  # an axe's title is cut after this many characters
 

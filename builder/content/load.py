@@ -290,7 +290,7 @@ def _within_bounds(text: str, display: str, offset: int, report: Report) -> bool
 
 
 def _count(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")  # the French thousands separator (builder.render.fr)
+    return f"{n:,}".replace(",", "\u202f")  # the French thousands separator (builder.fr)
 
 
 # C0 and C1 control characters except tab and line feed: the one rule for every value of the content (front

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
-from builder.render.text import fold
+from builder.text import fold
 
 # --- values -------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from builder.content.load import Content, Location, Source, load_content
 from builder.content.model import ID_PATTERN, Fiche, Plan, Projet, elu_is_code, financement_totals, id_key, theme_key
 from builder.errors import ContentError, Report, did_you_mean
-from builder.render.fr import euros_fr, number_fr
+from builder.fr import euros_fr, number_fr
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
 

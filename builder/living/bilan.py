@@ -22,8 +22,8 @@ from pathlib import Path
 from builder.content.load import parse_fiche, parse_yaml
 from builder.content.model import Fiche, Indicateur, Mesure, Plan, Projet, Suivi, id_key
 from builder.errors import BuildError, Report
+from builder.fr import date_fr
 from builder.living.history import GitError, Repo, find_repo, git, read_blobs, read_log
-from builder.render.fr import date_fr
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UNKNOWN = ("les changements de statut autres que les réalisations, les créations et les renumérotations ne sont "
@@ -555,6 +555,6 @@ def _cap(text: str) -> str:
 
 
 def _value(value: float) -> str:
-    from builder.render.fr import number_fr
+    from builder.fr import number_fr
 
     return number_fr(value)

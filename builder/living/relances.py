@@ -34,7 +34,7 @@ from pathlib import Path
 
 from builder.content.model import Direction, Fiche, Indicateur, Mesure, PartialDate, Projet
 from builder.errors import BuildError, plural
-from builder.render.fr import date_fr
+from builder.fr import date_fr
 
 DONE = ("realisee", "abandonnee")
 MOTIFS = {  # code: label, in the order reasons are listed

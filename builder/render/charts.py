@@ -13,7 +13,7 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from builder.content.model import Indicateur, PartialDate
-from builder.render.fr import MONTHS, date_fr, number_fr
+from builder.fr import MONTHS, date_fr, number_fr
 from builder.resources import theme_dir
 
 FONT = "Inter, sans-serif"  # the shipped font, served by the site and embedded in the PDFs

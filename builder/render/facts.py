@@ -24,7 +24,7 @@ from builder.content.model import (
     elu_is_code,
     financement_totals,
 )
-from builder.render.fr import date_fr, euros_fr, number_fr
+from builder.fr import date_fr, euros_fr, number_fr
 
 NBSP = "\u00a0"
 

@@ -27,8 +27,8 @@ from builder.content.model import (
     Projet,
     Statut,
 )
+from builder.fr import date_fr, euros_fr, number_fr
 from builder.living.relances import a_actualiser, en_retard
-from builder.render.fr import date_fr, euros_fr, number_fr
 
 TOLERANCE = 0.10  # share of the way from the initial value to the target
 

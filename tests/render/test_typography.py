@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from builder.build import load_checked
 from builder.content.model import Indicateur, Mesure
 from builder.render.charts import indicator_svg
-from builder.render.text import typeset, typeset_html
+from builder.text import typeset, typeset_html
 from tests.conftest import DEMO, MINI, ROOT, require_tool, run_fiches
 
 NBSP, NNBSP = "\u00a0", "\u202f"

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from builder.content.model import ETATS_FINANCEMENT, Fiche, Plan, Projet, financement_totals
 from builder.errors import BuildError, oserror_fr
+from builder.fr import number_fr
 from builder.outputs.data.feeds import atom_feed, icalendar
-from builder.render.fr import number_fr
 
 DOWNLOADS = "telechargements"
 FEED = "actualites.xml"

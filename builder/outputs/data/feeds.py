@@ -17,7 +17,7 @@ from xml.sax import saxutils
 
 from builder.content.model import Fiche, PartialDate, Projet
 from builder.render.markdown import inline
-from builder.render.text import typeset, typeset_html
+from builder.text import typeset, typeset_html
 
 PRODID = "-//fiches//Projet d'administration//FR"
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from builder import fr
 from builder.content.model import PageFormat, Projet
 from builder.errors import BuildError
 from builder.outputs.pdf.plan import (
@@ -39,7 +40,6 @@ from builder.outputs.pdf.plan import (
     render_template,
     write_document,
 )
-from builder.render import fr
 from builder.settings import Settings
 
 BROCHURE_CSS = ("print/print.css", "print/brochure.css")  # in the theme layers

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from builder import fr
 from builder.content.model import Fiche, Projet
 from builder.errors import BuildError
 from builder.outputs.pdf.plan import (
@@ -37,7 +38,6 @@ from builder.outputs.pdf.plan import (
     write_document,
 )
 from builder.processes import usable_cpus
-from builder.render import fr
 from builder.settings import Settings
 
 FICHE_CSS = (*PLAN_CSS, "print/fiche.css")  # in the theme layers

@@ -26,9 +26,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from builder import fr
 from builder.content.model import STATUTS, Projet
 from builder.outputs.pdf.urls import page_base, resolve_links, url_fetcher
-from builder.render import fr
 from builder.render.charts import indicator_svg
 from builder.render.facts import (
     Badge,
@@ -43,9 +43,9 @@ from builder.render.facts import (
 )
 from builder.render.markdown import inline, link_fiche_numbers, to_html
 from builder.render.tableau_de_bord import print_context
-from builder.render.text import typeset, typeset_html
 from builder.resources import theme_dir
 from builder.settings import CACHE_ENV, Settings  # noqa: F401  (CACHE_ENV: the tests set it)
+from builder.text import typeset, typeset_html
 
 PACKAGE = Path(__file__).resolve().parents[2]  # builder/
 THEME = theme_dir() / "print"  # the packaged print theme: the base of relative URLs (fonts, colour profiles)
@@ -126,7 +126,7 @@ def print_badges(projet: Projet, convert: Callable[[str], str] | None = None) ->
 
 
 def render_template(name: str, settings: Settings, **context: Any) -> str:
-    """A print template's HTML, typeset in French (`builder.render.text.typeset_html`: text nodes only)."""
+    """A print template's HTML, typeset in French (`builder.text.typeset_html`: text nodes only)."""
     folders = tuple(settings.theme_folders("print") + settings.theme_folders("partials"))
     return typeset_html(environment(folders).get_template(name).render(**context))
 

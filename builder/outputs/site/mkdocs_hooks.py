@@ -1,5 +1,5 @@
 """MkDocs hooks registered by the generated config (`builder.outputs.site.mkdocs_site.write_config`): the French
-typography of `builder.render.text` applied to every page MkDocs writes, once, on the final HTML (text nodes only).
+typography of `builder.text` applied to every page MkDocs writes, once, on the final HTML (text nodes only).
 
 It runs after the search plugin has read each page, so the search index keeps the words as editors typed them.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builder.render.text import typeset_html
+from builder.text import typeset_html
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:

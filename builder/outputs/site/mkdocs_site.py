@@ -62,7 +62,7 @@ def write_config(pages: Pages, site_dir: Path, target: Path, settings: Settings)
         "docs_dir": str(pages.docs.resolve()),
         "site_dir": str(site_dir.resolve()),
         "use_directory_urls": True,
-        "hooks": [str(HOOKS)],  # French typography of every page (builder.render.text.typeset_html)
+        "hooks": [str(HOOKS)],  # French typography of every page (builder.text.typeset_html)
         "nav": [_nav_entry(item) for item in pages.nav],
         "not_in_nav": "\n".join(pages.not_in_nav),
         "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn",

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from builder.content.model import ETATS_CONFORMITE, STATUTS, TYPES_INDICATEUR, Fiche, Projet, theme_key
 from builder.content.site_links import DOWNLOAD_FILES, DOWNLOADS, FEED, relative_targets
 from builder.errors import BuildError
+from builder.fr import date_fr, euros_fr, number_fr, quarter
 from builder.outputs.site.mkdocs_site import build_site
 from builder.outputs.site.nav import Download, NavItem, Pages, Published
 from builder.processes import can_fork
@@ -38,10 +39,9 @@ from builder.render.facts import (
     statut_badge,
     suivi_rows,
 )
-from builder.render.fr import date_fr, euros_fr, number_fr, quarter
 from builder.render.markdown import inline, link_fiche_numbers, to_html
-from builder.render.text import slugify
 from builder.settings import Settings
+from builder.text import slugify
 
 INDEX_PAGES: tuple[tuple[str, str], ...] = (
     ("directions", "Par direction"),

@@ -5,7 +5,7 @@ French and for the plan.
   during the build, `block_boundaries()` makes it keep every element boundary but inline formatting as a
   space, and skips SVG (the charts' data is in their tables).
 - Index and query (browser side): `theme/site/search/fold.js` is appended to the French language file the
-  worker imports. It folds every token (accents, œ/æ: the same mapping as `builder.render.text.fold`, generated
+  worker imports. It folds every token (accents, œ/æ: the same mapping as `builder.text.fold`, generated
   here from it) before French stemming, and folds and stems the query terms the same way.
 - `finish()` rewrites the index's settings: a separator that also splits on apostrophes, parentheses and
   French punctuation but keeps fiche numbers (« 2.3.1 ») whole, and the French stemmer in the pipeline.
@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from builder.errors import BuildError
-from builder.render.text import fold
 from builder.resources import theme_dir
+from builder.text import fold
 
 FOLD_JS = theme_dir() / "site" / "search" / "fold.js"
 LANGUAGE_FILE = Path("assets") / "javascripts" / "lunr" / "min" / "lunr.fr.min.js"
@@ -45,7 +45,7 @@ _FOLDED_RANGES = ((0x00A0, 0x024F), (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x2212,
 
 
 def fold_map() -> dict[str, str]:
-    """Every character of `_FOLDED_RANGES` that `builder.render.text.fold` changes, with what it becomes."""
+    """Every character of `_FOLDED_RANGES` that `builder.text.fold` changes, with what it becomes."""
     table = {}
     for low, high in _FOLDED_RANGES:
         for code in range(low, high + 1):

@@ -14,8 +14,8 @@ from builder.build import load_checked
 from builder.content.model import Projet
 from builder.outputs.pdf.brochure import brochure_html, page_css, render_brochure
 from builder.outputs.pdf.plan import CACHE_ENV
-from builder.render.text import typeset
 from builder.settings import read_settings
+from builder.text import typeset
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
 
 MM = 72 / 25.4

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from builder.build import load_checked
 from builder.content.model import Projet
 from builder.outputs.pdf.plan import CACHE_ENV, render_plan
-from builder.render.text import typeset
+from builder.text import typeset
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool
 
 HOSTILE = FIXTURES / "hostile-pdf"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from builder.render.text import fold
+from builder.text import fold
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool, run_fiches
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

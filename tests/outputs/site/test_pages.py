@@ -12,7 +12,7 @@ import pytest
 
 from builder.build import load_checked
 from builder.content.model import Changement, Historique, Projet
-from builder.render.fr import date_fr
+from builder.fr import date_fr
 from tests.conftest import DEMO, FIXTURES, MINI, run_fiches
 
 HOSTILE = FIXTURES / "hostile"

@@ -1,7 +1,7 @@
 /* fiches: search as agents type. Appended by builder/outputs/site/search.py to the French language file that
    Material's search worker imports (lunr.fr), so that it runs inside the worker, offline.
    - index: every token is folded (accents dropped, ligatures written out: the same mapping as
-     builder.render.text.fold, injected below as FOLD_MAP) after the stop-word filter and before the stemmer;
+     builder.text.fold, injected below as FOLD_MAP) after the stop-word filter and before the stemmer;
    - query: every term is folded the same way, and the terms Material sends as prefixes ("term*",
      which lunr runs without its pipeline) are also stemmed, so that « égalités » and « egalite »
      meet the stem of « égalité ». */

@@ -3,7 +3,7 @@
 import pytest
 
 from builder.content.model import theme_key
-from builder.render.text import fold, slugify
+from builder.text import fold, slugify
 
 
 @pytest.mark.parametrize(("text", "folded", "slug"), [

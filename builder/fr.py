@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from builder.content.model import PartialDate
+if TYPE_CHECKING:
+    from builder.content.model import PartialDate
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -15,14 +17,12 @@ def date_fr(value: PartialDate | dt.date | None) -> str:
     """`12 mars 2025`, `mars 2025` or `2025`, keeping the written precision."""
     if value is None:
         return ""
-    if isinstance(value, dt.date):
-        value = PartialDate(value.year, value.month, value.day)
-    if value.day:
-        day = "1er" if value.day == 1 else str(value.day)
-        return f"{day} {MONTHS[value.month - 1]} {value.year}"
-    if value.month:
-        return f"{MONTHS[value.month - 1]} {value.year}"
-    return str(value.year)
+    year, month, day = value.year, value.month, value.day  # a date, or a PartialDate's written precision
+    if day and month:
+        return f"{'1er' if day == 1 else day} {MONTHS[month - 1]} {year}"
+    if month:
+        return f"{MONTHS[month - 1]} {year}"
+    return str(year)
 
 
 def number_fr(value: float | int | None, decimals: int = 2) -> str:
