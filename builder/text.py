@@ -27,7 +27,31 @@ def fold(text: str) -> str:
 def slugify(text: str) -> str:
     """`Qualité de vie` → `qualite-de-vie`, `Égalité femmes–hommes` → `egalite-femmes-hommes` (anchors, file
     names); `x` when nothing is left."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-") or "x"
+    return "-".join(_words(text)) or "x"
+
+
+def _words(text: str) -> list[str]:
+    """The words of a slug: runs of ASCII letters and digits of the folded, lower-case text."""
+    return re.findall(r"[a-z0-9]+", fold(text).lower())
+
+
+FILE_SLUG_MAX_LENGTH = 60
+_STOP_WORDS = {"de", "des", "du", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en", "un", "une", "pour"}
+
+
+def file_slug(text: str, max_words: int = 6, max_length: int = FILE_SLUG_MAX_LENGTH) -> str:
+    """The `slugify` of a title made short for a file name: `Créer une école interne des managers` →
+    `creer-ecole-interne-managers`; at most `max_words` words (small words dropped) and `max_length` characters,
+    cut between words (a single longer word is cut), so a long title stays a valid name."""
+    words = _words(text)
+    kept = [w for w in words if w not in _STOP_WORDS] or words
+    slug = ""
+    for word in kept[:max_words]:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > max_length:
+            break
+        slug = longer
+    return slug or (kept[0][:max_length] if kept else "fiche")
 
 
 # --- French typography ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 
 from builder.content.model import theme_key
-from builder.text import fold, slugify
+from builder.text import file_slug, fold, slugify
 
 
 @pytest.mark.parametrize(("text", "folded", "slug"), [
@@ -26,3 +26,14 @@ def test_soeur_and_sur_stay_two_themes() -> None:
 
 def test_a_slug_of_nothing_foldable_is_not_empty() -> None:
     assert slugify("★ ⚙") == "x"
+
+
+@pytest.mark.parametrize(("title", "name"), [
+    ("Sœur, cœur et Ægée : femmes–hommes", "soeur-coeur-aegee-femmes-hommes"),  # « et » is a small word
+    ("Créer une école interne des managers", "creer-ecole-interne-managers"),
+    ("Un deux trois quatre cinq six sept huit", "deux-trois-quatre-cinq-six-sept"),  # six words at most
+    ("de la", "de-la"),  # only small words: kept rather than nothing
+    ("★ ⚙", "fiche"),
+])
+def test_a_file_name_is_the_slug_made_short(title: str, name: str) -> None:
+    assert file_slug(title) == name

@@ -46,11 +46,10 @@ from builder.cms.config import (
     model_fields,
     plan_choices,
 )
-from builder.commands.importing import dump_yaml, fiche_text
-from builder.commands.new import slugify
 from builder.content.load import Content, Source, _display, fiche_files, load_content, parse_fiche, parse_yaml
 from builder.content.model import Date, Entier, Nombre, OuiNon, id_key
 from builder.content.validate import validate
+from builder.content.write import dump_yaml, fiche_text, file_slug
 from builder.errors import BuildError, Problem, Report
 
 MAX_BODY = 5_000_000  # bytes of one request: far above a plan or a fiche
@@ -597,14 +596,14 @@ class LocalBackend:
         if created:
             if taken:
                 raise Refused(422, f"id : la fiche {number} existe déjà : {FICHES_FOLDER}/{taken[0]}")
-            return folder / f"{number}-{slugify(str(merged.get('titre') or ''))}.md", None
+            return folder / f"{number}-{file_slug(str(merged.get('titre') or ''))}.md", None
         before = str((old or {}).get("id") or "").strip()
         if number == before or path.name.startswith(f"{number}-") or path.name == f"{number}.md":
             return path, None
         if taken:
             raise Refused(422, f"id : le numéro {number} est déjà celui de {FICHES_FOLDER}/{taken[0]}")
         words = path.name[len(before) + 1:] if before and path.name.startswith(f"{before}-") else \
-            f"{slugify(str(merged.get('titre') or ''))}.md"
+            f"{file_slug(str(merged.get('titre') or ''))}.md"
         return folder / f"{number}-{words}", path
 
     def _check(self, target: Path, removed: Path | None, text: str, is_plan: bool) -> None:

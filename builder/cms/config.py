@@ -32,10 +32,10 @@ from builder.content.model import (
     Fiche,
     PartialDate,
     Plan,
-    ascii_fold,
 )
 from builder.errors import BuildError, Report
 from builder.resources import theme_dir
+from builder.text import fold
 
 ADMIN = "/admin/"
 API = ADMIN + "api/v1"
@@ -295,7 +295,7 @@ def _by_shape(name: str, shape: Shape, choices: Choices) -> dict[str, Any]:
                 out["summary"] = SUMMARIES[name]
         else:
             singular = SINGULAR.get(name, name)
-            out["field"] = {"name": ascii_fold(singular).replace(" ", "_"), "label": singular.capitalize(),
+            out["field"] = {"name": fold(singular).replace(" ", "_"), "label": singular.capitalize(),
                             **_by_shape(name, shape.item, choices)}
         return out
     if shape.kind == "bool":

@@ -22,18 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from builder.commands.new import slugify
-from builder.content.load import load_content, load_yaml_file, plain_scalar_tag
-from builder.content.model import DEFAULT_STATUTS, Fiche, ascii_fold, elu_is_code, id_key
+from builder.content.load import load_content, load_yaml_file
+from builder.content.model import DEFAULT_STATUTS, Fiche, elu_is_code, id_key
 from builder.content.validate import fiche_rules, french_errors, load_projet
+from builder.content.write import dump_yaml, fiche_file_name, fiche_text
 from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, oserror_fr, plural
 from builder.outputs.data.export import COMPUTED, SHEETS
+from builder.text import fold
 
 IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come from the fiche's id
-FICHE_ORDER = list(Fiche.model_fields)
 
 
 # --- reading the spreadsheet --------------------------------------------------------------------
@@ -194,7 +193,7 @@ def _table(name: str, rows: list[list[str]]) -> Table:
 
 
 def _norm(text: str) -> str:
-    ascii_text = ascii_fold(text).lower()
+    ascii_text = fold(text).lower()
     return re.sub(r"[^a-z0-9]+", " ", ascii_text).strip()
 
 
@@ -486,47 +485,6 @@ def _date(value: str) -> str:
     return value.removesuffix("T00:00:00")
 
 
-# --- writing ------------------------------------------------------------------------------------
-
-class _Dumper(yaml.SafeDumper):
-    """Writes YAML that `builder.content.load` reads back as the same text: plain scalars when they stay text
-    (so `1.10` is written `1.10`), block lists indented under their key."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        return super().increase_indent(flow, False)
-
-    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
-        if kind is yaml.ScalarNode and implicit[0]:
-            return plain_scalar_tag(value)
-        return super().resolve(kind, value, implicit)
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-
-def _short_scalars(values: list) -> bool:
-    return all(isinstance(v, str) and "\n" not in v for v in values) and sum(len(v) + 2 for v in values) < 80
-
-
-def _represent_list(dumper: yaml.SafeDumper, value: list) -> yaml.SequenceNode:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=_short_scalars(value))
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(list, _represent_list)
-
-
-def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
-                     default_flow_style=False)
-
-
-def fiche_text(data: dict[str, Any], body: str) -> str:
-    ordered = {k: data[k] for k in FICHE_ORDER if k in data}
-    return "---\n" + dump_yaml(ordered) + "---\n\n" + (body.strip("\n") + "\n" if body.strip() else "")
-
-
 def import_command(file: Path, content: Path, force: bool) -> int:
     """Create the fiches of a spreadsheet; exit 1 if any row was refused."""
     plan_path = content / "plan.yml"
@@ -602,7 +560,7 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
             transaction.stage(plan_path, dump_yaml(plan), plan_path.name, None)
         for c in good:
             old = existing.get(c.model.id)
-            path = content / "fiches" / f"{c.model.id}-{slugify(c.model.titre)}.md"
+            path = content / "fiches" / fiche_file_name(c.model.id, c.model.titre)
             rows[Path(path).resolve().as_posix()] = c.row.where
             if old is not None and os.path.abspath(old) != os.path.abspath(path) and os.path.lexists(old):
                 transaction.remove(old)

@@ -8,31 +8,13 @@ from pathlib import Path
 
 from builder.content.files import Refused, write_text
 from builder.content.load import Content, load_content, load_fiche_file
-from builder.content.model import ID_PATTERN, Plan, ascii_fold
+from builder.content.model import ID_PATTERN, Plan
 from builder.content.validate import validate
+from builder.content.write import fiche_file_name
 from builder.errors import ContentError, Problem, Report
 from builder.resources import theme_dir
 
 THEME = theme_dir()
-SLUG_MAX_LENGTH = 60
-
-
-def slugify(text: str, max_words: int = 6, max_length: int = SLUG_MAX_LENGTH) -> str:
-    """`Créer une école interne des managers` → `creer-ecole-interne-managers`: at most `max_words` words and
-    `max_length` characters, cut between words (a single longer word is cut), so a long title stays a valid name."""
-    ascii_text = ascii_fold(text)
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    stop = {"de", "des", "du", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en", "un", "une", "pour"}
-    kept = [w for w in words if w not in stop] or words
-    slug = ""
-    for word in kept[:max_words]:
-        longer = f"{slug}-{word}" if slug else word
-        if len(longer) > max_length:
-            break
-        slug = longer
-    return slug or (kept[0][:max_length] if kept else "fiche")
-
-
 def checked_plan(content: Content, loaded: Report) -> Plan:
     """The plan of `content`, validated as `fiches check` does; its errors (and only its own) raise `ContentError`."""
     if content.plan is None:  # plan.yml missing or unreadable: `loaded` says why
@@ -83,7 +65,7 @@ def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) 
     env = Environment(loader=FileSystemLoader(THEME / "new"), undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["yaml_str"] = lambda v: json.dumps(v, ensure_ascii=False)
     text = env.get_template("fiche.md.j2").render(id=fiche_id, titre=titre.strip(), pilote=pilote)
-    path = content_dir / "fiches" / f"{fiche_id}-{slugify(titre)}.md"
+    path = content_dir / "fiches" / fiche_file_name(fiche_id, titre)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         write_text(path, text, content_dir)

@@ -34,14 +34,9 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 YEARS = (1900, 2199)  # plausible years for a plan: a typo such as 1025 or 0000 is an error, not a date
 
 
-def ascii_fold(text: str) -> str:
-    """`Qualité` → `Qualite`, `Sœur` → `Soeur`: accents dropped, letters kept (see `text.fold`)."""
-    return fold(text)
-
-
 def theme_key(text: str) -> str:
     """`Qualité de vie`, `qualite  de VIE` → `qualite de vie`: how thèmes are compared."""
-    ascii_text = ascii_fold(text)
+    ascii_text = fold(text)
     return " ".join((ascii_text if ascii_text.strip() else text).casefold().split())
 
 
