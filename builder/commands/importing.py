@@ -29,7 +29,7 @@ from builder.content.model import DEFAULT_STATUTS, Fiche, elu_is_code, id_key
 from builder.content.validate import fiche_rules, french_errors, load_projet
 from builder.content.write import dump_yaml, fiche_file_name, fiche_text
 from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, oserror_fr, plural
-from builder.outputs.data.export import COMPUTED, SHEETS
+from builder.outputs.data.export import COMPUTED, SHEETS, cell_value
 from builder.text import fold
 
 IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come from the fiche's id
@@ -174,7 +174,7 @@ def _read_csv(path: Path) -> Table:
     delimiter = max((";", ",", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = _bounded_rows(reader, path.name)
+        rows = [[cell_value(cell) for cell in row] for row in _bounded_rows(reader, path.name)]
     except csv.Error:  # a cell longer than the csv module accepts (131,072 characters)
         raise BuildError(f"{path.name}:ligne {reader.line_num} : cellule trop longue (au plus {_n(MAX_CELL)} "
                          "caractères) ; un guillemet « \" » non fermé fait souvent d'une cellule le reste du "

@@ -75,6 +75,20 @@ def test_numbers_are_never_marked_and_the_marking_is_reversible() -> None:
     assert cell_text("texte") == "texte" and cell_text("'a") == "''a"
 
 
+
+@pytest.mark.parametrize("dialect", ["csv", "csv-excel"])
+def test_an_exported_csv_imports_back_to_the_same_values(formules: Path, tmp_path: Path, dialect: str) -> None:
+    """The marking is undone by `fiches import`: the formulas come back as the texts the editor wrote."""
+    exported = tmp_path / "fiches.csv"
+    assert run_fiches("export", "--content", str(formules), "--format", dialect, "-o", str(exported)).returncode == 0
+    content = tmp_path / "content"
+    shutil.copytree(formules, content)
+    result = run_fiches("import", str(exported), "--content", str(content), "--force")
+    assert result.returncode == 0, result.stderr
+    fiche = next(f for f in load_projet_or_raise(content)[0].fiches if f.id == "1.1.1")
+    assert (fiche.titre, fiche.resume, fiche.referent) == (FORMULAS["titre"], FORMULAS["resume"], FORMULAS["referent"])
+
+
 # --- the terminal ---------------------------------------------------------------------------------
 
 def test_check_shows_escape_sequences_of_values_and_file_names(tmp_path: Path) -> None:
