@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import lxml.html
 import pytest
 from pypdf import PdfReader
 
@@ -159,6 +160,16 @@ def test_bilan_is_rendered_when_present(tmp_path, monkeypatch):
     render_brochure(projet, tmp_path / "b.pdf", SETTINGS)
     text = _text(" ".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages))
     assert "Ce qui a changé cette année" in text and "Le parapheur a été choisi." in text
+
+
+def test_every_heading_of_the_bilan_stays_a_heading(brochure_pdf):
+    """« # En bref » of the bilan (a level-1 Markdown heading) is a heading of the page, not a bare line."""
+    projet = brochure_pdf[0]
+    written = [line.lstrip("#").strip() for line in (projet.bilan_resume or "").splitlines() if line.startswith("#")]
+    assert written, "the demo's bilan has headings"
+    page = lxml.html.fromstring(brochure_html(projet, None)).cssselect("section.bilan")[0]
+    headings = [_text(h.text_content()) for h in page.xpath(".//h2|.//h3|.//h4|.//h5|.//h6")]
+    assert [_text(w) for w in written] == headings[1:]  # after the page's own « Ce qui a changé cette année »
 
 
 def test_hostile_content_renders_as_text(tmp_path, monkeypatch):
