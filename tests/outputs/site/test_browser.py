@@ -275,6 +275,44 @@ def test_no_invisible_tab_stop_and_a_visible_focus_ring(browser, served: tuple[s
         page.close()
 
 
+
+_STOP = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
+    return {el: e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40), x: r.x, right: r.right,
+            inNav: !!e.closest('.md-sidebar--primary'), open: document.getElementById('__drawer').checked}; }"""
+
+
+def test_the_closed_drawer_is_out_of_the_tab_order_and_the_menu_opens_with_the_keyboard(browser, served) -> None:
+    """At 390 px the navigation is a drawer: closed, none of its links is a tab stop (they would be focused off
+    screen); the menu icon is a tab stop that opens it with Entrée, its links then are tab stops on screen, and
+    Échap closes it and gives the focus back to the menu icon."""
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(served[0] + "fiches/2-3-1/", wait_until="networkidle")
+        stops = []
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            stops.append(page.evaluate(_STOP))
+        assert not [s for s in stops if s["inNav"] or s["right"] <= 0 or s["x"] >= 390], stops
+        menu = page.get_by_role("button", name="Menu de navigation")
+        assert menu.get_attribute("aria-label") and menu.get_attribute("aria-expanded") == "false"
+        menu.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)  # the drawer slides in
+        assert menu.get_attribute("aria-expanded") == "true"
+        opened = []
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            opened.append(page.evaluate(_STOP))
+        in_nav = [s for s in opened if s["inNav"]]
+        assert in_nav and all(s["x"] >= 0 and s["right"] <= 390 for s in in_nav), opened
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        assert not page.evaluate(_STOP)["open"]
+        assert page.evaluate("() => document.activeElement.getAttribute('for')") == "__drawer"
+    finally:
+        page.close()
+
+
 def _contrast(a: str, b: str) -> float:
     def luminance(css: str) -> float:
         r, g, b = (int(float(x)) / 255 for x in css[css.index("(") + 1:css.index(")")].split(",")[:3])

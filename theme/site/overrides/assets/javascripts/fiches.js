@@ -1,6 +1,8 @@
 /* fiches: every table that scrolls sideways (Material wraps Markdown tables in a scroller) can be reached with
    the keyboard and has a name of its own (its caption or the heading above it); scrollable regions that share
-   a name get a number. Runs on every page, offline. */
+   a name get a number. Under 76.25em the navigation is a drawer: while it is closed its links are out of the
+   tab order (inert), and the menu icon is a button of the keyboard (Entrée or Espace opens, Échap closes).
+   Runs on every page, offline. */
 (function () {
   "use strict";
   function label(scroller) {
@@ -30,6 +32,42 @@
       if (seen[name] > 1) regions[j].setAttribute("aria-label", name + " (" + seen[name] + ")");
     }
   }
-  if (typeof document$ !== "undefined" && document$.subscribe) document$.subscribe(prepare);
-  else document.addEventListener("DOMContentLoaded", prepare);
+  function drawer() {
+    var toggle = document.getElementById("__drawer");
+    var nav = document.querySelector(".md-sidebar--primary");
+    var button = document.querySelector("label.md-header__button[for='__drawer']");
+    if (!toggle || !nav || toggle.hasAttribute("data-fiches")) return;
+    toggle.setAttribute("data-fiches", "");
+    var wide = window.matchMedia("(min-width: 76.25em)");
+    function sync() {
+      if (!wide.matches && !toggle.checked) nav.setAttribute("inert", "");
+      else nav.removeAttribute("inert");
+      if (button) button.setAttribute("aria-expanded", toggle.checked ? "true" : "false");
+    }
+    if (button) {
+      button.setAttribute("tabindex", "0");
+      button.setAttribute("role", "button");
+      button.setAttribute("aria-label", "Menu de navigation");
+      button.setAttribute("aria-controls", "__drawer");
+      button.addEventListener("keydown", function (event) {  // Entrée: Material clicks a focused label itself
+        if (event.key !== " ") return;
+        event.preventDefault();
+        toggle.click();
+      });
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !toggle.checked) return;
+      toggle.click();
+      if (button) button.focus();
+    });
+    toggle.addEventListener("change", sync);
+    if (wide.addEventListener) wide.addEventListener("change", sync);
+    sync();
+  }
+  function ready() {
+    prepare();
+    drawer();
+  }
+  if (typeof document$ !== "undefined" && document$.subscribe) document$.subscribe(ready);
+  else document.addEventListener("DOMContentLoaded", ready);
 })();
