@@ -30,7 +30,8 @@ from builder.export import COMPUTED, SHEETS
 from builder.load import load_content, load_yaml_file, plain_scalar_tag
 from builder.model import DEFAULT_STATUTS, Fiche, ascii_fold, elu_is_code, id_key
 from builder.new import slugify
-from builder.validate import fiche_rules, french_errors, load_projet
+from builder.project import read_projet
+from builder.validate import fiche_rules, french_errors
 
 IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come from the fiche's id
 FICHE_ORDER = list(Fiche.model_fields)
@@ -583,7 +584,7 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
     messages: list[str] = []
     before = Report()
     if good:
-        load_projet(content, before)
+        read_projet(content, before)
     known = {(p.path, p.field, p.message) for p in before.errors}
     added = []
     transaction = _Transaction(content)
@@ -611,7 +612,7 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
         transaction.commit()
         report = Report()
         if transaction.changed:
-            load_projet(content, report)
+            read_projet(content, report)
         new_errors = [p for p in report.errors if (p.path, p.field, p.message) not in known]
         if new_errors:
             transaction.rollback()
