@@ -17,16 +17,16 @@ from pydantic import BaseModel, ValidationError
 from builder.errors import Report, did_you_mean
 from builder.fr import euros_fr, number_fr
 from builder.load import Content, Location, Source
-from builder.model import (
-    ID_PATTERN,
-    Fiche,
-    Plan,
-    Projet,
-    elu_is_code,
-    financement_totals,
-    id_key,
-    situation_date,
-    theme_key,
+from builder.model import Fiche, Plan, Projet, financement_totals, id_key, situation_date, theme_key
+from builder.rules import (
+    bad_link,
+    duplicate_codes,
+    duplicate_message,
+    fiche_rules,
+    missing_objectif,
+    unknown_code,
+    unknown_elu,
+    valid_id,
 )
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
@@ -107,7 +107,7 @@ class _Refs:
             return [v if isinstance(v, str) else None for v in values]
 
         fiche_id = text("id")
-        if fiche_id is not None and not re.fullmatch(ID_PATTERN, fiche_id):
+        if fiche_id is not None and not valid_id(fiche_id):
             fiche_id = None
         return cls(source, fiche_id, text("pilote"), texts("contributeurs"), texts("collectivites"),
                    texts("liens"), texts("elus"))
@@ -297,17 +297,9 @@ def _check_plan(plan: Plan, source: Source, report: Report) -> None:
 
 def _unique(source: Source, report: Report, list_key: str, values: list[str], what: str,
             key_field: str = "code") -> None:
-    """Codes are compared without case (`DRH` and `drh` would give the same anchor and the same search word)."""
-    seen: dict[str, tuple[int, str]] = {}
-    for i, value in enumerate(values):
-        line = source.line((list_key, i, key_field))
-        key = value.casefold()
-        if key in seen:
-            first_line, first = seen[key]
-            spelled = "" if first == value else f" : « {first} », les majuscules ne comptent pas"
-            report.error(source.path, line, f"{list_key}[{i + 1}].{key_field}",
-                         f"{what} « {value} » en double (déjà ligne {first_line}{spelled})")
-        seen.setdefault(key, (line, value))
+    for i, first, spelled in duplicate_codes(values):
+        report.error(source.path, source.line((list_key, i, key_field)), f"{list_key}[{i + 1}].{key_field}",
+                     duplicate_message(what, values[i], spelled, source.line((list_key, first, key_field))))
 
 
 def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Source], report: Report) -> None:
@@ -323,15 +315,6 @@ def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Sou
             report.error(src.path, src.line(loc), _field_name(loc), message)
 
 
-def fiche_rules(fiche: Fiche) -> list[tuple[tuple[str, ...], str]]:
-    """Rules between fields of one valid fiche (the import checks each spreadsheet row with them too)."""
-    problems = []
-    cal = fiche.calendrier
-    if cal.debut and cal.fin and cal.fin.last_day() < cal.debut.first_day():
-        problems.append((("calendrier", "fin"), f"la fin ({cal.fin}) est avant le début ({cal.debut})"))
-    return problems
-
-
 def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> None:
     """Ids unique, objectifs, direction and collectivité codes, links: for every fiche, valid or not."""
     objectifs = {o.numero for a in plan.axes for o in a.objectifs} if plan else None
@@ -345,11 +328,9 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
             report.error(src.path, src.line(("id",)), "id",
                          f"numéro {ref.id} déjà utilisé par {first_file[ref.id]} ; chaque fiche a son propre numéro")
         first_file.setdefault(ref.id, src.path)
-        objectif = ref.id.rsplit(".", 1)[0]
-        if objectifs is not None and objectif not in objectifs:
-            report.error(src.path, src.line(("id",)), "id",
-                         f"l'objectif {objectif} n'existe pas dans plan.yml ; objectifs existants : "
-                         f"{', '.join(sorted(objectifs, key=id_key))}")
+        missing = missing_objectif(ref.id, objectifs) if objectifs is not None else None
+        if missing:
+            report.error(src.path, src.line(("id",)), "id", missing)
     for ref in refs:
         src = ref.source
         if directions is not None:
@@ -367,40 +348,22 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
                 if value is not None:
                     _check_elu(src, report, i, value, elus)
         for i, target in enumerate(ref.liens):
-            if target is None:
-                continue
-            if target == ref.id:
-                report.error(src.path, src.line(("liens", i)), f"liens[{i + 1}]",
-                             "une fiche ne peut pas être liée à elle-même")
-            elif target not in first_file:
-                report.error(src.path, src.line(("liens", i)), f"liens[{i + 1}]",
-                             f"la fiche « {target} » n'existe pas{did_you_mean(target, sorted(first_file))}")
+            problem = bad_link(target, ref.id, first_file) if target is not None else None
+            if problem:
+                report.error(src.path, src.line(("liens", i)), f"liens[{i + 1}]", problem)
 
 
 def _check_code(src: Source, report: Report, loc: Location, code: str, known: list[str], what: str) -> None:
-    if code not in known:
+    problem = unknown_code(code, known, what)
+    if problem:
         field = loc[0] if len(loc) == 1 else f"{loc[0]}[{loc[1] + 1}]"
-        report.error(src.path, src.line(loc), str(field),
-                     f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : "
-                     f"{', '.join(known)}{did_you_mean(code, known)}")
-
-
-ELU_EXAMPLE = "(ex. « Mme Durand, adjointe aux finances »)"
+        report.error(src.path, src.line(loc), str(field), problem)
 
 
 def _check_elu(src: Source, report: Report, index: int, value: str, known: list[str]) -> None:
-    """An élu written as one word is a code of plan.yml's `elus`; with a space, free text (always accepted)."""
-    if not elu_is_code(value) or value in known:
-        return
-    known = list(dict.fromkeys(known))  # a code written twice in plan.yml is reported there
-    if known:
-        message = (f"« {value} » n'est pas un code d'élu de plan.yml ; codes possibles : {', '.join(known)}"
-                   f"{did_you_mean(value, known)} ; pour un autre élu, écrivez son nom et sa fonction en toutes "
-                   f"lettres {ELU_EXAMPLE}")
-    else:
-        message = (f"« {value} » ressemble à un code d'élu, mais plan.yml n'a pas de liste « elus » ; ajoutez-y cet "
-                   f"élu (code, nom, délégation), ou écrivez son nom et sa fonction en toutes lettres {ELU_EXAMPLE}")
-    report.error(src.path, src.line(("elus", index)), f"elus[{index + 1}]", message)
+    problem = unknown_elu(value, known)
+    if problem:
+        report.error(src.path, src.line(("elus", index)), f"elus[{index + 1}]", problem)
 
 
 # --- warnings -----------------------------------------------------------------------------------
