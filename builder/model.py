@@ -623,6 +623,7 @@ class Projet:
     bilan_markdown: str | None  # the yearly review ("Bilan <edition>"), when computed
     bilan_resume: str | None  # the same review, compact, for the printed brochure
     warnings: tuple[Problem, ...]  # what validation warned about
+    statuts: dict[str, Statut]  # by code: libellé and couleur of plan.yml, else the defaults
 
     def __init__(self, plan: Plan, fiches: Iterable[Fiche], today: dt.date | None = None, *,
                  history: Mapping[str, Historique] | None = None, bilan: Any = None,
@@ -651,13 +652,19 @@ class Projet:
 
     def replace(self, **changes: Any) -> Projet:
         """Another `Projet`, with some of its parts changed (the others are the same objects)."""
-        parts = {"plan": self.plan, "fiches": self.fiches, "today": self.date_situation, "history": self.history,
-                 "bilan": self.bilan, "bilan_markdown": self.bilan_markdown, "bilan_resume": self.bilan_resume,
-                 "warnings": self.warnings}
+        parts = self._parts()
         unknown = set(changes) - set(parts)
         if unknown:
             raise TypeError(f"Projet has no part {', '.join(sorted(unknown))}")
         return Projet(**{**parts, **changes})
+
+    def _parts(self) -> dict[str, Any]:
+        return {"plan": self.plan, "fiches": self.fiches, "today": self.date_situation, "history": dict(self.history),
+                "bilan": self.bilan, "bilan_markdown": self.bilan_markdown, "bilan_resume": self.bilan_resume,
+                "warnings": self.warnings}
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its parts (a read-only mapping cannot be pickled)
+        return _projet, (self._parts(),)
 
     def historique(self, fiche: Fiche) -> Historique | None:
         return self.history.get(fiche.id)
@@ -784,3 +791,7 @@ class Projet:
             "realisees": sum(1 for f in self.fiches if f.statut == "realisee"),
             "avancement": self.progress(),
         }
+
+
+def _projet(parts: dict[str, Any]) -> Projet:
+    return Projet(**parts)

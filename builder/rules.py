@@ -117,7 +117,7 @@ def bad_link(target: str, fiche_id: str | None, known: Collection[str], among: s
 
 def fiche_rules(fiche: Fiche) -> list[tuple[tuple[str, ...], str]]:
     """Rules between fields of one valid fiche, as (location, message)."""
-    problems = []
+    problems: list[tuple[tuple[str, ...], str]] = []
     cal = fiche.calendrier
     if cal.debut and cal.fin and cal.fin.last_day() < cal.debut.first_day():
         problems.append((("calendrier", "fin"), f"la fin ({cal.fin}) est avant le début ({cal.debut})"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -103,6 +104,8 @@ def test_the_projet_and_its_fiches_cannot_be_changed(repo: Path) -> None:
         fiche.statut = "realisee"
     with pytest.raises(ValidationError):
         projet.plan.edition = 2030
+    again = pickle.loads(pickle.dumps(projet))
+    assert again.fiches == projet.fiches and again.by_id["1.1.1"].body == fiche.body
     other = projet.replace(bilan_markdown="# Autre")
     assert other.bilan_markdown == "# Autre" and projet.bilan_markdown is None
     assert other.fiches == projet.fiches and other.by_id["1.1.1"] is fiche
