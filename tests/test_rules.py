@@ -117,3 +117,20 @@ def test_check_and_new_say_the_same_of_an_unknown_objectif_and_pilote(mini_copy:
         "l'objectif 7.1 n'existe pas dans plan.yml ; objectifs existants : 1.1, 1.10, 2.1",
         "« DRX » n'est pas un code de direction de plan.yml ; codes possibles : DRH, DSI (vouliez-vous dire "
         "« DRH » ?)"}
+
+
+def test_check_and_import_say_the_same_of_an_unknown_pilote_and_elu(mini_copy: Path, tmp_path: Path) -> None:
+    path = mini_copy / "fiches" / "2.1.5-action.md"
+    path.write_text('---\nid: "2.1.5"\ntitre: Une action\nstatut: a_venir\npilote: DRX\nelus: [ADJ-RX]\n---\n',
+                    encoding="utf-8")
+    checked = run_fiches("check", "--content", str(mini_copy))
+    path.unlink()
+    rows = tmp_path / "rows.csv"
+    rows.write_text("numéro;titre;statut;pilote;élus\n2.1.5;Une action;a_venir;DRX;ADJ-RX\n", encoding="utf-8")
+    imported = run_fiches("import", str(rows), "--content", str(mini_copy))
+    assert checked.returncode == imported.returncode == 1
+    said = {line.split(" : ", 1)[1] for line in checked.stdout.splitlines() if "2.1.5-action.md" in line}
+    told = {line.split(" : ", 1)[1] for line in (imported.stdout + imported.stderr).splitlines()
+            if "rows.csv:ligne 2: " in line}
+    assert said == told and len(said) == 2
+    assert not list((mini_copy / "fiches").glob("2.1.5*"))  # the row was refused
