@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from builder.content.model import Projet
-from builder.content.validate import load_projet
-from builder.errors import BuildError, ContentError, Report, oserror_fr
+from builder.errors import BuildError, oserror_fr
 from builder.outputs.folder import (
     MARKER,
     copy_owned,
@@ -28,6 +27,7 @@ from builder.outputs.folder import (
     write_marker,
 )
 from builder.processes import Beside
+from builder.project import load_projet
 from builder.settings import Settings, read_settings
 
 PARTS = ("site", "plan", "brochure")
@@ -107,37 +107,11 @@ def _remove_leftovers(out: Path) -> None:
 
 
 def load_checked(content: Path, strict: bool = False) -> Projet:
-    """Validated plan, or `ContentError` with every problem (warnings too under `strict`)."""
-    report = Report()
-    projet = load_projet(content, report)
-    report = report.sorted()
-    if projet is None or report.failed(strict):
-        if strict:
-            report = Report(report.errors + report.warnings, [])
-        raise ContentError(report)
-    for warning in report.warnings:
+    """The complete plan (`project.load_projet`), its warnings printed on standard error."""
+    projet = load_projet(content, strict=strict)
+    for warning in projet.warnings:
         print(f"{warning} [avertissement]", file=sys.stderr)
-    _attach_history(projet, content)
-    _attach_bilan(projet, content)
     return projet
-
-
-def _attach_history(projet: Projet, content: Path) -> None:
-    """The git history of each fiche (empty outside git)."""
-    from builder.living.history import read_history
-
-    projet.history = read_history(content, projet)
-
-
-def _attach_bilan(projet: Projet, content: Path) -> None:
-    """The edition's review: whole on the site, compact in the brochure (one function, two lengths)."""
-    from builder.living.bilan import edition_bilan, render_markdown
-
-    bilan = edition_bilan(projet, content)
-    if bilan is not None:
-        projet.bilan = bilan
-        projet.bilan_markdown = render_markdown(bilan, title=False)
-        projet.bilan_resume = render_markdown(bilan, title=False, compact=True, period=False)
 
 
 def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], settings: Settings) -> None:

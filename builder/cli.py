@@ -56,15 +56,13 @@ def summary(n_fiches: int, report: Report) -> str:
 # --- commands -----------------------------------------------------------------------------------
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from builder.content.load import load_content
-    from builder.content.validate import validate
+    from builder.project import check_content
 
     report = Report()
-    content = load_content(args.content, report)
-    validate(content, report)
+    n_fiches = check_content(args.content, report)
     report = report.sorted()
     print_report(report)
-    print(summary(len(content.fiches) + _unreadable(content, report), report))
+    print(summary(n_fiches, report))
     if report.failed(args.strict):
         if not report.errors:
             print("Échec : --strict transforme les avertissements en erreurs.")
@@ -72,17 +70,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _unreadable(content, report: Report) -> int:
-    """Fiche files that could not even be loaded still count as fiches in the summary."""
-    loaded = {s.path for s in content.fiches}
-    return len({p.path for p in report.errors if p.path.endswith(".md") and p.path not in loaded})
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
     from builder.commands.stats import render_stats
-    from builder.content.validate import load_projet_or_raise
+    from builder.project import load_projet
 
-    projet, _ = load_projet_or_raise(args.content)
+    projet = load_projet(args.content, history=False, bilan=False)  # the table shows neither
     print(shown(render_stats(projet), newlines=True))
     return EXIT_OK
 

@@ -94,12 +94,13 @@ def test_the_sitemap_dates_are_the_plans(built: tuple[Path, Path, Path]) -> None
 
 def test_a_fiche_page_is_dated_by_its_last_change_and_the_rest_by_the_plan() -> None:
     projet = load_projet_or_raise(MINI)[0]
-    projet.history = {"1.1.1": Historique(dt.date(2025, 2, 3), [], [dt.date(2025, 2, 3)])}
+    projet = projet.replace(history={"1.1.1": Historique(dt.date(2025, 2, 3), [], [dt.date(2025, 2, 3)])})
     assert fiche_date(projet, projet.by_id["1.1.1"]) == dt.date(2025, 2, 3)
     assert fiche_date(projet, projet.by_id["2.1.1"]) == content_date(projet) == dt.date(2025, 6, 30)
-    projet.plan.date_situation = None  # no « état au »: the last change, never the build day
+    # no « état au »: the last change, never the build day
+    projet = projet.replace(plan=projet.plan.model_copy(update={"date_situation": None}))
     assert content_date(projet) == dt.date(2025, 2, 3)
-    projet.history = {}
+    projet = projet.replace(history={})
     assert content_date(projet) is None
 
 

@@ -25,11 +25,23 @@ from typing import Any
 from pydantic import ValidationError
 
 from builder.content.load import load_content, load_yaml_file
-from builder.content.model import DEFAULT_STATUTS, Fiche, elu_is_code, id_key
-from builder.content.validate import fiche_rules, french_errors, load_projet
+from builder.content.model import DEFAULT_STATUTS, Fiche, id_key
+from builder.content.rules import (
+    axe_of,
+    bad_link,
+    existing_fiches,
+    fiche_rules,
+    missing_axe,
+    missing_objectif,
+    objectif_of,
+    unknown_code,
+    unknown_elu,
+)
+from builder.content.validate import french_errors
 from builder.content.write import dump_yaml, fiche_file_name, fiche_text
 from builder.errors import BuildError, ContentError, Problem, Report, did_you_mean, oserror_fr, plural
 from builder.outputs.data.export import COMPUTED, SHEETS, cell_value
+from builder.project import read_projet
 from builder.text import fold
 
 IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come from the fiche's id
@@ -361,7 +373,7 @@ class Importer:
     def _check_model(self, candidate: Candidate) -> None:
         """The fiche model and the rules between its fields, reported at the row and column of each value."""
         try:
-            candidate.model = Fiche.model_validate(candidate.data)
+            candidate.model = Fiche.read(candidate.data, body=candidate.body)
         except ValidationError as exc:
             for loc, message in french_errors(exc, Fiche):
                 self._report_at(candidate, loc, message)
@@ -405,32 +417,30 @@ class Importer:
             first.setdefault(f.id, c.row.where.rsplit(":", 1)[-1])
             if f.id in existing and not self.force:
                 c.error("id", f"la fiche {f.id} existe déjà ({existing[f.id]}) ; ajoutez --force pour la remplacer")
-            objectif, axe = f.objectif_numero, f.axe_numero
-            if objectif not in objectifs and objectif not in new_objectifs:
+            objectif, axe = objectif_of(f.id), axe_of(f.id)
+            missing = missing_objectif(f.id, objectifs | set(new_objectifs), creatable=True)
+            if missing:
                 titre_obj, titre_axe = v.get("objectif_titre", "").strip(), v.get("axe_titre", "").strip()
+                missing_in = missing_axe(objectif, set(axes) | set(new_axes))
                 if not titre_obj:
-                    c.error("objectif_titre", f"l'objectif {objectif} n'existe pas dans plan.yml ; indiquez son "
-                                              "intitulé dans cette colonne pour le créer")
-                elif axe not in axes and axe not in new_axes and not titre_axe:
-                    c.error("axe_titre", f"l'axe {axe} n'existe pas dans plan.yml ; indiquez son intitulé dans "
-                                         "cette colonne pour le créer")
+                    c.error("objectif_titre", missing)
+                elif missing_in and not titre_axe:
+                    c.error("axe_titre", missing_in)
                 else:
-                    if axe not in axes and axe not in new_axes:
+                    if missing_in:
                         new_axes[axe] = titre_axe
                     new_objectifs[objectif] = titre_obj
             for key, codes, known, what in (("pilote", [f.pilote], directions, "direction"),
                                             ("contributeurs", f.contributeurs, directions, "direction"),
                                             ("collectivites", f.collectivites, collectivites, "collectivité")):
                 for code in codes:
-                    if code not in known:
-                        c.error(key, f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : "
-                                     f"{', '.join(known)}{did_you_mean(code, known)}")
+                    problem = unknown_code(code, known, what)
+                    if problem:
+                        c.error(key, problem)
             for code in f.elus:
-                if elu_is_code(code) and code not in elus:
-                    c.error("elus", f"« {code} » n'est pas un code d'élu de plan.yml"
-                                    + (f" ; codes possibles : {', '.join(elus)}{did_you_mean(code, elus)}" if elus
-                                       else "") + " ; pour un autre élu, écrivez son nom et sa fonction en toutes "
-                                                  "lettres (ex. « Mme Durand, adjointe aux finances »)")
+                problem = unknown_elu(code, elus)
+                if problem:
+                    c.error("elus", problem)
         # Links: to existing fiches or to good rows; a row that turns bad may make others bad.
         changed = True
         while changed:
@@ -441,11 +451,10 @@ class Importer:
                 if c.model is None or c.errors:
                     continue
                 for target in c.model.liens:
-                    if target == c.model.id:
-                        c.error("liens", "une fiche ne peut pas être liée à elle-même")
-                    elif target not in targets:
-                        c.error("liens", f"la fiche « {target} » n'existe pas (ni dans le contenu, ni parmi les "
-                                         "lignes valides)")
+                    problem = bad_link(target, c.model.id, targets, among="ni dans le contenu, ni parmi les lignes "
+                                                                         "valides")
+                    if problem:
+                        c.error("liens", problem)
                 if c.errors:
                     changed = True
         kept = {c.model.id for c in self.candidates if c.model is not None and not c.errors}
@@ -521,16 +530,9 @@ def import_command(file: Path, content: Path, force: bool) -> int:
 
 
 def _existing(content: Path) -> dict[str, Path]:
-    """Fiches already there, by id (from their file name, and from their `id` field)."""
-    found: dict[str, Path] = {}
-    report = Report()
-    for source in load_content(content, report).fiches:
-        if isinstance(source.data, dict) and source.data.get("id"):
-            found[str(source.data["id"])] = Path(source.path)
-    for path in sorted((content / "fiches").glob("*.md")):
-        name = path.name.split("-", 1)[0].removesuffix(".md")
-        found.setdefault(name, path)
-    return found
+    """Fiches already there, by id (from their `id` field, and from their file name)."""
+    found = existing_fiches(content, load_content(content, Report()))
+    return {fiche_id: Path(path) for fiche_id, path in found.items()}
 
 
 def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], existing: dict[str, Path],
@@ -541,7 +543,7 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
     messages: list[str] = []
     before = Report()
     if good:
-        load_projet(content, before)
+        read_projet(content, before)
     known = {(p.path, p.field, p.message) for p in before.errors}
     added = []
     transaction = _Transaction(content)
@@ -569,7 +571,7 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
         transaction.commit()
         report = Report()
         if transaction.changed:
-            load_projet(content, report)
+            read_projet(content, report)
         new_errors = [p for p in report.errors if (p.path, p.field, p.message) not in known]
         if new_errors:
             transaction.rollback()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from builder.content.files import Refused, write_text
 from builder.content.load import Content, load_content, load_fiche_file
-from builder.content.model import ID_PATTERN, Plan
+from builder.content.model import Plan
+from builder.content.rules import existing_fiches, missing_objectif, objectif_of, unknown_code, valid_id
 from builder.content.validate import validate
 from builder.content.write import fiche_file_name
 from builder.errors import ContentError, Problem, Report
@@ -32,7 +32,7 @@ def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) 
     plan = checked_plan(content, loaded)
     projet = validate(content, Report())  # problems in other fiches do not prevent adding one
     report = Report()
-    valid = re.fullmatch(ID_PATTERN, fiche_id) is not None
+    valid = valid_id(fiche_id)
     shown = json.dumps(fiche_id if len(fiche_id) <= 40 else fiche_id[:40] + "…", ensure_ascii=False)[1:-1]
     path_display = f"fiches/{fiche_id if valid else shown}"
     objectifs = [o.numero for a in plan.axes for o in a.objectifs]
@@ -41,20 +41,17 @@ def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) 
         report.error(path_display, None, "id", f"« {shown} » : attendu un numéro de la forme N.M.K, en chiffres, "
                      "sans zéro en tête ni espace ou retour à la ligne (ex. 2.3.1)")
         raise ContentError(report)
-    if fiche_id.rsplit(".", 1)[0] not in objectifs:
-        report.error(path_display, None, "id", f"l'objectif {fiche_id.rsplit('.', 1)[0]} n'existe pas dans plan.yml ; "
-                     f"objectifs existants : {', '.join(objectifs)}")
-    existing = {str(s.data.get("id")): s.path for s in content.fiches if isinstance(s.data, dict)}
-    existing.update({p.name.split("-")[0].removesuffix(".md"): str(p)
-                     for p in (content_dir / "fiches").glob(f"{fiche_id}*.md")})
+    missing = missing_objectif(fiche_id, objectifs)
+    if missing:
+        report.error(path_display, None, "id", missing)
+    existing = existing_fiches(content_dir, content)
     if fiche_id in existing:
         report.error(path_display, None, "id", f"la fiche {fiche_id} existe déjà : {existing[fiche_id]}")
     if pilote is None:
-        siblings = projet.fiches_of_objectif(fiche_id.rsplit(".", 1)[0]) if projet else []
+        siblings = projet.fiches_of_objectif(objectif_of(fiche_id)) if projet else []
         pilote = siblings[0].pilote if siblings else (directions[0] if directions else "")
-    elif pilote not in directions:
-        report.error(path_display, None, "pilote", f"« {pilote} » n'est pas un code de direction de plan.yml ; "
-                     f"codes possibles : {', '.join(directions)}")
+    elif problem := unknown_code(pilote, directions, "direction"):
+        report.error(path_display, None, "pilote", problem)
     if not titre.strip():
         report.error(path_display, None, "titre", "le titre ne doit pas être vide")
     if report.errors:

@@ -11,8 +11,10 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, total_ordering
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
+from builder.errors import Problem
 from builder.text import fold
 
 # --- values -------------------------------------------------------------------------------------
@@ -203,10 +206,11 @@ ETATS_FINANCEMENT = {"prevu": "Prévu", "demande": "Demandé", "obtenu": "Obtenu
 
 
 class Strict(BaseModel):
-    """Base of every content model: unknown fields are errors, numbers written in text fields stay text."""
+    """Base of every content model: unknown fields are errors, numbers written in text fields stay text. Models are
+    frozen once validated (their lists are plain lists: nothing in fiches changes them)."""
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
-                              validate_default=False)
+                              validate_default=False, frozen=True)
 
 
 # --- plan.yml -----------------------------------------------------------------------------------
@@ -473,9 +477,29 @@ class Fiche(Strict):
     themes: list[str] = Field(default_factory=list, description="Thèmes (mots-clés libres).")
     suivi: list[Suivi] = Field(default_factory=list, description="Journal de suivi daté.")
 
+    # What a fiche is besides its front matter, given when it is read (`Fiche.read`), never written afterwards:
+    # they are not fields, so that a front matter cannot set them and the schema does not show them.
     _body: str = PrivateAttr("")
     _source: str = PrivateAttr("")
-    _late: bool = PrivateAttr(False)
+    _situation: dt.date | None = PrivateAttr(None)
+
+    @classmethod
+    def read(cls, data: Any, *, body: str = "", source: str = "", situation: dt.date | None = None) -> Fiche:
+        """The fiche of a front matter (raises pydantic's `ValidationError`), with its Markdown body, the path it was
+        read from and the plan's « état au » date (`situation_date`), which says whether it is late."""
+        return cls.model_validate(data, context={_READ: (body, source, situation)})
+
+    def model_post_init(self, context: Any, /) -> None:
+        if isinstance(context, dict) and _READ in context:
+            self._body, self._source, self._situation = context[_READ]
+
+    def at(self, situation: dt.date) -> Fiche:
+        """The same fiche seen at another « état au » date (itself when it is the same)."""
+        if situation == self._situation:
+            return self
+        seen = self.model_copy()
+        seen._situation = situation
+        return seen
 
     @property
     def body(self) -> str:
@@ -504,8 +528,10 @@ class Fiche(Strict):
 
     @property
     def en_retard(self) -> bool:
-        """Past its planned end and neither réalisée nor abandonnée (set by `Projet`)."""
-        return self._late
+        """Past its planned end at the plan's « état au » date, and neither réalisée nor abandonnée."""
+        fin = self.calendrier.fin
+        return bool(fin and self._situation and fin.last_day() < self._situation
+                    and self.statut not in ("realisee", "abandonnee"))
 
     @property
     def slug(self) -> str:
@@ -519,6 +545,14 @@ class Fiche(Strict):
     @property
     def derniere_mise_a_jour(self) -> PartialDate | None:
         return max((s.date for s in self.suivi), default=None)
+
+
+_READ = "fiches.read"  # the validation context key that carries what `Fiche.read` gives
+
+
+def situation_date(plan: Plan, today: dt.date | None = None) -> dt.date:
+    """The plan's « état au » date: its `date_situation` (last day of it), else `today` (default: now)."""
+    return plan.date_situation.last_day() if plan.date_situation else (today or dt.date.today())
 
 
 def elu_is_code(value: str) -> bool:
@@ -553,7 +587,7 @@ class Changement:
     commit: str  # short hash
 
 
-@dataclass
+@dataclass(frozen=True)
 class Historique:
     """What git knows of one fiche: last modification and its changes, oldest first."""
 
@@ -572,24 +606,60 @@ class Statut:
 
 
 class Projet:
-    """The validated plan and its fiches, with the queries every renderer uses."""
+    """The validated plan and its fiches, with what git knows of them (history, the edition's review) and the
+    queries every renderer uses. Complete when made (`builder.project.load_projet`) and immutable: `replace`
+    gives another one."""
 
-    def __init__(self, plan: Plan, fiches: list[Fiche], today: dt.date | None = None) -> None:
-        self.plan = plan
-        self.fiches = sorted(fiches, key=lambda f: id_key(f.id))
-        self.date_situation: dt.date = (plan.date_situation.last_day() if plan.date_situation
-                                        else (today or dt.date.today()))
-        for fiche in self.fiches:
-            fin = fiche.calendrier.fin
-            fiche._late = bool(fin and fin.last_day() < self.date_situation
-                               and fiche.statut not in ("realisee", "abandonnee"))
-        self.history: dict[str, Historique] = {}  # by fiche id; empty outside git
-        self.bilan_markdown: str | None = None  # the yearly review ("Bilan <edition>"), when computed
-        self.bilan_resume: str | None = None  # the same review, compact, for the printed brochure
-        self.bilan: Any = None  # the review's facts (builder.living.bilan.Bilan), from which both texts are written
-        self.statuts = {code: Statut(code, (plan.statuts.get(code) or StatutDef()).libelle or label,
+    plan: Plan
+    fiches: tuple[Fiche, ...]
+    date_situation: dt.date
+    history: Mapping[str, Historique]  # by fiche id; empty outside git or when not read
+    bilan: Any  # the review's facts (builder.living.bilan.Bilan), from which both texts below are written; None if not
+    bilan_markdown: str | None  # the yearly review ("Bilan <edition>"), when computed
+    bilan_resume: str | None  # the same review, compact, for the printed brochure
+    warnings: tuple[Problem, ...]  # what validation warned about
+    statuts: dict[str, Statut]  # by code: libellé and couleur of plan.yml, else the defaults
+
+    def __init__(self, plan: Plan, fiches: Iterable[Fiche], today: dt.date | None = None, *,
+                 history: Mapping[str, Historique] | None = None, bilan: Any = None,
+                 bilan_markdown: str | None = None, bilan_resume: str | None = None,
+                 warnings: Iterable[Problem] = ()) -> None:
+        day = situation_date(plan, today)
+        values = {
+            "plan": plan,
+            "fiches": tuple(sorted((f.at(day) for f in fiches), key=lambda f: id_key(f.id))),
+            "date_situation": day,
+            "history": MappingProxyType(dict(history or {})),
+            "bilan": bilan, "bilan_markdown": bilan_markdown, "bilan_resume": bilan_resume,
+            "warnings": tuple(warnings),
+            "statuts": {code: Statut(code, (plan.statuts.get(code) or StatutDef()).libelle or label,
                                      (plan.statuts.get(code) or StatutDef()).couleur or colour, icon)
-                        for code, (label, colour, icon) in DEFAULT_STATUTS.items()}
+                        for code, (label, colour, icon) in DEFAULT_STATUTS.items()},
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Projet is immutable: use projet.replace({name}=…)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Projet is immutable")
+
+    def replace(self, **changes: Any) -> Projet:
+        """Another `Projet`, with some of its parts changed (the others are the same objects)."""
+        parts = self._parts()
+        unknown = set(changes) - set(parts)
+        if unknown:
+            raise TypeError(f"Projet has no part {', '.join(sorted(unknown))}")
+        return Projet(**{**parts, **changes})
+
+    def _parts(self) -> dict[str, Any]:
+        return {"plan": self.plan, "fiches": self.fiches, "today": self.date_situation, "history": dict(self.history),
+                "bilan": self.bilan, "bilan_markdown": self.bilan_markdown, "bilan_resume": self.bilan_resume,
+                "warnings": self.warnings}
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its parts (a read-only mapping cannot be pickled)
+        return _projet, (self._parts(),)
 
     def historique(self, fiche: Fiche) -> Historique | None:
         return self.history.get(fiche.id)
@@ -716,3 +786,7 @@ class Projet:
             "realisees": sum(1 for f in self.fiches if f.statut == "realisee"),
             "avancement": self.progress(),
         }
+
+
+def _projet(parts: dict[str, Any]) -> Projet:
+    return Projet(**parts)

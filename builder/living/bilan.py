@@ -3,7 +3,7 @@
 A state is the working tree, a git revision, or a date (the plan as of the last commit before that day).
 `compute_bilan` builds a structured `Bilan` from the validated models of both states; `render_markdown`
 writes it. The same text is `fiches bilan`'s output, the site's « Bilan <édition> » page and the brochure's
-« Ce qui a changé cette année » (through `projet.bilan_markdown`, filled by `edition_bilan`).
+« Ce qui a changé cette année » (through `projet.bilan_markdown`, from `edition_bilan` in `builder.project`).
 Every count of the brochure and of the site's Bilan page comes from the one `Bilan` computed here (once per
 build): the actions réalisées of the period are the « → Réalisée » group of the statut changes. What the content
 dates itself (measures, suivi entries) counts whatever git knows; what only git can tell (statut changes,
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.content.load import parse_fiche, parse_yaml
-from builder.content.model import Fiche, Indicateur, Mesure, Plan, Projet, Suivi, id_key
+from builder.content.model import Fiche, Indicateur, Mesure, Plan, Projet, Suivi, id_key, situation_date
 from builder.errors import BuildError, Report
 from builder.fr import date_fr
 from builder.living.history import GitError, Repo, find_repo, git, read_blobs, read_log
@@ -89,9 +89,9 @@ class Bilan:
 
 def bilan_command(content: Path, depuis: str | None, jusqua: str | None, output: Path | None) -> int:
     """`fiches bilan`: the report on standard output, or in `output`."""
-    from builder.content.validate import load_projet_or_raise
+    from builder.project import load_projet
 
-    projet, _ = load_projet_or_raise(content)
+    projet = load_projet(content, history=False, bilan=False)  # the review of this period, not the edition's
     bilan = compute_bilan(content, projet, depuis, jusqua)
     text = render_markdown(bilan, title=True)
     if output is None:
@@ -258,6 +258,7 @@ class _States:
                 plan = Plan.model_validate(source.data) if source and isinstance(source.data, dict) else plan
             except ValueError:
                 pass
+        situation = situation_date(plan, date)
         paths = {}
         for path, blob in entries.items():
             if not path.endswith(".md") or blob not in blobs:
@@ -266,10 +267,9 @@ class _States:
             if source is None or not isinstance(source.data, dict):
                 continue
             try:
-                fiche = Fiche.model_validate(source.data)
+                fiche = Fiche.read(source.data, body=source.body, source=path, situation=situation)
             except ValueError:
                 continue
-            fiche._body, fiche._source = source.body, path
             paths[path] = fiche
         projet = Projet(plan, list(paths.values()), date)
         etat = Etat(label, date, projet, paths)

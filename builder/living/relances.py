@@ -307,12 +307,9 @@ def write_emails(projet: Projet, day: dt.date, groups: list[DirectionRelance], f
 
 def load_for_relances(content: Path) -> Projet:
     """The validated plan with the dates of the commits of each fiche (no file version read: fast)."""
-    from builder.content.validate import load_projet_or_raise
-    from builder.living.history import read_history
+    from builder.project import load_projet
 
-    projet, _ = load_projet_or_raise(content)
-    projet.history = read_history(content, projet, changes=False)
-    return projet
+    return load_projet(content, changes=False, bilan=False)
 
 
 def relances_command(content: Path, day: dt.date | None, direction: str | None, fmt: str, output: Path | None,

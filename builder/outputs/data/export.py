@@ -261,9 +261,9 @@ DEFAULT_NAMES = {"csv": "fiches.csv", "csv-excel": "fiches-excel.csv", "xlsx": "
 
 def export_command(content: Path, fmt: str, output: Path | None, site_url: str | None = None) -> int:
     """`fiches export --format …`: text formats to standard output unless `-o`; xlsx to a file."""
-    from builder.content.validate import load_projet_or_raise
+    from builder.project import load_projet
 
-    projet, _ = load_projet_or_raise(content)
+    projet = load_projet(content, history=False, bilan=False)  # the exports show neither
     if fmt == "xlsx":
         target = output or Path(DEFAULT_NAMES["xlsx"])
         to_xlsx(projet, target)

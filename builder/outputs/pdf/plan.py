@@ -60,7 +60,8 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters.update(date_fr=fr.date_fr, number_fr=fr.number_fr, euros_fr=fr.euros_fr,
-                       markdown=lambda text, level=2: nest_headings(to_html(text, shift_headings=1), level), inline=inline,
+                       markdown=lambda text, level=2: nest_headings(to_html(text, shift_headings=1), level),
+                       inline=inline,
                        typo=typeset)  # attribute values shown by the CSS (`string-set: … attr(data-title)`)
     # what the shared partials (theme/partials) call, under the same names as in the site's environment
     env.globals.update(inline=inline, indicator_svg=titled_chart)

@@ -124,10 +124,11 @@ def hostile_projet():
     them in content: the writers must hold anyway)."""
     projet = load_projet_or_raise(MINI)[0]
     fiche = projet.by_id["1.1.1"]
-    fiche.titre = "Titre " + HOSTILE
-    fiche.suivi[0].texte = HOSTILE
-    fiche.jalons[0].libelle = HOSTILE
-    return projet
+    hostile = fiche.model_copy(update={
+        "titre": "Titre " + HOSTILE,
+        "suivi": [fiche.suivi[0].model_copy(update={"texte": HOSTILE}), *fiche.suivi[1:]],
+        "jalons": [fiche.jalons[0].model_copy(update={"libelle": HOSTILE}), *fiche.jalons[1:]]})
+    return projet.replace(fiches=[hostile if f is fiche else f for f in projet.fiches])
 
 
 def test_atom_feed_stays_well_formed_xml(hostile_projet) -> None:

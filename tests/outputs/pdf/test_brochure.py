@@ -155,8 +155,7 @@ def test_same_content_gives_the_same_bytes(tmp_path, monkeypatch):
 
 def test_bilan_is_rendered_when_present(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    projet = load_checked(MINI)
-    projet.bilan_resume = "## Nouveautés\n\nLe **parapheur** a été choisi."
+    projet = load_checked(MINI).replace(bilan_resume="## Nouveautés\n\nLe **parapheur** a été choisi.")
     render_brochure(projet, tmp_path / "b.pdf", SETTINGS)
     text = _text(" ".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages))
     assert "Ce qui a changé cette année" in text and "Le parapheur a été choisi." in text

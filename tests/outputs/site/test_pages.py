@@ -248,10 +248,10 @@ def test_downloads_are_kept_and_linked(tmp_path: Path) -> None:
     (out / "telechargements" / "fiches.csv").write_text("id;titre\n", encoding="utf-8")
     (out / "actualites.xml").write_text("<feed/>", encoding="utf-8")
     (out / "fiches" / "9-9-9").mkdir(parents=True)  # a page of a fiche deleted since the last build
-    projet.bilan_markdown = "## Résultats\n\nDix fiches **réalisées**."
-    projet.history = {"1.1.1": Historique(dt.date(2025, 5, 2), [
-        Changement(dt.date(2024, 9, 1), "creation", None, None, "abc1234"),
-        Changement(dt.date(2025, 5, 2), "statut", "a_venir", "en_cours", "def5678")])}
+    projet = projet.replace(bilan_markdown="## Résultats\n\nDix fiches **réalisées**.", history={
+        "1.1.1": Historique(dt.date(2025, 5, 2), [
+            Changement(dt.date(2024, 9, 1), "creation", None, None, "abc1234"),
+            Changement(dt.date(2025, 5, 2), "statut", "a_venir", "en_cours", "def5678")])})
     render_site(projet, out, published=Published(sizes(out)))
     assert (out / "telechargements" / "plan-2025.pdf").read_bytes() == b"%PDF-1.7 test" * 200
     assert (out / "actualites.xml").read_text() == "<feed/>"
