@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synth import write_plan  # noqa: E402
-from builder.content.validate import load_projet_or_raise  # noqa: E402
 from builder.living.bilan import compute_bilan, render_markdown  # noqa: E402
 from builder.living.history import read_history  # noqa: E402
+from builder.project import load_projet  # noqa: E402
 
 STATUTS = ("a_venir", "en_cours", "realisee", "en_pause", "bloquee")
 
@@ -91,7 +91,7 @@ def main() -> None:
         t0 = time.perf_counter()
         content = build_repo(Path(tmp) / "repo", n_fiches, n_commits)
         print(f"dépôt : {n_fiches} fiches, {n_commits} commits, construit en {time.perf_counter() - t0:.1f} s")
-        projet, _ = load_projet_or_raise(content)
+        projet = load_projet(content, history=False, bilan=False)
         t0 = time.perf_counter()
         history = read_history(content, projet)
         t_history = time.perf_counter() - t0

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from builder.content.validate import load_projet_or_raise
 from builder.errors import BuildError
 from builder.living.history import Historique
 from builder.outputs.data.export import write_downloads
 from builder.outputs.site.pages import content_date, fiche_date
 from builder.processes import Beside, can_fork
+from builder.project import load_projet
 from tests.conftest import MINI, ROOT
 
 # `fiches` run with the clock moved by N days (argv[1]): every clock Python offers (time, datetime, date) moves.
@@ -93,7 +93,7 @@ def test_the_sitemap_dates_are_the_plans(built: tuple[Path, Path, Path]) -> None
 
 
 def test_a_fiche_page_is_dated_by_its_last_change_and_the_rest_by_the_plan() -> None:
-    projet = load_projet_or_raise(MINI)[0]
+    projet = load_projet(MINI, history=False, bilan=False)
     projet = projet.replace(history={"1.1.1": Historique(dt.date(2025, 2, 3), [], [dt.date(2025, 2, 3)])})
     assert fiche_date(projet, projet.by_id["1.1.1"]) == dt.date(2025, 2, 3)
     assert fiche_date(projet, projet.by_id["2.1.1"]) == content_date(projet) == dt.date(2025, 6, 30)
@@ -132,7 +132,7 @@ def test_the_exports_process_names_a_full_disk(tmp_path: Path) -> None:
     """`exports_disque_plein`: the feed is written to /dev/full (ENOSPC, the real full-disk error)."""
     if not can_fork() or not Path("/dev/full").exists():
         pytest.skip("pas de second processus ou pas de /dev/full ici")
-    projet = load_projet_or_raise(MINI)[0]
+    projet = load_projet(MINI, history=False, bilan=False)
     out = tmp_path / "disque_plein"
     out.mkdir()
     (out / "actualites.xml").symlink_to("/dev/full")

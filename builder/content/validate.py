@@ -32,22 +32,6 @@ from builder.fr import euros_fr, number_fr
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
 
 
-def load_projet(root: Path, report: Report, today: dt.date | None = None) -> Projet | None:
-    """Kept for the tests written before `builder.project`: `project.read_projet`."""
-    from builder.project import read_projet
-
-    return read_projet(root, report, today)
-
-
-def load_projet_or_raise(root: Path, today: dt.date | None = None) -> tuple[Projet, Report]:
-    """Kept for the tests written before `builder.project`: `project.load_projet` without what git knows, and its
-    warnings."""
-    from builder.project import load_projet as load
-
-    projet = load(root, history=False, bilan=False, today=today)
-    return projet, Report([], list(projet.warnings))
-
-
 def validate(content: Content, report: Report, today: dt.date | None = None) -> Projet | None:
     """The validated `Projet` of loaded content (without what git knows: `builder.project` adds it), or None when
     there are errors; every error and warning goes into `report`."""

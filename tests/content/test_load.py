@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 
 from builder.content.load import load_content, parse_fiche, parse_yaml
 from builder.content.model import Fiche, PartialDate
-from builder.content.validate import load_projet
 from builder.errors import Report
+from builder.project import read_projet
 from tests.conftest import MINI
 
 
 def test_mini_plan_loads_with_its_computed_states() -> None:
     report = Report()
-    projet = load_projet(MINI, report)
+    projet = read_projet(MINI, report)
     assert report.errors == [] and projet is not None
     assert [f.id for f in projet.fiches] == ["1.1.1", "1.10.1", "2.1.1"]
     assert "1.10" in projet.objectifs and projet.objectifs["1.10"].titre.startswith("Former")
@@ -43,7 +43,7 @@ def test_bom_and_windows_line_endings_are_accepted(tmp_path: Path) -> None:
     original = path.read_text(encoding="utf-8")
     path.write_bytes(b"\xef\xbb\xbf" + original.replace("\n", "\r\n").encode("utf-8"))
     report = Report()
-    projet = load_projet(content, report)
+    projet = read_projet(content, report)
     assert report.errors == [] and projet is not None
     assert projet.by_id["2.1.1"].body == original.split("\n---\n", 1)[1].lstrip("\n")
 
@@ -127,7 +127,7 @@ def test_a_second_document_in_plan_is_located(mini_copy: Path) -> None:
     lines = plan.read_text(encoding="utf-8").count("\n")
     plan.write_text(plan.read_text(encoding="utf-8") + "---\ntitre: b\n", encoding="utf-8")
     report = Report()
-    assert load_projet(mini_copy, report) is None
+    assert read_projet(mini_copy, report) is None
     [problem] = report.errors
     assert problem.path.endswith("plan.yml") and problem.line == lines + 1
     assert "un seul document" in problem.message and "but found" not in problem.message
@@ -143,7 +143,7 @@ def test_files_that_are_not_fiches_are_warned_and_skipped(mini_copy: Path) -> No
     (fiches / ".gitkeep").write_text("", encoding="utf-8")
     (fiches / ".2.1.1-parapheur.md.swp").write_text("x", encoding="utf-8")
     report = Report()
-    projet = load_projet(mini_copy, report)
+    projet = read_projet(mini_copy, report)
     assert report.errors == [] and projet is not None and len(projet.fiches) == 3
     found = {Path(p.path).name: p.message for p in report.warnings if "/fiches/" in p.path}
     assert set(found) == {"2.1.2-x.MD", "2.1.3-y.markdown", "notes.txt", "2.1.1-parapheur.md~", "README.md",
@@ -213,7 +213,7 @@ def test_random_valid_fiches_load_back_equal(data: dict, body: str) -> None:
         path = content / "fiches" / f"{data['id']}-x.md"
         path.write_bytes(f"---\n{front}---\n{body}".encode())
         report = Report()
-        projet = load_projet(content, report)
+        projet = read_projet(content, report)
     assert report.errors == [], [str(p) for p in report.errors]
     [loaded] = projet.fiches
     assert loaded.model_dump() == Fiche.model_validate(data).model_dump()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.content.validate import load_projet
 from builder.errors import Report
+from builder.project import read_projet
 from tests.conftest import FIXTURES, MINI, run_fiches
 
 CASES = FIXTURES / "fiches_invalides"
@@ -72,7 +72,7 @@ def check_with(tmp_path: Path, case: str, prefix: str) -> tuple[Report, str]:
     target = content / "fiches" / f"{prefix}-{case}.md"
     shutil.copy(CASES / f"{case}.md", target)
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     return report.sorted(), str(target)
 
 
@@ -112,7 +112,7 @@ def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
     text = (content / "fiches" / "1.1.1-livret-accueil.md").read_text(encoding="utf-8")
     (content / "fiches" / "1.1.1-copie.md").write_text(text, encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     [problem] = report.errors
     assert problem.path.endswith("1.1.1-livret-accueil.md") and problem.line == 2 and problem.field == "id"
     assert "1.1.1-copie.md" in problem.message and "déjà utilisé" in problem.message
@@ -135,12 +135,12 @@ def test_plan_errors_are_located(tmp_path: Path) -> None:
     plan = plan.replace("  - code: DSI\n", "  - code: DRH\n").replace("edition: 2025", "edition: 2025\nsous_titr: x")
     (content / "plan.yml").write_text(plan, encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     found = {(p.line, p.field): p.message for p in report.sorted().errors}
     assert "vouliez-vous dire « sous_titre »" in found[(5, "sous_titr")]
     report = Report()
     (content / "plan.yml").write_text(plan.replace("sous_titr: x\n", ""), encoding="utf-8")
-    load_projet(content, report)
+    read_projet(content, report)
     found = {(p.line, p.field): p.message for p in report.sorted().errors}
     assert "avant le début" in found[(3, "periode.fin")]
     assert "en double" in found[(9, "directions[2].code")]
@@ -183,7 +183,7 @@ def test_objectif_without_fiche_is_a_warning(tmp_path: Path) -> None:
     shutil.copytree(MINI, content)
     (content / "fiches" / "2.1.1-parapheur.md").unlink()
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     [warning] = report.warnings
     assert warning.path.endswith("plan.yml") and warning.line == 29 and "2.1" in warning.message
 
@@ -194,7 +194,7 @@ def test_cross_file_rules_still_checked_in_a_fiche_with_other_errors(tmp_path: P
     (content / "fiches" / "1.1.9-x.md").write_text(
         '---\nid: "1.1.9"\ntitre: X\nstatut: en-cour\npilote: DRX\nliens: [1.1.9, 9.9.9]\n---\n', encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     found = [(p.line, p.field) for p in report.sorted().errors]
     assert found == [(4, "statut"), (5, "pilote"), (6, "liens[1]"), (6, "liens[2]")]
 
@@ -206,7 +206,7 @@ def test_a_colour_white_text_cannot_be_read_on_is_a_warning(tmp_path: Path) -> N
     assert 'couleur: "#1d5fa8"' in plan
     (content / "plan.yml").write_text(plan.replace('couleur: "#1d5fa8"', 'couleur: "#ffee00"'), encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     (warning,) = [w for w in report.warnings if w.field and w.field.endswith("couleur")]
     assert warning.field == "axes[1].couleur" and "1,2:1" in warning.message and "RGAA" in warning.message
 
@@ -220,7 +220,7 @@ def test_an_image_in_a_body_is_a_warning_and_its_description_stays(tmp_path: Pat
     text = fiche.read_text(encoding="utf-8") + "\nUn schéma :\n\n![Organigramme cible](https://exemple.org/o.png)\n"
     fiche.write_text(text, encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     (warning,) = report.warnings
     assert warning.line == text.splitlines().index("![Organigramme cible](https://exemple.org/o.png)") + 1
     assert "image non publiée" in warning.message
@@ -234,7 +234,7 @@ def test_plan_keys_and_unions_are_named_as_written(tmp_path: Path) -> None:
     with (content / "plan.yml").open("a", encoding="utf-8") as plan:
         plan.write("statuts:\n  en-cours: {libelle: X}\nbrochure: {format: A3}\n")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     found = {p.field: p.message for p in report.errors}
     assert set(found) == {"statuts.en-cours", "brochure.format"}
     assert "n'est pas un statut connu" in found["statuts.en-cours"] and "« en_cours »" in found["statuts.en-cours"]
@@ -249,7 +249,7 @@ def test_a_link_from_the_server_root_is_a_warning(tmp_path: Path) -> None:
     text = fiche.read_text(encoding="utf-8") + "\n" + links + "\n"
     fiche.write_text(text, encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     (warning,) = report.warnings
     assert warning.line == len(text.rstrip("\n").split("\n")) and "« /fiches/1-1-1/ »" in warning.message
     assert "lien relatif" in warning.message

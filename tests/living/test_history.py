@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from builder.content.model import Changement
-from builder.content.validate import load_projet_or_raise
 from builder.living.bilan import compute_bilan, edition_bilan, render_markdown
 from builder.living.history import read_history
+from builder.project import load_projet
 from tests.conftest import MINI, require_tool, run_fiches
 
 D = dt.date
@@ -95,7 +95,7 @@ def history_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _changes(content: Path) -> dict[str, list[tuple]]:
-    projet, _ = load_projet_or_raise(content)
+    projet = load_projet(content, history=False, bilan=False)
     history = read_history(content, projet)
     return {fid: [(c.date, c.nature, c.avant, c.apres) for c in h.changements] for fid, h in history.items()}
 
@@ -116,7 +116,7 @@ def test_history_of_each_fiche(history_repo: Path) -> None:
 
 
 def test_last_modification_and_commit(history_repo: Path) -> None:
-    projet, _ = load_projet_or_raise(history_repo)
+    projet = load_projet(history_repo, history=False, bilan=False)
     history = read_history(history_repo, projet)
     assert history["1.10.1"].derniere_modification == D(2025, 2, 3)
     head = _git(history_repo.parent, "log", "-1", "--format=%h", "--abbrev=7", "--", "content/fiches/1.1.2*").strip()
@@ -194,7 +194,7 @@ def test_bilan_command_default_period(history_repo: Path, tmp_path: Path) -> Non
 
 
 def test_bilan_between_revisions(history_repo: Path) -> None:
-    projet, _ = load_projet_or_raise(history_repo)
+    projet = load_projet(history_repo, history=False, bilan=False)
     bilan = compute_bilan(history_repo, projet, "HEAD~4", "HEAD~2")  # after « réalisé » → after « abandonné »
     assert bilan.compared and bilan.creees == [] and bilan.supprimees == []
     assert [(old, f.id) for old, f in bilan.renumerotees] == [("2.1.1", "2.1.2")]
@@ -206,7 +206,7 @@ def test_bilan_between_revisions(history_repo: Path) -> None:
 
 
 def test_bilan_between_dates(history_repo: Path) -> None:
-    projet, _ = load_projet_or_raise(history_repo)
+    projet = load_projet(history_repo, history=False, bilan=False)
     bilan = compute_bilan(history_repo, projet, "2025-02-03", "2025-05-01")
     # the state at 2025-02-03 is the one before that day's commit: formation still en cours
     assert [(f.id, old) for f, old in bilan.statuts["realisee"]] == [("1.10.1", "en_cours")]
@@ -227,7 +227,7 @@ def test_shallow_clone_says_less_and_invents_nothing(history_repo: Path, tmp_pat
     # the third commit from the top is the boundary: its diff is unknown; the two after it are known
     assert changes == {"1.1.1": [(D(2025, 5, 2), "avancement", "40", "50")],
                        "1.1.2": [(D(2025, 5, 2), "creation", None, "a_venir")]}
-    projet, _ = load_projet_or_raise(content)
+    projet = load_projet(content, history=False, bilan=False)
     history = read_history(content, projet)
     assert "1.10.1" not in history and history["1.1.1"].derniere_modification == D(2025, 5, 2)
     text = render_markdown(compute_bilan(content, projet, None, None))
@@ -239,7 +239,7 @@ def test_shallow_clone_says_less_and_invents_nothing(history_repo: Path, tmp_pat
 def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
-    projet, _ = load_projet_or_raise(content)
+    projet = load_projet(content, history=False, bilan=False)
     assert read_history(content, projet) == {}
     bilan = edition_bilan(projet, content)
     assert bilan is not None
@@ -255,7 +255,7 @@ def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
 
 
 def test_history_starting_after_the_date_compares_with_the_first_version(history_repo: Path) -> None:
-    projet, _ = load_projet_or_raise(history_repo)
+    projet = load_projet(history_repo, history=False, bilan=False)
     bilan = compute_bilan(history_repo, projet, "2024-01-01", None)
     assert bilan.note.startswith("L'historique des modifications du plan commence le 1er octobre 2024")
     assert bilan.historique_debut == D(2024, 10, 1) and bilan.ensemble[0] is None  # no progress « then »
@@ -265,7 +265,7 @@ def test_history_starting_after_the_date_compares_with_the_first_version(history
 def test_compact_bilan_for_the_brochure_keeps_the_summary_only(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
-    projet, _ = load_projet_or_raise(content)
+    projet = load_projet(content, history=False, bilan=False)
     bilan = edition_bilan(projet, content)
     full, compact = render_markdown(bilan, title=False), render_markdown(bilan, title=False, compact=True)
     assert "# Suivi de la période" in full and "# Indicateurs" in full
@@ -277,7 +277,7 @@ def test_compact_bilan_for_the_brochure_keeps_the_summary_only(tmp_path: Path) -
 
 
 def test_realisees_are_the_realisee_group_of_the_statut_changes(history_repo: Path) -> None:
-    projet, _ = load_projet_or_raise(history_repo)
+    projet = load_projet(history_repo, history=False, bilan=False)
     bilan = compute_bilan(history_repo, projet, None, None)  # 2025: réalisée on 3 February 2025
     assert [(f.id, old) for f, _, old in bilan.realisees] == [("1.10.1", "en_cours")]
     assert [(f.id, old) for f, old in bilan.statuts["realisee"]] == [("1.10.1", "en_cours")]
@@ -301,7 +301,7 @@ def test_bilan_refuses_a_period_that_ends_before_it_starts(history_repo: Path, t
 def test_outside_git_jusqua_ends_the_period(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
-    projet, _ = load_projet_or_raise(content)
+    projet = load_projet(content, history=False, bilan=False)
     text = render_markdown(compute_bilan(content, projet, "2025-01-01", "2025-03-01"))
     assert "Du 1er janvier 2025 au 1er mars 2025." in text
     assert "L'avancement indiqué est celui du contenu actuel." in text
@@ -314,7 +314,7 @@ def test_content_never_committed_is_not_called_created(tmp_path: Path) -> None:
     require_tool("git")
     shutil.copytree(MINI, tmp_path / "content")
     _git(tmp_path, "init", "-q", "-b", "main")
-    projet, _ = load_projet_or_raise(tmp_path / "content")
+    projet = load_projet(tmp_path / "content", history=False, bilan=False)
     bilan = compute_bilan(tmp_path / "content", projet, None, None)
     assert not bilan.compared and bilan.creees == []
     text = render_markdown(bilan)

@@ -23,8 +23,8 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from builder.content.validate import load_projet, load_projet_or_raise
 from builder.errors import Report
+from builder.project import load_projet, read_projet
 from tests.conftest import FIXTURES, require_tool, run_fiches
 
 PILOTAGE = FIXTURES / "pilotage"
@@ -161,12 +161,12 @@ def test_plan_level_rules_for_elus_and_contacts(content: Path) -> None:
     (content / "plan.yml").write_text(plan.replace("contact: dsi@test.example", "contact: dsi-at-test.example"),
                                       encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     assert [str(p).split("plan.yml:", 1)[1] for p in report.errors] == [
         "8: directions[2].contact : « dsi-at-test.example » : attendu : une adresse électronique (ex. drh@ville.fr)"]
     (content / "plan.yml").write_text(plan.replace("  - {code: ADJ-RH,", "  - {code: MAIRE,"), encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     assert sorted(str(p).rsplit("/", 1)[1] for p in report.errors) == [
         "1.1.1-former-encadrants.md:8: elus[1] : « ADJ-RH » n'est pas un code d'élu de plan.yml ; codes possibles : "
         "MAIRE ; pour un autre élu, écrivez son nom et sa fonction en toutes lettres (ex. « Mme Durand, "
@@ -178,7 +178,7 @@ def test_a_budget_the_financements_do_not_add_up_to_is_a_warning(content: Path) 
     path = content / "fiches" / "1.2.1-outil-temps.md"
     path.write_text(path.read_text(encoding="utf-8").replace("budget: 60000", "budget: 65000"), encoding="utf-8")
     report = Report()
-    load_projet(content, report)
+    read_projet(content, report)
     [warning] = report.warnings
     assert (warning.line, warning.field) == (9, "budget")
     assert "65\u202f000\u00a0€" in warning.message and "60\u202f000\u00a0€" in warning.message
@@ -488,7 +488,7 @@ def test_xlsx_export_then_import_gives_identical_fiches_with_financements(tmp_pa
     shutil.copy(PILOTAGE / "plan.yml", target / "plan.yml")
     result = run_fiches("import", str(export), "--content", str(target))
     assert result.returncode == 0, result.stdout
-    before, after = load_projet_or_raise(PILOTAGE)[0], load_projet_or_raise(target)[0]
+    before, after = load_projet(PILOTAGE, history=False, bilan=False), load_projet(target, history=False, bilan=False)
     assert [(f.model_dump(), f.body.strip()) for f in after.fiches] == \
         [(f.model_dump(), f.body.strip()) for f in before.fiches]
     assert sum(len(f.financements) for f in after.fiches) == 6
@@ -515,7 +515,7 @@ def test_the_summary_page_stays_one_page_for_a_big_plan(tmp_path: Path) -> None:
     from builder.settings import Settings
 
     content = write_plan(tmp_path / "content", 200)
-    projet = load_projet_or_raise(content)[0]
+    projet = load_projet(content, history=False, bilan=False)
     settings = Settings.packaged()
     html = plan_html(projet, settings)
     start = html.index('<section class="tdb"')

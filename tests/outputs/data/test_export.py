@@ -13,13 +13,13 @@ import openpyxl
 import pytest
 
 from builder.content.model import Fiche, Plan
-from builder.content.validate import load_projet_or_raise
 from builder.outputs.data.export import FICHE_COLUMNS, json_schema, to_csv, to_json, to_xlsx
+from builder.project import load_projet
 from tests.conftest import DEMO, FIXTURES, MINI, ROOT, run_fiches
 
 
 def _dump(root: Path) -> dict[str, dict]:
-    projet, _ = load_projet_or_raise(root)
+    projet = load_projet(root, history=False, bilan=False)
     return {f.id: {**f.model_dump(mode="json"), "body": f.body} for f in projet.fiches}
 
 
@@ -36,7 +36,7 @@ def plan_root(request: pytest.FixtureRequest) -> Path:
 
 
 def test_csv_open_data_and_excel_flavours() -> None:
-    projet = load_projet_or_raise(MINI)[0]
+    projet = load_projet(MINI, history=False, bilan=False)
     rows = list(csv.DictReader(io.StringIO(to_csv(projet).decode("utf-8"))))
     assert list(rows[0]) == [h for h, _ in FICHE_COLUMNS]
     assert [r["numéro"] for r in rows] == ["1.1.1", "1.10.1", "2.1.1"]
@@ -62,7 +62,7 @@ def test_xlsx_sheets(tmp_path: Path) -> None:
 
 
 def test_json_matches_its_schema_and_gives_back_the_models(plan_root: Path) -> None:
-    projet = load_projet_or_raise(plan_root)[0]
+    projet = load_projet(plan_root, history=False, bilan=False)
     data = json.loads(to_json(projet))
     jsonschema.validate(data, json.loads(json_schema()))
     assert Plan.model_validate(data["plan"]) == projet.plan
@@ -103,7 +103,7 @@ def test_import_creates_missing_axes_and_objectifs(tmp_path: Path) -> None:
     result = run_fiches("import", str(export), "--content", str(target))
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip().endswith("plan.yml complété : axe 2, objectif 1.10, objectif 2.1")
-    projet = load_projet_or_raise(target)[0]
+    projet = load_projet(target, history=False, bilan=False)
     assert [(o.numero, o.titre) for a in projet.plan.axes for o in a.objectifs] == [
         ("1.1", "Mieux accueillir"), ("1.10", "Former tout au long de la carrière"), ("2.1", "Dématérialiser")]
     assert projet.axes["2"].titre == "Simplifier" and len(projet.fiches) == 3
@@ -155,7 +155,7 @@ def test_import_replaces_only_with_force(mini_copy: Path, tmp_path: Path) -> Non
     result = run_fiches("import", str(source), "--content", str(mini_copy), "--force")
     assert result.returncode == 0 and "Fiche remplacée" in result.stdout
     assert not (mini_copy / "fiches" / "2.1.1-parapheur.md").exists()
-    assert load_projet_or_raise(mini_copy)[0].by_id["2.1.1"].titre == "Parapheur pour tous"
+    assert load_projet(mini_copy, history=False, bilan=False).by_id["2.1.1"].titre == "Parapheur pour tous"
 
 
 def test_import_unknown_column_creates_nothing(mini_copy: Path, tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_import_unknown_column_creates_nothing(mini_copy: Path, tmp_path: Path) 
 
 def test_import_files_it_cannot_read_are_french_messages(mini_copy: Path, tmp_path: Path) -> None:
     xlsx = tmp_path / "fiches.xlsx"
-    to_xlsx(load_projet_or_raise(MINI)[0], xlsx)
+    to_xlsx(load_projet(MINI, history=False, bilan=False), xlsx)
     cases = {
         "zip.csv": (xlsx.read_bytes(), "ce fichier est un classeur, pas un CSV"),
         "texte.xlsx": (b"numero,titre\n", "ce n'est pas un classeur Excel .xlsx lisible"),

@@ -14,11 +14,11 @@ import icalendar
 import pytest
 from lxml import etree
 
-from builder.content.validate import load_projet_or_raise
 from builder.errors import Problem, shown
 from builder.outputs.data.export import cell_text, cell_value, to_csv
 from builder.outputs.data.feeds import atom_feed
 from builder.outputs.data.feeds import icalendar as ics_text
+from builder.project import load_projet
 from tests.conftest import MINI, run_fiches
 
 FICHE = "1.1.1-livret-accueil.md"
@@ -54,7 +54,7 @@ def formules(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("excel", [False, True], ids=["fiches.csv", "fiches-excel.csv"])
 def test_formulas_are_marked_as_text_in_both_csv_dialects(formules: Path, excel: bool) -> None:
-    projet = load_projet_or_raise(formules)[0]
+    projet = load_projet(formules, history=False, bilan=False)
     data = to_csv(projet, excel=excel).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(data), delimiter=";" if excel else ","))
     row = next(r for r in rows if r["numéro"] == "1.1.1")
@@ -85,7 +85,7 @@ def test_an_exported_csv_imports_back_to_the_same_values(formules: Path, tmp_pat
     shutil.copytree(formules, content)
     result = run_fiches("import", str(exported), "--content", str(content), "--force")
     assert result.returncode == 0, result.stderr
-    fiche = next(f for f in load_projet_or_raise(content)[0].fiches if f.id == "1.1.1")
+    fiche = next(f for f in load_projet(content, history=False, bilan=False).fiches if f.id == "1.1.1")
     assert (fiche.titre, fiche.resume, fiche.referent) == (FORMULAS["titre"], FORMULAS["resume"], FORMULAS["referent"])
 
 
@@ -122,7 +122,7 @@ HOSTILE = "avant\x00\x01\x08\x0b\x0c\x1b\x7f\ufffe\uffff après\r\nSTATUS:CANCEL
 def hostile_projet():
     """The mini plan with control characters in the texts the feed and the calendar write (validation refuses
     them in content: the writers must hold anyway)."""
-    projet = load_projet_or_raise(MINI)[0]
+    projet = load_projet(MINI, history=False, bilan=False)
     fiche = projet.by_id["1.1.1"]
     hostile = fiche.model_copy(update={
         "titre": "Titre " + HOSTILE,

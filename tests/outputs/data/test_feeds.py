@@ -10,17 +10,17 @@ import pytest
 from lxml import etree
 
 from builder.content.model import Projet
-from builder.content.validate import load_projet_or_raise
 from builder.outputs.data.export import write_downloads
 from builder.outputs.data.feeds import atom_feed
 from builder.outputs.data.feeds import icalendar as ics_text
+from builder.project import load_projet
 from tests.conftest import DEMO, MINI
 
 
 @pytest.fixture(scope="module", params=["mini", "demo"])
 def projet(request: pytest.FixtureRequest) -> Projet:
     root = MINI if request.param == "mini" else DEMO
-    return load_projet_or_raise(root)[0]
+    return load_projet(root, history=False, bilan=False)
 
 
 def test_atom_feed_has_one_entry_per_suivi(projet: Projet) -> None:
@@ -40,7 +40,7 @@ def test_atom_feed_has_one_entry_per_suivi(projet: Projet) -> None:
 
 
 def test_feed_without_site_url_links_relative_pages() -> None:
-    projet = load_projet_or_raise(MINI)[0]
+    projet = load_projet(MINI, history=False, bilan=False)
     feed = feedparser.parse(atom_feed(projet))
     assert [e.link for e in feed.entries] == ["fiches/1-10-1/", "fiches/1-1-1/"]
     assert "<strong>diffusée</strong>" in feed.entries[1].content[0].value
@@ -66,7 +66,7 @@ def test_icalendar_has_one_event_per_jalon_and_end_date(projet: Projet) -> None:
 
 
 def test_icalendar_dates_and_text_of_the_mini_plan() -> None:
-    projet = load_projet_or_raise(MINI)[0]
+    projet = load_projet(MINI, history=False, bilan=False)
     events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(ics_text(projet)).walk("VEVENT")}
     impression = next(e for e in events.values() if str(e["SUMMARY"]) == "Impression (1.1.1)")
     assert impression["DTSTART"].dt.isoformat() == "2025-02-28"  # a month-precision jalon: its last day
@@ -75,7 +75,7 @@ def test_icalendar_dates_and_text_of_the_mini_plan() -> None:
 
 
 def test_write_downloads_writes_every_file(tmp_path: Path) -> None:
-    projet = load_projet_or_raise(MINI)[0]
+    projet = load_projet(MINI, history=False, bilan=False)
     write_downloads(projet, tmp_path)
     names = sorted(p.name for p in (tmp_path / "telechargements").iterdir())
     assert names == ["fiches-excel.csv", "fiches.csv", "fiches.xlsx", "jalons.ics", "plan.json", "plan.schema.json"]
@@ -94,7 +94,7 @@ def _ids_by_text(projet: Projet) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def test_ids_survive_the_usual_edits(mini_copy: Path) -> None:
-    entries, events = _ids_by_text(load_projet_or_raise(mini_copy)[0])
+    entries, events = _ids_by_text(load_projet(mini_copy, history=False, bilan=False))
     fiche = mini_copy / "fiches" / "1.1.1-livret-accueil.md"
     text = fiche.read_text(encoding="utf-8")
     assert "  - date: 2025-02\n    libelle: Impression\n" in text and "\nsuivi:\n" in text
@@ -103,7 +103,7 @@ def test_ids_survive_the_usual_edits(mini_copy: Path) -> None:
     text = text.replace("  - date: 2025-02\n    libelle: Impression\n", "  - date: 2025-04\n    libelle: Impression\n")
     text = text.replace("suivi:\n", "suivi:\n  - {date: 2025-06-02, texte: Nouvelle entrée.}\n", 1)
     fiche.write_text(text, encoding="utf-8")
-    entries_after, events_after = _ids_by_text(load_projet_or_raise(mini_copy)[0])
+    entries_after, events_after = _ids_by_text(load_projet(mini_copy, history=False, bilan=False))
     assert len(events_after) == len(events) + 1 and len(entries_after) == len(entries) + 1
     assert {k: v for k, v in entries_after.items() if k in entries} == entries
     assert {k: v for k, v in events_after.items() if k in events} == events
