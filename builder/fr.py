@@ -17,7 +17,7 @@ def date_fr(value: PartialDate | dt.date | None) -> str:
         return ""
     if isinstance(value, dt.date):
         value = PartialDate(value.year, value.month, value.day)
-    if value.day:
+    if value.day and value.month:
         day = "1er" if value.day == 1 else str(value.day)
         return f"{day} {MONTHS[value.month - 1]} {value.year}"
     if value.month:

@@ -13,11 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from builder.errors import ContentError, Report, did_you_mean
 from builder.fr import euros_fr, number_fr
 from builder.load import Content, Location, Source, load_content
-from builder.model import ID_PATTERN, Fiche, Plan, Projet, elu_is_code, financement_totals, id_key, theme_key
+from builder.model import (
+    ID_PATTERN,
+    Fiche,
+    PartialDate,
+    Plan,
+    Projet,
+    elu_is_code,
+    financement_totals,
+    id_key,
+    theme_key,
+)
 
 ABANDON_STATUTS = ("en_pause", "bloquee", "abandonnee")
 
@@ -49,11 +60,11 @@ def validate(content: Content, report: Report, today: dt.date | None = None) -> 
             fiches.append(fiche)
             sources[id(fiche)] = source
         refs.append(_Refs.of(source, fiche, bad))
-    if plan is not None:
+    if plan is not None and content.plan is not None:
         _check_plan(plan, content.plan, report)
     _check_fiches(plan, fiches, sources, report)
     _check_references(plan, refs, report)
-    if plan is None or report.errors:
+    if plan is None or content.plan is None or report.errors:
         return None
     projet = Projet(plan, fiches, today)
     _warn(projet, content.plan, sources, report)
@@ -179,7 +190,7 @@ _FIELD_HINTS = {
 }
 
 
-def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
+def _french(err: ErrorDetails, model: type[BaseModel], loc: Location) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     last = loc[-1] if loc else ""
     shown = _show(value)
@@ -309,7 +320,7 @@ def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Sou
 
 def fiche_rules(fiche: Fiche) -> list[tuple[tuple[str, ...], str]]:
     """Rules between fields of one valid fiche (the import checks each spreadsheet row with them too)."""
-    problems = []
+    problems: list[tuple[tuple[str, ...], str]] = []
     cal = fiche.calendrier
     if cal.debut and cal.fin and cal.fin.last_day() < cal.debut.first_day():
         problems.append((("calendrier", "fin"), f"la fin ({cal.fin}) est avant le début ({cal.debut})"))
@@ -323,13 +334,13 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
     collectivites = [c.code for c in plan.collectivites] if plan else None
     elus = [e.code for e in plan.elus] if plan else None
     first_file: dict[str, str] = {}
-    for ref in sorted((r for r in refs if r.id), key=lambda r: (id_key(r.id), r.source.path)):
+    for ref_id, ref in sorted(((r.id, r) for r in refs if r.id), key=lambda p: (id_key(p[0]), p[1].source.path)):
         src = ref.source
-        if ref.id in first_file:
+        if ref_id in first_file:
             report.error(src.path, src.line(("id",)), "id",
-                         f"numéro {ref.id} déjà utilisé par {first_file[ref.id]} ; chaque fiche a son propre numéro")
-        first_file.setdefault(ref.id, src.path)
-        objectif = ref.id.rsplit(".", 1)[0]
+                         f"numéro {ref_id} déjà utilisé par {first_file[ref_id]} ; chaque fiche a son propre numéro")
+        first_file.setdefault(ref_id, src.path)
+        objectif = ref_id.rsplit(".", 1)[0]
         if objectifs is not None and objectif not in objectifs:
             report.error(src.path, src.line(("id",)), "id",
                          f"l'objectif {objectif} n'existe pas dans plan.yml ; objectifs existants : "
@@ -363,7 +374,7 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
 
 def _check_code(src: Source, report: Report, loc: Location, code: str, known: list[str], what: str) -> None:
     if code not in known:
-        field = loc[0] if len(loc) == 1 else f"{loc[0]}[{loc[1] + 1}]"
+        field = loc[0] if len(loc) == 1 else f"{loc[0]}[{int(loc[1]) + 1}]"
         report.error(src.path, src.line(loc), str(field),
                      f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : "
                      f"{', '.join(known)}{did_you_mean(code, known)}")
@@ -519,7 +530,8 @@ FAR = 5  # years before or after the plan's période that make a date look like 
 def _warn_far_dates(projet: Projet, fiche: Fiche, src: Source, report: Report) -> None:
     periode = projet.plan.periode
     low, high = periode.debut - FAR, periode.fin + FAR
-    dates = [(("calendrier", "debut"), fiche.calendrier.debut), (("calendrier", "fin"), fiche.calendrier.fin)]
+    dates: list[tuple[Location, PartialDate | None]] = [(("calendrier", "debut"), fiche.calendrier.debut),
+                                                         (("calendrier", "fin"), fiche.calendrier.fin)]
     dates += [(("jalons", i, "date"), j.date) for i, j in enumerate(fiche.jalons)]
     for loc, date in dates:
         if date is not None and not low <= date.year <= high:
