@@ -8,8 +8,12 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from builder.errors import BuildError, ContentError, Report, oserror_fr, plural, shown
+
+if TYPE_CHECKING:  # the commands import what they use when they run
+    from builder.load import Content
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -39,7 +43,7 @@ def _french_argparse() -> Iterator[None]:
         argparse._ = english  # type: ignore[attr-defined]
 
 
-def print_report(report: Report, stream=None) -> None:
+def print_report(report: Report, stream: TextIO | None = None) -> None:
     """Errors, then warnings, one line each."""
     stream = stream or sys.stdout
     for problem in report.errors:
@@ -72,7 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _unreadable(content, report: Report) -> int:
+def _unreadable(content: Content, report: Report) -> int:
     """Fiche files that could not even be loaded still count as fiches in the summary."""
     loaded = {s.path for s in content.fiches}
     return len({p.path for p in report.errors if p.path.endswith(".md") and p.path not in loaded})

@@ -55,7 +55,7 @@ _MAX_VALUES = 200_000  # values built from one file: far above real content, sto
 class _Resolver:
     """`plain_scalar_tag` for untagged nodes (which also spares the full resolver's regular expressions)."""
 
-    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:  # PyYAML's signature
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:  # PyYAML's signature
         if kind is yaml.ScalarNode:
             return _IMPLICIT[plain_scalar_tag(value) if implicit[0] else _STR_TAG]
         return _IMPLICIT_SEQ if kind is yaml.SequenceNode else _IMPLICIT_MAP
