@@ -35,6 +35,7 @@ _ARGPARSE_FR = {
 def _french_argparse() -> Iterator[None]:
     """argparse's own words (usage, errors, help) in French while the command line is parsed, and only then:
     importing fiches changes nothing in the process."""
+    # (the ignores: `argparse._`, its gettext, is private and its stubs do not declare it)
     english = argparse._  # type: ignore[attr-defined]
     argparse._ = lambda text: _ARGPARSE_FR.get(text, text)  # type: ignore[attr-defined]
     try:

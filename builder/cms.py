@@ -111,7 +111,8 @@ def shape_of(annotation: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> Sha
         return Shape("model", model=annotation)
     if annotation is PartialDate:
         return Shape("date")
-    kind: Kind = {bool: "bool", float: "number", int: "int"}.get(annotation, "text")  # type: ignore[assignment]
+    kinds: dict[Any, Kind] = {bool: "bool", float: "number", int: "int"}
+    kind = kinds.get(annotation, "text")
     return Shape(kind, pattern=pattern, bounds=bounds, max_length=max_length)
 
 

@@ -259,7 +259,7 @@ def _resolve_form(self: Any, kind: Any, value: Any, implicit: Any) -> str:
     return yaml.SafeLoader.resolve(self, kind, value, implicit)
 
 
-_FormLoader.resolve = _resolve_form  # type: ignore[method-assign]
+_FormLoader.resolve = _resolve_form  # type: ignore[method-assign]  # PyYAML's resolver, for this loader only
 
 
 def _form_data(text: str, what: str) -> Any:

@@ -61,7 +61,7 @@ class _Resolver:
         return _IMPLICIT_SEQ if kind is yaml.SequenceNode else _IMPLICIT_MAP
 
 
-class _Loader(_Resolver, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _Loader(_Resolver, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # base chosen at run time
     """PyYAML's C parser, when available."""
 
 
