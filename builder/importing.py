@@ -323,7 +323,7 @@ class Importer:
         by_name: dict[str, dict[str, Any]] = {}
         for i, r in enumerate(extra.get("indicateurs", [])):
             ind: dict[str, Any] = {k: r.values[k] for k in ("nom", "type", "unite", "valeur_initiale", "cible")
-                   if r.values.get(k, "").strip()}
+                                   if r.values.get(k, "").strip()}
             indicateurs.append(ind)
             by_name.setdefault(r.values.get("nom", "").strip(), ind)
             candidate.parts[("indicateurs", i)] = r
