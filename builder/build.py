@@ -10,7 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -207,7 +207,7 @@ def build_pdf(kind: str, content: Path, output: Path | None, fiche_id: str | Non
 
 
 @contextmanager
-def _exclusive(out: Path):
+def _exclusive(out: Path) -> Iterator[None]:
     """One build at a time per output directory (a second one waits for the first)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(out)

@@ -8,8 +8,12 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from builder.errors import BuildError, ContentError, Report, oserror_fr, plural, shown
+
+if TYPE_CHECKING:  # the commands import what they use when they run
+    pass
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -31,6 +35,7 @@ _ARGPARSE_FR = {
 def _french_argparse() -> Iterator[None]:
     """argparse's own words (usage, errors, help) in French while the command line is parsed, and only then:
     importing fiches changes nothing in the process."""
+    # (the ignores: `argparse._`, its gettext, is private and its stubs do not declare it)
     english = argparse._  # type: ignore[attr-defined]
     argparse._ = lambda text: _ARGPARSE_FR.get(text, text)  # type: ignore[attr-defined]
     try:
@@ -39,7 +44,7 @@ def _french_argparse() -> Iterator[None]:
         argparse._ = english  # type: ignore[attr-defined]
 
 
-def print_report(report: Report, stream=None) -> None:
+def print_report(report: Report, stream: TextIO | None = None) -> None:
     """Errors, then warnings, one line each."""
     stream = stream or sys.stdout
     for problem in report.errors:

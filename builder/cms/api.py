@@ -43,7 +43,6 @@ from builder.cms.config import (
     cms_config,
     config_yaml,
     label,
-    model_fields,
     plan_choices,
 )
 from builder.content.load import Content, Source, _display, fiche_files, load_content, parse_fiche, parse_yaml
@@ -79,8 +78,8 @@ def owns(path: str) -> bool:
 
 # --- typed values for the form, and back --------------------------------------------------------
 
-_ADAPTERS = {"bool": TypeAdapter(OuiNon), "number": TypeAdapter(Nombre), "int": TypeAdapter(Entier),
-             "date": TypeAdapter(Date)}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {"bool": TypeAdapter(OuiNon), "number": TypeAdapter(Nombre),
+                                          "int": TypeAdapter(Entier), "date": TypeAdapter(Date)}
 
 
 def _parsed(value: Any, shape: Shape) -> Any:
@@ -259,7 +258,7 @@ def _resolve_form(self: Any, kind: Any, value: Any, implicit: Any) -> str:
     return yaml.SafeLoader.resolve(self, kind, value, implicit)
 
 
-_FormLoader.resolve = _resolve_form  # type: ignore[method-assign]
+_FormLoader.resolve = _resolve_form  # type: ignore[method-assign]  # PyYAML's resolver, for this loader only
 
 
 def _form_data(text: str, what: str) -> Any:
@@ -351,17 +350,17 @@ def _header_lines(original: Original | None, merged: dict) -> list[str]:
     """The header of the saved file: the file's own lines for each field that did not change, the project's YAML
     writer (`dump_yaml`) for the others."""
     layout = _blocks(original) if original is not None else None
-    if layout is None:
+    if original is None or original.source is None or layout is None:
         return dump_yaml(merged).rstrip("\n").split("\n") if merged else []
     head, blocks = layout
-    old = original.source.data  # type: ignore[union-attr]
+    old = original.source.data
     out = list(head)
     for key, value in merged.items():
         if key in blocks and old[key] is value:  # `merge` keeps the file's own value when nothing changed
             out += blocks[key]
             continue
         lines = dump_yaml({key: value}).rstrip("\n").split("\n")
-        kept = []  # blank lines and comments between this field and the next one stay
+        kept: list[str] = []  # blank lines and comments between this field and the next one stay
         for line in reversed(blocks.get(key, [])[1:]):
             if line.strip() and not line.startswith("#"):
                 break
@@ -521,7 +520,8 @@ class LocalBackend:
             raise Refused(400, "requête illisible : attendu un seul fichier à enregistrer")
         if params.get("assets"):
             raise Refused(422, "les images ne sont pas publiées : enregistrement refusé")
-        options = params.get("options") if isinstance(params.get("options"), dict) else {}
+        options = params.get("options")
+        options = options if isinstance(options, dict) else {}
         requested = files[0].get("path")
         with self.lock:
             saved = self.save(requested, files[0]["raw"], bool(options.get("newEntry")))
@@ -636,7 +636,7 @@ class LocalBackend:
     def _describe(self, old: dict | None, new: dict, body_changed: bool, is_plan: bool, target: Path) -> str:
         """The French commit message of a save."""
         if is_plan:
-            changed = [label(k).lower() for k, (s, _) in model_fields(PLAN_SHAPE.model).items()  # type: ignore[arg-type]
+            changed = [label(k).lower() for k, (s, _) in PLAN_SHAPE.fields.items()
                        if not same((old or {}).get(k), new.get(k), s)]
             return "Plan modifié" + (f" : {', '.join(changed)}" if changed else "")
         number = str(new.get("id") or target.name.split("-", 1)[0])
@@ -645,7 +645,7 @@ class LocalBackend:
         before = str(old.get("id") or "")
         statuts = dict(plan_choices(self.root).statuts)
         parts, others = [], []
-        for key, (shape, _) in model_fields(FICHE_SHAPE.model).items():  # type: ignore[arg-type]
+        for key, (shape, _) in FICHE_SHAPE.fields.items():
             a, b = old.get(key), new.get(key)
             if key == "id" or same(a, b, shape):
                 continue

@@ -111,7 +111,8 @@ def shape_of(annotation: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> Sha
         return Shape("model", model=annotation)
     if annotation is PartialDate:
         return Shape("date")
-    kind: Kind = {bool: "bool", float: "number", int: "int"}.get(annotation, "text")  # type: ignore[assignment]
+    kinds: dict[Any, Kind] = {bool: "bool", float: "number", int: "int"}
+    kind = kinds.get(annotation, "text")
     return Shape(kind, pattern=pattern, bounds=bounds, max_length=max_length)
 
 
@@ -205,13 +206,15 @@ def plan_choices(content: Path) -> Choices:
 
     source = load_yaml_file(content / PLAN_FILE, Report()) if (content / PLAN_FILE).is_file() else None
     data = source.data if source is not None and isinstance(source.data, dict) else {}
-    custom = data.get("statuts") if isinstance(data.get("statuts"), dict) else {}
-    statuts = []
+    custom = data.get("statuts")
+    custom = custom if isinstance(custom, dict) else {}
+    statuts: list[tuple[str, str]] = []
     for code, (default, _, _) in DEFAULT_STATUTS.items():
         own = custom.get(code)
         libelle = own.get("libelle") if isinstance(own, dict) else None
         statuts.append((code, str(libelle).strip() if libelle else default))
-    brochure = data.get("brochure") if isinstance(data.get("brochure"), dict) else {}
+    brochure = data.get("brochure")
+    brochure = brochure if isinstance(brochure, dict) else {}
     return Choices(statuts, _codes(data.get("directions")), _codes(data.get("collectivites")),
                    isinstance(brochure.get("format"), dict))
 
@@ -264,7 +267,7 @@ def _special(name: str, shape: Shape, choices: Choices, parent: type[BaseModel] 
         if name == "liens":
             return {"widget": "relation", "collection": "fiches", "value_field": "id", "multiple": True,
                     "search_fields": ["id", "titre"], "display_fields": ["{{id}} {{titre}}"]}
-    if parent is Plan and name == "statuts":
+    if parent is Plan and name == "statuts" and shape.item is not None:
         return {"widget": "object", "collapsed": True, "fields": [
             {"name": code, "label": libelle, "widget": "object", "required": False, "collapsed": True,
              "fields": [_widget(n, s, i, choices, shape.item.model) for n, (s, i) in shape.item.fields.items()]}
@@ -434,7 +437,8 @@ FORGES = ("gitlab", "gitea", "forgejo")
 
 def forge_settings(settings: dict[str, Any], content: Path, root: Path) -> Forge | None:
     """The forge of `mkdocs.yml`'s `extra.cms` (None: the editor is not published), or `BuildError` in French."""
-    extra = settings.get("extra") if isinstance(settings.get("extra"), dict) else {}
+    extra = settings.get("extra")
+    extra = extra if isinstance(extra, dict) else {}
     cms = extra.get("cms")
     if cms is None or cms is False:
         return None

@@ -18,6 +18,7 @@ import re
 import signal
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,14 +256,14 @@ class Importer:
         labels = {key: header for header, key in columns}
         bad = False
         for header in table.headers:
-            key = known.get(_norm(header)) if header.strip() else None
-            if header.strip() and key is None:
+            column = known.get(_norm(header)) if header.strip() else None
+            if header.strip() and column is None:
                 bad = True
                 names = [h for h, _ in columns]
                 self.report.error(f"{where_sheet}:ligne 1", None, header,
                                   f"colonne inconnue{did_you_mean(header, names)} ; colonnes possibles : "
                                   f"{', '.join(names)}")
-            keys.append(key)
+            keys.append(column)
         required = "id" if sheet == "fiches" else "fiche"
         if required not in keys:
             bad = True
@@ -330,20 +331,20 @@ class Importer:
             candidate.parts[("jalons", i)] = r
         put("jalons", jalons)
         indicateurs = []
-        by_name: dict[str, dict] = {}
+        by_name: dict[str, dict[str, Any]] = {}
         for i, r in enumerate(extra.get("indicateurs", [])):
-            ind = {k: r.values[k] for k in ("nom", "type", "unite", "valeur_initiale", "cible")
-                   if r.values.get(k, "").strip()}
+            ind: dict[str, Any] = {k: r.values[k] for k in ("nom", "type", "unite", "valeur_initiale", "cible")
+                                   if r.values.get(k, "").strip()}
             indicateurs.append(ind)
             by_name.setdefault(r.values.get("nom", "").strip(), ind)
             candidate.parts[("indicateurs", i)] = r
         for r in extra.get("mesures", []):
             name = r.values.get("indicateur", "").strip()
-            ind = by_name.get(name)
-            if ind is None:
+            if name not in by_name:
                 candidate.error("indicateur", f"« {name} » : aucun indicateur de ce nom pour la fiche "
                                 f"{candidate.fiche_id} dans la feuille indicateurs", r)
                 continue
+            ind = by_name[name]
             index = indicateurs.index(ind)
             mesures = ind.setdefault("mesures", [])
             candidate.parts[("indicateurs", index, "mesures", len(mesures))] = r
@@ -561,6 +562,7 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
             axes.sort(key=lambda a: id_key(str(a.get("numero"))))
             transaction.stage(plan_path, dump_yaml(plan), plan_path.name, None)
         for c in good:
+            assert c.model is not None  # `good`: the candidates with a valid model
             old = existing.get(c.model.id)
             path = content / "fiches" / fiche_file_name(c.model.id, c.model.titre)
             rows[Path(path).resolve().as_posix()] = c.row.where
@@ -623,6 +625,7 @@ class _Transaction:
             self._commit()
 
     def _commit(self) -> None:
+        backup: Path | None
         for path in self.removed:
             backup = path.with_name(f".{path.name}.fiches-backup")
             os.rename(path, backup)
@@ -668,7 +671,7 @@ def _refuse_link(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _deferred_interrupt():  # noqa: ANN202
+def _deferred_interrupt() -> Iterator[None]:
     """Ctrl+C waits for the end of the block, then interrupts (in the main thread; elsewhere, nothing changes)."""
     caught: list[int] = []
     try:

@@ -132,6 +132,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
     debug = False
+    admin: cms_api.Admin  # the form editor's back end, set by `serve`
+    pdfs: serve_pdf.PdfKeeper | None = None  # set by `serve --pdf`
 
     def handle_error(self, request: object, client_address: tuple) -> None:
         exc = sys.exc_info()[1]
@@ -146,6 +148,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     preview: Preview
+    server: _Server
     error_message_format = ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur %(code)d'
                             '</title></head><body><h1>Erreur %(code)d</h1><p>%(message)s.</p></body></html>\n')
     error_content_type = "text/html; charset=utf-8"
@@ -181,7 +184,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def _get(self) -> None:
         if cms_api.owns(self.path):  # the form editor works even when the content has errors
-            return self._reply(self.server.admin.get(self.path))  # type: ignore[attr-defined]
+            return self._reply(self.server.admin.get(self.path))
         if self.path == VERSION_PATH:
             return self._send(str(self.preview.version).encode(), "text/plain")
         pdfs = getattr(self.server, "pdfs", None)
@@ -208,7 +211,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         body = cms_api.request_body(self.headers, self.rfile)
         if body is None:
             return self._reply(cms_api.too_large())
-        return self._reply(self.server.admin.post(self.path, self.headers, body,  # type: ignore[attr-defined]
+        return self._reply(self.server.admin.post(self.path, self.headers, body,
                                                   self.server.server_port))
 
     def _reply(self, reply: cms_api.Reply) -> None:
@@ -238,11 +241,11 @@ def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = F
         preview = Preview(content, Path(tmp) / "site", debug)
         admin = cms_api.Admin(content, commit)
         server = bind(port, preview)  # before the first build, which takes a while: a busy port fails at once
-        server.admin = admin  # type: ignore[attr-defined]
+        server.admin = admin
         pending = threading.Event()
         observer = serving = None
         pdfs = serve_pdf.PdfKeeper(content, preview.out) if pdf else None
-        server.pdfs = pdfs  # type: ignore[attr-defined]
+        server.pdfs = pdfs
         try:
             observer = watch(content, content.resolve().parent, pending)
             preview.rebuild()
@@ -276,7 +279,7 @@ def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = F
             server.server_close()
 
 
-def bind(port: int, preview: Preview) -> http.server.ThreadingHTTPServer:
+def bind(port: int, preview: Preview) -> _Server:
     """The HTTP server listening on 127.0.0.1:<port> (requests wait until it serves), or `BuildError` in French."""
     handler = type("Handler", (_Handler,), {"preview": preview})
     other = port + 1 if port < 65535 else 8001

@@ -3,6 +3,8 @@ each axe."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from builder.content.model import STATUTS, Fiche, Projet
 from builder.fr import date_fr
 
@@ -37,7 +39,7 @@ def render_stats(projet: Projet) -> str:
     return "\n".join(out)
 
 
-def _totals(projet: Projet, fiches: list[Fiche]) -> list[str]:
+def _totals(projet: Projet, fiches: Sequence[Fiche]) -> list[str]:
     """Total, prioritaires, en retard and avancement of some fiches."""
     prioritaires = sum(1 for f in fiches if f.prioritaire)
     en_retard = sum(1 for f in fiches if f.en_retard)

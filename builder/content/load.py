@@ -15,7 +15,7 @@ import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -55,13 +55,13 @@ _MAX_VALUES = 200_000  # values built from one file: far above real content, sto
 class _Resolver:
     """`plain_scalar_tag` for untagged nodes (which also spares the full resolver's regular expressions)."""
 
-    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:  # PyYAML's signature
         if kind is yaml.ScalarNode:
             return _IMPLICIT[plain_scalar_tag(value) if implicit[0] else _STR_TAG]
         return _IMPLICIT_SEQ if kind is yaml.SequenceNode else _IMPLICIT_MAP
 
 
-class _Loader(_Resolver, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _Loader(_Resolver, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # base chosen at run time
     """PyYAML's C parser, when available."""
 
 
@@ -464,7 +464,9 @@ class _Builder:
             return None
         self.building.add(id(node))
         try:
-            return self._mapping(node, loc) if isinstance(node, yaml.MappingNode) else self._sequence(node, loc)
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, loc)
+            return self._sequence(cast(yaml.SequenceNode, node), loc)  # the only other collection node
         finally:
             self.building.discard(id(node))
 

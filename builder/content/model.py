@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, total_ordering
 from types import MappingProxyType
@@ -64,14 +64,15 @@ class PartialDate:
             raise PydanticCustomError(
                 "date_format", "« {value} » n'est pas une date ; écrivez AAAA, AAAA-MM ou AAAA-MM-JJ (ex. 2025-03-15)",
                 {"value": text})
-        year, month, day = (int(g) if g else None for g in match.groups())
+        year = int(match[1])
+        month, day = (int(g) if g else None for g in match.groups()[1:])
         if not YEARS[0] <= year <= YEARS[1]:
             raise PydanticCustomError("date_impossible", "« {value} » : année hors limites (attendu de {low} à {high})",
                                       {"value": text, "low": YEARS[0], "high": YEARS[1]})
         if month is not None and not 1 <= month <= 12:
             raise PydanticCustomError("date_impossible", "date impossible : « {value} » (le mois {month} n'existe pas)",
                                       {"value": text, "month": month})
-        if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+        if day is not None and month is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
             raise PydanticCustomError("date_impossible", "date impossible : « {value} » (ce jour n'existe pas)",
                                       {"value": text})
         return cls(year, month, day)
@@ -84,7 +85,7 @@ class PartialDate:
         return dt.date(self.year, self.month or 1, self.day or 1)
 
     def last_day(self) -> dt.date:
-        if self.day:
+        if self.day and self.month:
             return dt.date(self.year, self.month, self.day)
         month = self.month or 12
         return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
@@ -349,7 +350,7 @@ class Accessibilite(Strict):
     date_declaration: Date | None = Field(None, description="Date à laquelle la déclaration a été établie.")
 
 
-DEFAULT_STATUTS: dict[str, tuple[str, str, str]] = {
+DEFAULT_STATUTS: dict[StatutCode, tuple[str, str, str]] = {
     # code: (label, colour, icon)
     "a_venir": ("À venir", "#5c6670", "○"),
     "en_cours": ("En cours", "#0b5cad", "◔"),
@@ -750,7 +751,7 @@ class Projet:
             groups[f.statut].append(f)
         return groups
 
-    def progress(self, fiches: list[Fiche] | None = None) -> int:
+    def progress(self, fiches: Sequence[Fiche] | None = None) -> int:
         """Mean avancement (%) of the fiches that are not abandonnées."""
         active = [f for f in (self.fiches if fiches is None else fiches) if f.statut != "abandonnee"]
         return round(sum(f.progression for f in active) / len(active)) if active else 0

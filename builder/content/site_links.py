@@ -38,7 +38,7 @@ _MAY_LINK = re.compile(r"\]\(|\]:|\]\[|href", re.IGNORECASE)
 
 def may_link(text: str | None) -> bool:
     """Whether a Markdown text may hold a link at all (a cheap test before converting it)."""
-    return bool(text) and _MAY_LINK.search(text) is not None
+    return bool(text and _MAY_LINK.search(text))
 
 
 def relative_targets(html: str, page: str) -> list[tuple[str, str]]:

@@ -13,9 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from builder.content.load import Content, Location, Source
-from builder.content.model import Fiche, Plan, Projet, financement_totals, id_key, situation_date, theme_key
+from builder.content.model import (
+    Fiche,
+    PartialDate,
+    Plan,
+    Projet,
+    financement_totals,
+    id_key,
+    situation_date,
+    theme_key,
+)
 from builder.content.rules import (
     bad_link,
     duplicate_codes,
@@ -46,11 +56,11 @@ def validate(content: Content, report: Report, today: dt.date | None = None) -> 
             fiches.append(fiche)
             sources[id(fiche)] = source
         refs.append(_Refs.of(source, fiche, bad))
-    if plan is not None:
+    if plan is not None and content.plan is not None:
         _check_plan(plan, content.plan, report)
     _check_fiches(plan, fiches, sources, report)
     _check_references(plan, refs, report)
-    if plan is None or report.errors:
+    if plan is None or content.plan is None or report.errors:
         return None
     projet = Projet(plan, fiches, today)  # the same fiche objects: each was read at the plan's « état au » date
     _warn(projet, content.plan, sources, report)
@@ -179,7 +189,7 @@ _FIELD_HINTS = {
 }
 
 
-def _french(err: dict, model: type[BaseModel], loc: Location) -> str:
+def _french(err: ErrorDetails, model: type[BaseModel], loc: Location) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     last = loc[-1] if loc else ""
     shown = _show(value)
@@ -306,13 +316,13 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
     collectivites = [c.code for c in plan.collectivites] if plan else None
     elus = [e.code for e in plan.elus] if plan else None
     first_file: dict[str, str] = {}
-    for ref in sorted((r for r in refs if r.id), key=lambda r: (id_key(r.id), r.source.path)):
+    for ref_id, ref in sorted(((r.id, r) for r in refs if r.id), key=lambda p: (id_key(p[0]), p[1].source.path)):
         src = ref.source
-        if ref.id in first_file:
+        if ref_id in first_file:
             report.error(src.path, src.line(("id",)), "id",
-                         f"numéro {ref.id} déjà utilisé par {first_file[ref.id]} ; chaque fiche a son propre numéro")
-        first_file.setdefault(ref.id, src.path)
-        missing = missing_objectif(ref.id, objectifs) if objectifs is not None else None
+                         f"numéro {ref_id} déjà utilisé par {first_file[ref_id]} ; chaque fiche a son propre numéro")
+        first_file.setdefault(ref_id, src.path)
+        missing = missing_objectif(ref_id, objectifs) if objectifs is not None else None
         if missing:
             report.error(src.path, src.line(("id",)), "id", missing)
     for ref in refs:
@@ -340,7 +350,7 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
 def _check_code(src: Source, report: Report, loc: Location, code: str, known: list[str], what: str) -> None:
     problem = unknown_code(code, known, what)
     if problem:
-        field = loc[0] if len(loc) == 1 else f"{loc[0]}[{loc[1] + 1}]"
+        field = loc[0] if len(loc) == 1 else f"{loc[0]}[{int(loc[1]) + 1}]"
         report.error(src.path, src.line(loc), str(field), problem)
 
 
@@ -482,7 +492,8 @@ FAR = 5  # years before or after the plan's période that make a date look like 
 def _warn_far_dates(projet: Projet, fiche: Fiche, src: Source, report: Report) -> None:
     periode = projet.plan.periode
     low, high = periode.debut - FAR, periode.fin + FAR
-    dates = [(("calendrier", "debut"), fiche.calendrier.debut), (("calendrier", "fin"), fiche.calendrier.fin)]
+    dates: list[tuple[Location, PartialDate | None]] = [(("calendrier", "debut"), fiche.calendrier.debut),
+                                                         (("calendrier", "fin"), fiche.calendrier.fin)]
     dates += [(("jalons", i, "date"), j.date) for i, j in enumerate(fiche.jalons)]
     for loc, date in dates:
         if date is not None and not low <= date.year <= high:

@@ -25,7 +25,7 @@ class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
 
-    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 - PyYAML's signature
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:  # PyYAML's signature
         if kind is yaml.ScalarNode and implicit[0]:
             return plain_scalar_tag(value)
         return super().resolve(kind, value, implicit)

@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.content.load import parse_fiche, parse_yaml
-from builder.content.model import Fiche, Indicateur, Mesure, Plan, Projet, Suivi, id_key, situation_date
+from builder.content.model import Fiche, Indicateur, Mesure, PartialDate, Plan, Projet, Suivi, id_key, situation_date
 from builder.errors import BuildError, Report
 from builder.fr import date_fr
 from builder.living.history import GitError, Repo, find_repo, git, read_blobs, read_log
@@ -58,7 +59,7 @@ class Bilan:
     abandonnees: list[tuple[Fiche, str]] = field(default_factory=list)  # (fiche, statut before)
     supprimees: list[Fiche] = field(default_factory=list)  # as they were before
     renumerotees: list[tuple[str, Fiche]] = field(default_factory=list)  # (old id, fiche now)
-    statuts: dict[str, list[tuple[Fiche, str]]] = field(default_factory=dict)  # new statut → (fiche, old statut)
+    statuts: dict[str, list[tuple[Fiche, str | None]]] = field(default_factory=dict)  # new statut → (fiche, old statut)
     axes: list[tuple[str, str, int | None, int]] = field(default_factory=list)  # (numero, titre, then, now)
     ensemble: tuple[int | None, int] = (None, 0)
     indicateurs: list[tuple[Fiche, Indicateur, Mesure | None, Mesure]] = field(default_factory=list)
@@ -129,7 +130,7 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
         states = _States(repo, current, content) if repo is not None else None
         if states is not None and not states.chain():
             states, note = None, f"L'historique des modifications du plan est encore vide : {UNKNOWN}"
-        elif states is not None and repo.shallow:
+        elif states is not None and repo is not None and repo.shallow:
             note = (f"L'historique des modifications disponible commence le {date_fr(states.chain()[-1][1])} : "
                     "les états antérieurs du plan ne sont pas connus.")
         start = states.resolve(depuis, end=False) if states else _unknown(depuis, "--depuis")
@@ -308,17 +309,18 @@ def _compare(bilan: Bilan, renames: dict[str, str | None]) -> None:
     pairs: list[tuple[Fiche | None, Fiche]] = []
     unmatched: list[Fiche] = []
     for path, fiche in sorted(after.paths.items(), key=lambda kv: id_key(kv[1].id)):
-        old = old_by_path.pop(renames.get(path, path), None)
+        origin = renames.get(path, path)  # None: added since
+        old = old_by_path.pop(origin, None) if origin is not None else None
         if old is None:
             unmatched.append(fiche)
         else:
             pairs.append((old, fiche))
     old_by_id = {f.id: p for p, f in old_by_path.items()}
     for fiche in unmatched:
-        path = old_by_id.get(fiche.id)
-        pairs.append((old_by_path.pop(path) if path else None, fiche))
+        old_path = old_by_id.get(fiche.id)
+        pairs.append((old_by_path.pop(old_path) if old_path else None, fiche))
     bilan.supprimees = sorted(old_by_path.values(), key=lambda f: id_key(f.id))
-    groups: dict[str, list[tuple[Fiche, str]]] = {}
+    groups: dict[str, list[tuple[Fiche, str | None]]] = {}
     for old, fiche in sorted(pairs, key=lambda p: id_key(p[1].id)):
         if old is None:
             bilan.creees.append(fiche)
@@ -407,7 +409,7 @@ def _suivi(bilan: Bilan) -> None:
     bilan.suivi = sorted(entries, key=lambda e: (e[0].date, id_key(e[1].id)))
 
 
-def _in_period(date, start: dt.date, stop: dt.date | None) -> bool:
+def _in_period(date: PartialDate, start: dt.date, stop: dt.date | None) -> bool:
     return date.last_day() >= start and (stop is None or date.first_day() <= stop)
 
 
@@ -538,7 +540,7 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False, per
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _before(label, old: str | None) -> str:
+def _before(label: Callable[[str], str], old: str | None) -> str:
     return label(old).lower() if old else "statut antérieur non connu"
 
 

@@ -138,7 +138,7 @@ class Commit:
     short: str
     date: dt.date
     parents: list[str]
-    changes: list[tuple[str, str, str, str | None, str]]  # (status, old blob, new blob, old path, new path)
+    changes: list[tuple[str, str, str, str, str]]  # (status, old blob, new blob, old path, new path)
 
 
 def read_log(repo: Repo, *revisions: str) -> list[Commit]:

@@ -19,6 +19,7 @@ from functools import lru_cache
 import markdown as md
 import nh3
 from markdown.extensions import Extension
+from markdown.inlinepatterns import LinkInlineProcessor
 from markupsafe import Markup
 
 EXTENSIONS = ["tables", "sane_lists", "smarty"]
@@ -70,7 +71,7 @@ class _Brackets:
 _BRACKETS = _Brackets()
 
 
-def _get_text(self, data: str, index: int) -> tuple[str, int, bool]:
+def _get_text(self: LinkInlineProcessor, data: str, index: int) -> tuple[str, int, bool]:
     """`LinkInlineProcessor.getText` (the text between `[` at `index - 1` and its `]`), in constant time."""
     end = _BRACKETS.closing(data, index - 1)
     if end is None:
@@ -78,11 +79,14 @@ def _get_text(self, data: str, index: int) -> tuple[str, int, bool]:
     return data[index:end], end + 1, True
 
 
-def _get_link(original):
+_GetLink = Callable[[LinkInlineProcessor, str, int], tuple[str, str | None, int, bool]]
+
+
+def _get_link(original: _GetLink) -> _GetLink:
     """`LinkInlineProcessor.getLink` (the `(destination "title")` part) that reads at most `LINK_SPAN`
     characters, and nothing once the text's `LINK_BUDGET` is spent: an unclosed `(` is never looked for to the
     end of the text again and again."""
-    def get_link(self, data: str, index: int):  # noqa: ANN202 (python-markdown's own signature)
+    def get_link(self: LinkInlineProcessor, data: str, index: int) -> tuple[str, str | None, int, bool]:
         end = min(len(data), index + LINK_SPAN)
         if _BRACKETS.budget <= 0 or data.find(")", index, end) < 0:
             return "", None, index, False
@@ -100,6 +104,8 @@ class _BoundedLinks(Extension):
             if name not in markdown.inlinePatterns:
                 continue
             processor = markdown.inlinePatterns[name]
+            if not isinstance(processor, LinkInlineProcessor):  # all six are, unless an extension replaced one
+                continue
             bounded = type(f"Bounded{type(processor).__name__}", (type(processor),),
                            {"getText": _get_text, "getLink": _get_link(type(processor).getLink)})
             processor.__class__ = bounded

@@ -176,6 +176,7 @@ def trajectoire(projet: Projet, fiche: Fiche, ind: Indicateur, day: dt.date) -> 
 
 def _behind(t: Trajectoire) -> bool:
     ind = t.indicateur
+    assert ind.cible is not None and ind.valeur_initiale is not None  # `trajectoire` gives none without them
     way = ind.cible - ind.valeur_initiale
     return (t.mesure.valeur - t.attendu) * (1 if way > 0 else -1) < -TOLERANCE * abs(way)
 

@@ -266,7 +266,7 @@ def _annotation_problems(pdf: Any) -> list[Problem]:
     return problems
 
 
-def _fonts(resources: Any, seen: set) -> Iterator[Any]:
+def _fonts(resources: Any, seen: set[tuple[int, int]]) -> Iterator[Any]:
     if resources is None or resources.objgen in seen and resources.objgen != (0, 0):
         return
     seen.add(resources.objgen)
@@ -283,7 +283,9 @@ def _fonts(resources: Any, seen: set) -> Iterator[Any]:
 
 def _font_problems(pdf: Any) -> list[Problem]:
     """Every font embedded (Type 3 fonts are drawn by the file itself)."""
-    problems, seen, checked = [], set(), set()
+    problems: list[Problem] = []
+    seen: set[tuple[int, int]] = set()  # pikepdf object ids (objgen)
+    checked: set[tuple[int, int]] = set()
     for number, page in enumerate(pdf.pages, start=1):
         for font in _fonts(page.obj.get("/Resources"), seen):
             if font.objgen in checked:
@@ -414,6 +416,8 @@ def _scan_content(content: Any, resources: Any, ctm: tuple[float, ...], scan: _P
     xobjects = resources.get("/XObject") or {}
     state = _Graphics(ctm=ctm)
     stack: list[_Graphics] = []
+    tm: tuple[float, ...]  # the text matrix and the text line matrix
+    lm: tuple[float, ...]
     tm = lm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     font_metrics: _FontMetrics | None = None
     size = leading = rise = 0.0

@@ -35,7 +35,7 @@ def profile_path(paper: str) -> Path:
     return ICC / PROFILES[paper][0]
 
 
-def _lightness(rgb: tuple[float, float, float]) -> float:
+def _lightness(rgb: tuple[float, ...]) -> float:
     """CIE L* of an sRGB colour (0–255 channels)."""
     def linear(channel: float) -> float:
         c = channel / 255
@@ -43,6 +43,12 @@ def _lightness(rgb: tuple[float, float, float]) -> float:
 
     y = 0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2])
     return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
+
+
+def _channels(pixel: object) -> tuple[int, ...]:
+    """A pixel of an RGB or CMYK image (Pillow types `getpixel` for every mode: a number, a tuple or None)."""
+    assert isinstance(pixel, tuple)
+    return pixel
 
 
 class Converter:
@@ -63,7 +69,8 @@ class Converter:
         tints = Image.new("CMYK", (101, 1))
         tints.putdata([(0, 0, 0, round(k * 255 / 100)) for k in range(101)])
         proof = ImageCms.applyTransform(tints, to_rgb)
-        self._black = [_lightness(proof.getpixel((k, 0))) for k in range(101)]
+        assert proof is not None  # None only for a transform in place
+        self._black = [_lightness(_channels(proof.getpixel((k, 0)))) for k in range(101)]
         self._cache: dict[tuple[int, int, int], tuple[float, float, float, float]] = {}
 
     def _k_for(self, lightness: float) -> float:
@@ -84,8 +91,10 @@ class Converter:
             value: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0) if min(rgb) >= 254 \
                 else (0.0, 0.0, 0.0, self._k_for(_lightness(rgb)))
         else:
-            pixel = self._cms.applyTransform(self._image.new("RGB", (1, 1), rgb), self._to_cmyk).getpixel((0, 0))
-            value = tuple(round(channel / 255, 3) for channel in pixel)  # type: ignore[assignment]
+            image = self._cms.applyTransform(self._image.new("RGB", (1, 1), rgb), self._to_cmyk)
+            assert image is not None  # None only for a transform in place
+            c, m, y, k = (round(channel / 255, 3) for channel in _channels(image.getpixel((0, 0))))
+            value = (c, m, y, k)
         self._cache[rgb] = value
         return value
 

@@ -222,7 +222,7 @@ def store_cached(folder: Path, kind: str, key: str, pdf: Path) -> None:
         pass
 
 
-def cached_render(kind: str, key: str, path: Path, render: Callable[[Path], None], cache: Path) -> bool:
+def cached_render(kind: str, key: str, path: Path, render: Callable[[Path], object], cache: Path) -> bool:
     """Copy the PDF cached in `cache` for `key` to `path`, or call `render(path)` and cache the result.
 
     Returns True when the PDF was rendered, False when it came from the cache.
@@ -399,9 +399,9 @@ def _margin_boxes_as_artifacts(objects: _Objects, tree: Any) -> None:
         if not isinstance(value, pydyf.Array):
             continue  # an annotation's entry
         for mcid, reference in enumerate(value):
-            number = _numbers([reference])
-            if number and number[0] not in reachable:
-                element = pdf.objects[number[0]]
+            found = _numbers([reference])
+            if found and found[0] not in reachable:
+                element = pdf.objects[found[0]]
                 orphan_mcids.setdefault(pages.get(element.get("Pg"), key), set()).add(mcid)
                 element.free = "f"
                 value[mcid] = "null"

@@ -54,9 +54,11 @@ def write_config(pages: Pages, site_dir: Path, target: Path, settings: Settings)
     config["theme"] = {**config.get("theme", {}), "name": "material", "custom_dir": str(overrides.resolve())}
     extra_css = pages.docs / "stylesheets" / "extra.css"
     if extra_css.is_file():  # the project's own rules, loaded after fiches'
-        listed = own.get("extra_css") if isinstance(own.get("extra_css"), list) else base.get("extra_css") or []
+        listed = own.get("extra_css")
+        listed = listed if isinstance(listed, list) else base.get("extra_css") or []
         config["extra_css"] = [*listed, "stylesheets/extra.css"]
-    extra = settings.mkdocs.get("extra") if isinstance(settings.mkdocs.get("extra"), dict) else {}
+    extra = settings.mkdocs.get("extra")
+    extra = extra if isinstance(extra, dict) else {}
     config["extra"] = {**base.get("extra", {}), **extra, "fiches_accessibilite": pages.accessibility}  # the footer
     config.update({
         "docs_dir": str(pages.docs.resolve()),

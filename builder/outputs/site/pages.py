@@ -15,9 +15,9 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -174,7 +174,8 @@ class _Cached:
     """Memoise a Markdown converter: suivi entries appear on their fiche, the home page and the actualités."""
 
     def __init__(self, function: Any) -> None:
-        self.function, self.cache = function, {}
+        self.function = function
+        self.cache: dict[tuple[Any, ...], Markup] = {}
 
     def __call__(self, text: str, *args: Any) -> Markup:
         key = (text, *args)
@@ -204,7 +205,7 @@ def _render_chunk(ids: list[str]) -> tuple[list[tuple[str, str, str]], dict[str,
     renderer.links, renderer.pages = [], {}
     for fiche_id in ids:
         renderer.render_fiche(renderer.projet.by_id[fiche_id])
-    return renderer.links, renderer.pages, renderer.env.globals["inline"].cache
+    return renderer.links, renderer.pages, cast(_Cached, renderer.env.globals["inline"]).cache
 
 
 class SiteRenderer:
@@ -293,8 +294,8 @@ class SiteRenderer:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         if source:  # links written by editors in Markdown fields
-            for _, target in relative_targets(text, url):  # the rule `fiches check` applies too
-                self.links.append((source, url, target))
+            for _, link in relative_targets(text, url):  # the rule `fiches check` applies too
+                self.links.append((source, url, link))
 
     def render_all(self) -> None:
         """Every page; the ones that list the downloads last, once the files they list are all written (the
@@ -355,7 +356,7 @@ class SiteRenderer:
         """Every fiche's PDF there is, for the Téléchargements page."""
         return [d for d in (self.fiche_pdf(f) for f in self.projet.fiches) if d is not None]
 
-    def render_fiches(self, fiches: list[Fiche]) -> None:
+    def render_fiches(self, fiches: Sequence[Fiche]) -> None:
         """One page per fiche; big plans use a second CPU (a forked worker renders every other fiche)."""
         if len(fiches) < PARALLEL_MIN or not can_fork():
             for fiche in fiches:
@@ -368,7 +369,7 @@ class SiteRenderer:
             links, pages, inlines = other.get()
         self.links += links
         self.pages.update(pages)
-        self.env.globals["inline"].cache.update(inlines)
+        cast(_Cached, self.env.globals["inline"]).cache.update(inlines)  # jinja2 types its globals as objects
 
     def nav(self) -> list[NavItem]:
         p = self.projet
@@ -408,7 +409,8 @@ class SiteRenderer:
                 for d in self.projet.plan.directions if pilote[d.code] or contrib[d.code]]
 
     def _by_collectivite(self) -> list[dict[str, Any]]:
-        groups = [{"collectivite": c, "anchor": slugify(c.code), "fiches": []} for c in self.projet.plan.collectivites]
+        groups: list[dict[str, Any]] = [{"collectivite": c, "anchor": slugify(c.code), "fiches": []}
+                                        for c in self.projet.plan.collectivites]
         by_code = {g["collectivite"].code: g for g in groups}
         for f in self.projet.fiches:
             for c in self.projet.collectivites_of(f):
@@ -420,9 +422,10 @@ class SiteRenderer:
         dated, undated = [], []
         for f in self.projet.fiches:
             cal = f.calendrier
-            if cal.debut or cal.fin:
-                start = quarter((cal.debut or cal.fin).first_day())
-                end = quarter((cal.fin or cal.debut).last_day())
+            since, until = cal.debut or cal.fin, cal.fin or cal.debut
+            if since is not None and until is not None:
+                start = quarter(since.first_day())
+                end = quarter(until.last_day())
                 dated.append((f, start, max(start, end)))
             else:
                 undated.append(f)

@@ -68,7 +68,7 @@ def block_boundaries() -> Iterator[None]:
 
     base = search_plugin.Parser
 
-    class Parser(base):  # type: ignore[misc, valid-type]
+    class Parser(search_plugin.Parser):
         def __init__(self, *args: object, **kwargs: object) -> None:
             super().__init__(*args, **kwargs)
             self.skip.add("svg")
