@@ -52,6 +52,7 @@ from builder.pdf import (
 from builder.pdf_urls import page_base, resolve_links, url_fetcher
 from builder.processes import usable_cpus
 from builder.settings import Settings
+from builder.text import typeset
 
 PARTS_CSS = (*PLAN_CSS, "print/parts.css")
 STAMP_CSS = (*PLAN_CSS, "print/stamp.css")
@@ -292,8 +293,8 @@ class PlanBuilder:
 
         used = [files[p.name] for p in parts]
         tmp = target.with_name(target.name + ".parts.tmp")
-        starts = assemble(used, tmp, title=self.projet.plan.titre, outline_levels=[p.outline_level for p in parts],
-                          stamp=stamp)
+        starts = assemble(used, tmp, title=typeset(self.projet.plan.titre),
+                          outline_levels=[p.outline_level for p in parts], stamp=stamp)
         os.replace(tmp, target)
         try:
             memo.write_text(json.dumps(pages, sort_keys=True), encoding="utf-8")
