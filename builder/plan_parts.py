@@ -1,9 +1,10 @@
 """Stage 4, PDF: the plan assembled from cached parts.
 
-The plan's HTML (`plan.html.j2`) is rendered part by part (`part=`): the front pages (cover, sommaire, tableau de
-bord, édito, valeurs, démarche), each axe opener, each fiche, the annexes. Each part is laid out alone by WeasyPrint
-in worker processes (both cores) and cached under a hash of its HTML and of the code that lays it out; the parts are
-then put end to end by `builder.assemble` (one structure tree, one parent tree, named destinations, bookmarks).
+The plan's HTML (`plan.html.j2`) is rendered part by part (`part=`): the cover, the sommaire, the tableau de bord,
+the introduction (édito, valeurs, démarche), each axe opener, each fiche, the annexes. Each part is laid out alone
+by WeasyPrint in worker processes (both cores) and cached under a hash of its HTML and of the code that lays it
+out; the parts are then put end to end by `builder.assemble` (one structure tree, one parent tree, named
+destinations, bookmarks).
 
 Page numbers, in two kinds:
 
@@ -31,6 +32,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,14 +68,17 @@ _ID = re.compile(r'\sid="([^"]+)"')
 
 @dataclass(frozen=True)
 class Part:
-    name: str  # front, axe-1, fiche-1.2.3, annexes
+    name: str  # couverture, sommaire, tableau, intro, axe-1, fiche-1.2.3, annexes
     outline_level: int  # the bookmark level of its first bookmark
     quiet: bool = False  # footer in white (axe openers)
 
 
 def parts_of(projet: Projet) -> list[Part]:
     """The parts of the plan, in order."""
-    parts = [Part("front", 1)]
+    parts = [Part("couverture", 1), Part("sommaire", 1), Part("tableau", 1)]
+    plan = projet.plan
+    if plan.edito or plan.valeurs or plan.demarche:
+        parts.append(Part("intro", 1))
     for axe in projet.plan.axes:
         parts.append(Part(f"axe-{axe.numero}", 1, quiet=True))
         for objectif in axe.objectifs:
@@ -222,6 +227,7 @@ class PlanBuilder:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.rendered: list[str] = []  # names of the parts laid out (a part laid out twice appears twice)
         self.passes = 0
+        self.started = time.time()
 
     def _pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self.pool is None:
@@ -308,8 +314,8 @@ class PlanBuilder:
         kinds = []
         for part in parts:
             count = infos[part.name][0]
-            for n in range(count):
-                kinds.append("stamp-none" if part.name == "front" and n == 0 else
+            for _ in range(count):
+                kinds.append("stamp-none" if part.name == "couverture" else
                              "stamp-quiet" if part.quiet else "stamp-page")
         body = "".join(f'<div class="stamp {k}"></div>' for k in kinds)
         html = f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"></head><body>{body}</body></html>'
@@ -318,10 +324,14 @@ class PlanBuilder:
         return path
 
     def _prune(self, keep: set[Path]) -> None:
-        """Only the parts of the last plan stay in the cache (a part of an older state would only cost space)."""
+        """Only the parts of the last plan stay in the cache (a part of an older state would only cost space), and
+        those written since this build started (another build of the same cache may be using them)."""
         for path in self.folder.glob("*.pdf"):
-            if path not in keep:
-                path.unlink(missing_ok=True)
+            try:
+                if path not in keep and path.stat().st_mtime < self.started:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def render_plan_parts(projet: Projet, path: Path, settings: Settings, workers: int | None = None) -> list[str]:
