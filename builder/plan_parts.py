@@ -248,7 +248,7 @@ class PlanBuilder:
         todo = [(label, html, path) for label, html, path in jobs if not path.is_file()]
         if not todo:
             return
-        if len(todo) == 1 and self.pool is None:
+        if self.pool is None and len(todo) == 1:
             label, html, path = todo[0]
             lay_out_part(html, str(path), paths, self.extra_css, self.layers, sections)
             self.rendered.append(label)
@@ -269,6 +269,7 @@ class PlanBuilder:
     def build(self, target: Path) -> list[int]:
         """Write the assembled plan at `target`; returns each part's first page index."""
         parts = parts_of(self.projet)
+        self._pool()  # the workers import WeasyPrint and parse the stylesheets while the HTML is made
         source = PartsHtml(self.projet, self.settings)
         raws = {p.name: source.raw(p) for p in parts}
         memo = self.folder / "pages.json"
