@@ -15,7 +15,8 @@ import pikepdf
 import pytest
 import yaml
 
-from builder.pdf import CACHE_ENV, ua_check
+from builder.build import load_checked
+from builder.pdf import CACHE_ENV, render_plan_whole, ua_check
 from tests.conftest import MINI, require_tool, run_fiches
 
 GROWTH = "\n\n## Déroulement\n\n" + "\n\n".join(
@@ -79,6 +80,11 @@ def _toc_numbers(text: str) -> list[tuple[str, int]]:
             out.append((label, int(number[1])))
             label = None
     return out
+
+
+def _leaders(text: str) -> str:
+    """A page's text with the spaces before a line's final number collapsed (leaders may end a column apart)."""
+    return re.sub(r" +(\d+)$", r" \1", text, flags=re.M)
 
 
 def check_plan(pdf_path: Path, content: Path) -> None:
@@ -167,6 +173,10 @@ def test_incremental_plans_are_cold_plans_with_exact_numbers(project):
     content, cache = project / "content", project / "cache"
     first = _plan(project, cache, "initial")
     check_plan(first, content)
+    # the same text, page by page, as the plan laid out in one WeasyPrint document (dotted lines aside)
+    whole = project / "whole.pdf"
+    render_plan_whole(load_checked(content), whole)
+    assert [_leaders(t) for t in pages_text(first)] == [_leaders(t) for t in pages_text(whole)]
     counts = [len(pikepdf.open(first).pages)]
 
     # (a) one value
