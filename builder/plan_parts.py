@@ -287,7 +287,7 @@ class PlanBuilder:
                     files[part.name] = path
                     jobs.append((part.name, html, path))
                 self._render(jobs, self.paths, self.sections)
-                infos = {name: part_anchors(path) for name, path in files.items()}
+                infos = self._read(jobs)
                 new, starts = page_map(parts, infos)
                 if new == pages:
                     break
@@ -309,6 +309,27 @@ class PlanBuilder:
             pass
         self._prune({*used, stamp})
         return starts
+
+    def _read(self, jobs: list[tuple[str, str, Path]]) -> dict[str, tuple[int, dict[str, int]]]:
+        """Each part's page count and anchors; a cached part that cannot be read (damaged) is laid out again."""
+        infos = {}
+        for attempt in (1, 2):
+            damaged = []
+            for label, html, path in jobs:
+                if label in infos:
+                    continue
+                try:
+                    infos[label] = part_anchors(path)
+                except Exception:  # a truncated or damaged file in the cache
+                    path.unlink(missing_ok=True)
+                    damaged.append((label, html, path))
+            if not damaged:
+                break
+            if attempt == 2:
+                raise BuildError("ces parties du plan n'ont pas pu être relues : "
+                                 + ", ".join(label for label, _, _ in damaged))
+            self._render(damaged, self.paths, self.sections)
+        return infos
 
     def _stamp(self, parts: list[Part], infos: dict[str, tuple[int, dict[str, int]]], total: int) -> Path:
         """The footers' document: one empty page per page of the plan, with « Page N / total »."""
