@@ -64,6 +64,7 @@ MAX_PASSES = 6
 
 _LINK = re.compile(r'<a\b([^>]*?)\shref="#([^"]+)"([^>]*)>')
 _ID = re.compile(r'\sid="([^"]+)"')
+_SHOWS_PAGE = re.compile(r'\sclass="(?:[^"]*\s)?(?:ref|toc-link)(?:\s[^"]*)?"')
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,10 @@ class PartsHtml:
         def link(match: re.Match) -> str:
             target = match[2]
             page = pages.get(target)
-            number = f' data-page="{page}"' if page is not None else ' data-page=""'
+            # only where a number is printed (a sommaire or annex line, a « p. N » reference): another link's HTML
+            # does not change when its target moves
+            shown = _SHOWS_PAGE.search(match[1] + match[3]) is not None
+            number = "" if not shown else f' data-page="{page}"' if page is not None else ' data-page=""'
             href = f"#{target}" if target in own else f"{EXTERNAL}{target}"
             return f'<a{match[1]} href="{href}"{number}{match[3]}>'
 
@@ -152,13 +156,20 @@ class LinkText:
 
 
 def lay_out_part(html: str, path: str, paths: tuple[str, ...], extra_css: str, layers: tuple[Path, ...],
-                 sections: dict[str, str] | None) -> int:
-    """One part's tagged PDF at `path`; returns its page count. `sections=None`: the footer stamp (no tags)."""
+                 sections: dict[str, str] | None, probe: bool = False) -> tuple[int, dict[str, int]] | None:
+    """One part's tagged PDF at `path`. `sections=None`: the footer stamp (no tags). `probe`: only laid out, not
+    written; returns its page count and the page index of each anchor."""
     import weasyprint
 
     fonts, sheets, fetcher = _sheets(paths, extra_css, layers)
     document = weasyprint.HTML(string=html, base_url=str(THEME) + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=fonts)
+    if probe:
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, index)
+        return len(document.pages), anchors
     fd, tmp = tempfile.mkstemp(dir=Path(path).parent, suffix=".tmp")
     os.close(fd)
     if sections is None:
@@ -166,7 +177,7 @@ def lay_out_part(html: str, path: str, paths: tuple[str, ...], extra_css: str, l
     else:
         write_document(document, Path(tmp), html, link_text=LinkText(sections))
     os.replace(tmp, path)
-    return len(document.pages)
+    return None
 
 
 # --- reading the parts back ---------------------------------------------------------------------------------
@@ -242,29 +253,36 @@ class PlanBuilder:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
-    def _render(self, jobs: list[tuple[str, str, Path]], paths: tuple[str, ...],
-                sections: dict[str, str] | None) -> None:
-        """Lay out (label, html, path) jobs not in the cache; in the workers when there are several."""
+    def _render(self, jobs: list[tuple[str, str, Path]], paths: tuple[str, ...], sections: dict[str, str] | None,
+                probe: set[str] = frozenset()) -> dict[str, tuple[int, dict[str, int]]]:
+        """Lay out (label, html, path) jobs not in the cache; in the workers when there are several. The parts named
+        in `probe` are only laid out (not written): their page counts and anchors are returned."""
         todo = [(label, html, path) for label, html, path in jobs if not path.is_file()]
+        probed: dict[str, tuple[int, dict[str, int]]] = {}
         if not todo:
-            return
+            return probed
         if self.pool is None and len(todo) == 1:
             label, html, path = todo[0]
             lay_out_part(html, str(path), paths, self.extra_css, self.layers, sections)
             self.rendered.append(label)
-            return
+            return probed
         pool = self._pool()
         futures = [(label, pool.submit(lay_out_part, html, str(path), paths, self.extra_css, self.layers,
-                                       sections)) for label, html, path in todo]
+                                       sections, label in probe)) for label, html, path in todo]
         failed = []
         for label, future in futures:
             try:
-                future.result()
-                self.rendered.append(label)
+                result = future.result()
+                if label in probe and result is not None:
+                    probed[label] = result
+                    self.rendered.append(f"{label} (pages seulement)")
+                else:
+                    self.rendered.append(label)
             except Exception as exc:  # a worker that failed or died: say which part
                 failed.append(f"{label} ({type(exc).__name__} : {exc})")
         if failed:
             raise BuildError("ces parties du plan n'ont pas pu être mises en page : " + ", ".join(failed))
+        return probed
 
     def build(self, target: Path) -> list[int]:
         """Write the assembled plan at `target`; returns each part's first page index."""
@@ -286,8 +304,11 @@ class PlanBuilder:
                     path = self.folder / f"{_key(html, self.salt)}.pdf"
                     files[part.name] = path
                     jobs.append((part.name, html, path))
-                self._render(jobs, self.paths, self.sections)
-                infos = self._read(jobs)
+                # without any page number yet (cold cache), a part that prints numbers is laid out only to count
+                # its pages: it will be laid out again with them
+                probe = {label for label, html, _ in jobs if ' data-page=""' in html} if not pages else set()
+                probed = self._render(jobs, self.paths, self.sections, probe)
+                infos = {**self._read([job for job in jobs if job[0] not in probed]), **probed}
                 new, starts = page_map(parts, infos)
                 if new == pages:
                     break
