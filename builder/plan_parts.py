@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -313,6 +314,9 @@ class PlanBuilder:
                 if new == pages:
                     break
                 pages = new
+            else:  # a layout that oscillates (a number that moves a line that moves the number…): said, not hidden
+                print("plan : les numéros de page imprimés n'ont pas pu être stabilisés après "
+                      f"{MAX_PASSES} mises en page ; vérifiez le sommaire [avertissement]", file=sys.stderr)
             total = sum(infos[p.name][0] for p in parts)
             stamp = self._stamp(parts, infos, total)
         finally:
@@ -321,9 +325,12 @@ class PlanBuilder:
 
         used = [files[p.name] for p in parts]
         tmp = target.with_name(target.name + ".parts.tmp")
-        starts = assemble(used, tmp, title=typeset(self.projet.plan.titre),
-                          outline_levels=[p.outline_level for p in parts], stamp=stamp)
-        os.replace(tmp, target)
+        try:
+            starts = assemble(used, tmp, title=typeset(self.projet.plan.titre),
+                              outline_levels=[p.outline_level for p in parts], stamp=stamp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
         try:
             memo.write_text(json.dumps(pages, sort_keys=True), encoding="utf-8")
         except OSError:
