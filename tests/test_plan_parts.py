@@ -191,7 +191,11 @@ def test_incremental_plans_are_cold_plans_with_exact_numbers(project):
             for path in (content / "fiches").glob("*.md"):
                 path.write_text(path.read_text(encoding="utf-8").replace("1.10.1", "2.1.2"), encoding="utf-8")
             (content / "fiches" / "1.10.1-plan-formation.md").rename(content / "fiches" / "2.1.2-plan-formation.md")
+        before = set((cache / "plan-parts").glob("*.pdf"))
         incremental = _plan(project, cache, f"{step}-incremental")
+        laid_out = set((cache / "plan-parts").glob("*.pdf")) - before
+        if step == "valeur":  # an avancement shows on the cover, the tableau de bord, its axe opener, its fiche
+            assert 1 <= len(laid_out) <= 4, sorted(p.name for p in laid_out)
         cold = _plan(project, project / f"cache-{step}", f"{step}-cold")
         assert incremental.read_bytes() == cold.read_bytes(), step
         check_plan(incremental, content)
