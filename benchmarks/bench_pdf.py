@@ -4,6 +4,7 @@ then what PDF/X and the checks cost, as ratios to a render measured in the same 
     python benchmarks/bench_pdf.py [N ...]      # default: 120 500
     python benchmarks/bench_pdf.py --checks [N ...]   # only the PDF/X and checker figures (default: 50 120)
     python benchmarks/bench_pdf.py --fiches [N|demo ...]   # what each fiche's own PDF adds (default: demo 120)
+    python benchmarks/bench_pdf.py --parts [N|demo ...]   # the plan from parts vs one WeasyPrint render, an edit
 
 Every measure runs in a fresh child process (wall time, peak memory from the child's ru_maxrss).
 """
@@ -11,6 +12,8 @@ Every measure runs in a fresh child process (wall time, peak memory from the chi
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -150,6 +153,90 @@ def bench(n: int) -> None:
               f"2e construction (cache) : {hit:4.2f} s, {hit_mem:4.0f} Mo | octets identiques : {same}")
 
 
+def tree_child(code: str, *args: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall time (s) and peak memory (MB) of a child process and all its descendants together (the plan's part
+    workers are children of a forkserver, itself a child of the process): their summed RSS, sampled every 0.1 s."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.1)
+    wall = time.perf_counter() - start
+    _, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"échec du processus de mesure ({proc.returncode}) : {err[-2000:]}")
+    return wall, peak / 1024
+
+
+def _tree_rss(root: int) -> int:
+    """Summed resident memory (KB) of `root` and its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        found = [line for line in status.splitlines() if line.startswith("VmRSS:")]
+        rss[int(entry.name)] = int(found[0].split()[1]) if found else 0
+    tree, frontier = {root}, [root]
+    while frontier:
+        current = frontier.pop()
+        for pid, parent in parents.items():
+            if parent == current and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def _edit_one_field(content: Path) -> str:
+    """One fiche's `avancement` changed (the first fiche that has one): the editor's smallest edit."""
+    for path in sorted((content / "fiches").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        match = re.search(r"^avancement: (\d+)", text, re.M)
+        if match:
+            value = (int(match[1]) + 5) % 100
+            path.write_text(text.replace(match[0], f"avancement: {value}", 1), encoding="utf-8")
+            return path.name
+    raise SystemExit("aucune fiche n'a d'avancement à modifier")
+
+
+def bench_parts(n: str) -> None:
+    """The plan assembled from parts (cold cache) vs WeasyPrint alone on the whole plan's HTML, in the same run;
+    then a one-field edit of one fiche (cache of the cold build); peak memory of the process tree; sizes."""
+    with tempfile.TemporaryDirectory(prefix="bench-parts-") as tmp:
+        work = Path(tmp)
+        if n == "demo":
+            content = work / "content"
+            shutil.copytree(ROOT / "content", content)
+        else:
+            content = write_plan(work / "content", int(n))
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "FICHES_PDF_CACHE": str(work / "cache")}
+        cold, cold_mem = tree_child(FULL, str(content), str(work / "plan.pdf"), env=env)
+        count = pages(work / "plan.pdf")
+        child(PREPARE, str(content), str(work / "plan.html"), env=env)
+        alone, alone_mem = tree_child(WEASYPRINT_ONLY, str(work / "plan.html"), str(work / "alone.pdf"), env=env)
+        edited = _edit_one_field(content)
+        edit, edit_mem = tree_child(FULL, str(content), str(work / "edit.pdf"), env=env)
+        cold_env = {**env, "FICHES_PDF_CACHE": str(work / "cache-cold-edit")}
+        child(FULL, str(content), str(work / "edit-cold.pdf"), env=cold_env)
+        same = (work / "edit.pdf").read_bytes() == (work / "edit-cold.pdf").read_bytes()
+        parts_size, alone_size = (work / "plan.pdf").stat().st_size, (work / "alone.pdf").stat().st_size
+        print(f"{n:>4} fiches, {count} pages (une seule mise en page : {pages(work / 'alone.pdf')}) | "
+              f"plan par parties à froid : {cold:6.1f} s, {count / cold:4.1f} pages/s, {cold_mem:5.0f} Mo | "
+              f"WeasyPrint seul : {alone:6.1f} s, {count / alone:4.1f} pages/s, {alone_mem:5.0f} Mo | "
+              f"rapport : {cold / alone:.2f} (objectif ≤ 0,6) | un champ de {edited} : {edit:5.1f} s, "
+              f"{edit_mem:5.0f} Mo (= {edit / alone:.2f} × WeasyPrint seul), octets = à froid : {same} | "
+              f"taille : {parts_size / 1024:6.0f} Ko par parties, {alone_size / 1024:6.0f} Ko d'un tenant "
+              f"({parts_size / alone_size - 1:+.0%})")
+
+
 def bench_checks(n: int) -> None:
     """PDF/X and the checks against a render, in one child process (same warm state for every figure)."""
     with tempfile.TemporaryDirectory(prefix="bench-checks-") as tmp:
@@ -203,6 +290,10 @@ def main() -> None:
     if args and args[0] == "--checks":
         for n in [int(a) for a in args[1:]] or [50, 120]:
             bench_checks(n)
+        return
+    if args and args[0] == "--parts":
+        for n in args[1:] or ["demo", "120"]:
+            bench_parts(n)
         return
     if args and args[0] == "--fiches":
         for n in args[1:] or ["demo", "120"]:

@@ -1,8 +1,7 @@
 """Tagged PDFs put end to end into one tagged PDF (pikepdf): the building block of a plan assembled from parts.
 
-Not on the build's path yet: the plan PDF is still laid out whole (see the README's « PDF par fiche » section for
-where the assembly from cached parts stands). What it keeps of its parts, so that the result stays PDF/UA-1 by the
-project's checks (`builder.outputs.pdf.check`):
+The plan PDF is assembled with it from its parts (`builder.outputs.pdf.parts`). What it keeps of its parts, so that the
+result stays PDF/UA-1 by the project's checks (`builder.outputs.pdf.check`):
 
 - the pages, in order, with their content streams untouched: marked-content ids are numbered per page, so they stay
   valid as they are;
@@ -77,9 +76,15 @@ def _outline(items: Any) -> list[tuple[str, Any, list]]:
     return out
 
 
-def assemble(parts: list[Path], target: Path, title: str | None = None) -> list[int]:
+def assemble(parts: list[Path], target: Path, title: str | None = None, outline_levels: list[int] | None = None,
+             stamp: Path | None = None) -> list[int]:
     """Write the tagged PDFs `parts` end to end as one tagged PDF at `target` (same inputs, same bytes); returns
-    the index of each part's first page in the result."""
+    the index of each part's first page in the result.
+
+    `outline_levels`: the bookmark level of each part's first level (the bookmarks then nest across parts: a fiche's
+    bookmark under its objectif's, from another part). `stamp`: a PDF with as many pages as the result, each overlaid
+    on its page as an artifact (the footer's page numbers). Links written `fiches-part:<name>` become links to the
+    named destination `<name>`."""
     import pikepdf
 
     out = pikepdf.new()
@@ -90,6 +95,7 @@ def assemble(parts: list[Path], target: Path, title: str | None = None) -> list[
     outline: list[tuple[str, Any, list]] = []
     role_map: dict[str, Any] = {}
     next_key = 0
+    flat: list[tuple[int, str, Any]] = []
     opened = [pikepdf.open(p) for p in parts]
     try:
         for number, pdf in enumerate(opened):
@@ -118,17 +124,27 @@ def assemble(parts: list[Path], target: Path, title: str | None = None) -> list[
             if names is not None and "/Dests" in names:
                 dests += [(name, _copy(out, dest)) for name, dest in _names(names.Dests)]
             if "/Outlines" in root:
-                outline += [(t, _copy(out, d) if d is not None else None, c) for t, d, c in
-                            _copy_dests(out, _outline(root.Outlines))]
+                items = [(t, _copy(out, d) if d is not None else None, c) for t, d, c in
+                         _copy_dests(out, _outline(root.Outlines))]
+                if outline_levels is None:
+                    outline += items
+                else:
+                    flat += _flatten(items, outline_levels[number])
             if number == 0:
                 _document_settings(out, pdf, title)
         _structure(out, kids, parent_tree, role_map)
         if dests:
-            flat = pikepdf.Array()
-            for name, dest in sorted(dests, key=lambda pair: pair[0]):
-                flat.append(pikepdf.String(name))
-                flat.append(dest)
-            out.Root.Names = out.make_indirect(pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=flat)))
+            unique = dict(reversed(dests))  # the first part that names a destination keeps it
+            names_array = pikepdf.Array()
+            for name in sorted(unique):
+                names_array.append(pikepdf.String(name))
+                names_array.append(unique[name])
+            out.Root.Names = out.make_indirect(pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=names_array)))
+        _rewire_links(out)
+        if outline_levels is not None:
+            outline = _nest(flat)
+        if stamp is not None:
+            _stamp(out, stamp)
         if outline:
             _write_outline(out, outline)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -210,3 +226,61 @@ def _write_outline(out: Any, items: list[tuple[str, Any, list]]) -> None:
     root = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
     root.Count = level(items, root)
     out.Root.Outlines = root
+
+
+def _flatten(items: list[tuple[str, Any, list]], level: int) -> list[tuple[int, str, Any]]:
+    out = []
+    for title, dest, children in items:
+        out.append((level, title, dest))
+        out += _flatten(children, level + 1)
+    return out
+
+
+def _nest(flat: list[tuple[int, str, Any]]) -> list[tuple[str, Any, list]]:
+    """(level, title, destination) in reading order → the tree: each bookmark under the last one of a lower level."""
+    root: list[tuple[str, Any, list]] = []
+    stack: list[tuple[int, list]] = [(0, root)]
+    for level, title, dest in flat:
+        while stack[-1][0] >= level:
+            stack.pop()
+        children: list = []
+        stack[-1][1].append((title, dest, children))
+        stack.append((level, children))
+    return root
+
+
+def _rewire_links(out: Any) -> None:
+    """Links to another part (`fiches-part:<name>`) → links to the named destination `<name>`."""
+    import pikepdf
+
+    for page in out.pages:
+        for annot in page.get("/Annots", []):
+            action = annot.get("/A")
+            if action is None or "/URI" not in action:
+                continue
+            uri = bytes(action.URI).decode("utf-8", "replace")
+            if uri.startswith("fiches-part:"):
+                del annot["/A"]
+                annot.Dest = pikepdf.String(uri[len("fiches-part:"):])
+
+
+def _stamp(out: Any, stamp: Path) -> None:
+    """Each page of `stamp` drawn over its page of `out`, as an artifact (its fonts are copied once)."""
+    import pikepdf
+
+    source = pikepdf.open(stamp)
+    try:
+        if len(source.pages) != len(out.pages):
+            raise ValueError(f"stamp: {len(source.pages)} pages for {len(out.pages)}")
+        for page, over in zip(out.pages, source.pages, strict=True):
+            form = out.copy_foreign(over.as_form_xobject())
+            # the page's own resources (WeasyPrint may share one dictionary between pages)
+            resources = pikepdf.Dictionary(dict(page.obj.get("/Resources", pikepdf.Dictionary()).items()))
+            xobjects = pikepdf.Dictionary(dict(resources.get("/XObject", pikepdf.Dictionary()).items()))
+            xobjects.FichesStamp = form
+            resources.XObject = xobjects
+            page.obj.Resources = resources
+            page.contents_add(out.make_stream(b"q\n"), prepend=True)
+            page.contents_add(out.make_stream(b"Q\n/Artifact BMC q /FichesStamp Do Q EMC\n"), prepend=False)
+    finally:
+        source.close()

@@ -598,14 +598,20 @@ def plan_html(projet: Projet, settings: Settings, url: str | None = None) -> str
     return render_template("plan.html.j2", settings, **plan_context(projet, url))
 
 
-def link_texts(projet: Projet) -> Callable[[str, bool], str]:
-    """The alternate text of the plan's links (PDF/UA: a link says where it goes)."""
+def link_sections(projet: Projet) -> dict[str, str]:
+    """What each anchor of the plan is, in words (the alternate text of the links to it)."""
     sections = {"sommaire": "Sommaire", "edito": "Édito", "valeurs": "Nos valeurs", "demarche": "La démarche",
                 "annexes": "Annexes", "tableau-de-bord": "Tableau de bord"}
     for fiche in projet.fiches:
         sections[f"fiche-{fiche.slug}"] = f"Fiche {fiche.id} : {fiche.titre}"
     for axe in projet.plan.axes:
         sections[f"axe-{axe.numero}"] = f"Axe {axe.numero} : {axe.titre}"
+    return sections
+
+
+def link_texts(projet: Projet) -> Callable[[str, bool], str]:
+    """The alternate text of the plan's links (PDF/UA: a link says where it goes)."""
+    sections = link_sections(projet)
 
     def text(target: str, internal: bool) -> str:
         if not internal:
@@ -623,9 +629,18 @@ def render_plan(projet: Projet, path: Path, settings: Settings | None = None) ->
     url = settings.site_url
 
     def render(target: Path) -> None:
-        sheets = [settings.theme_file(name) for name in PLAN_CSS]
-        write_pdf(plan_html(projet, settings, url), target, sheets, axe_css(projet), link_text=link_texts(projet),
-                  site_url=url)
-        claim_or_warn(target, f"plan-{projet.plan.edition}.pdf")
+        from builder.outputs.pdf.parts import render_plan_parts
+
+        render_plan_parts(projet, target, settings)
 
     cached_render("plan", content_key("plan", projet, settings, url), path, render, settings.cache)
+
+
+def render_plan_whole(projet: Projet, path: Path, settings: Settings | None = None) -> None:
+    """The plan laid out in one WeasyPrint document, not cached (the benchmark's anchor)."""
+    settings = settings or Settings.packaged()
+    url = settings.site_url
+    sheets = [settings.theme_file(name) for name in PLAN_CSS]
+    write_pdf(plan_html(projet, settings, url), path, sheets, axe_css(projet), link_text=link_texts(projet),
+              site_url=url)
+    claim_or_warn(path, f"plan-{projet.plan.edition}.pdf")
