@@ -16,8 +16,11 @@ Fonts: each part keeps its own subset of a font; the same font is embedded once 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from builder.outputs.pdf.fonts import share_fonts
 
 
 def _copy(out: Any, value: Any) -> Any:
@@ -77,14 +80,15 @@ def _outline(items: Any) -> list[tuple[str, Any, list]]:
 
 
 def assemble(parts: list[Path], target: Path, title: str | None = None, outline_levels: list[int] | None = None,
-             stamp: Path | None = None) -> list[int]:
+             stamp: Path | None = None, fonts: Sequence[Path] = ()) -> list[int]:
     """Write the tagged PDFs `parts` end to end as one tagged PDF at `target` (same inputs, same bytes); returns
     the index of each part's first page in the result.
 
     `outline_levels`: the bookmark level of each part's first level (the bookmarks then nest across parts: a fiche's
     bookmark under its objectif's, from another part). `stamp`: a PDF with as many pages as the result, each overlaid
     on its page as an artifact (the footer's page numbers). Links written `fiches-part:<name>` become links to the
-    named destination `<name>`."""
+    named destination `<name>`. `fonts`: the theme's font files; the parts' subsets of one of them become one
+    shared copy (`builder.outputs.pdf.fonts`)."""
     import pikepdf
 
     out = pikepdf.new()
@@ -147,6 +151,8 @@ def assemble(parts: list[Path], target: Path, title: str | None = None, outline_
             _stamp(out, stamp)
         if outline:
             _write_outline(out, outline)
+        if fonts:
+            share_fonts(out, fonts)
         target.parent.mkdir(parents=True, exist_ok=True)
         out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     finally:

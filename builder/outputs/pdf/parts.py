@@ -326,8 +326,9 @@ class PlanBuilder:
         used = [files[p.name] for p in parts]
         tmp = target.with_name(target.name + ".parts.tmp")
         try:
+            fonts = [f for layer in self.layers for f in sorted((layer / "fonts").glob("*.otf"))]
             starts = assemble(used, tmp, title=typeset(self.projet.plan.titre),
-                              outline_levels=[p.outline_level for p in parts], stamp=stamp)
+                              outline_levels=[p.outline_level for p in parts], stamp=stamp, fonts=fonts)
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)

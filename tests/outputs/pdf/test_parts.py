@@ -6,6 +6,7 @@ the structure tree is one valid tree and the UA checks pass."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 import yaml
+from fontTools.ttLib import TTFont
 
 from builder.build import load_checked
 from builder.outputs.pdf.plan import CACHE_ENV, render_plan_whole, ua_check
@@ -138,6 +140,12 @@ def check_plan(pdf_path: Path, content: Path) -> None:
                         seen[fid] = (axe_item.title.split()[1], objectif.title.split()[1])
                         assert index[fiche.destination[0].objgen] == starts[fid]
             assert seen == {f["id"]: (f["id"].split(".")[0], ".".join(f["id"].split(".")[:2])) for f in fiches}
+        programs: dict[str, set] = {}  # each font embedded once, whatever the number of parts
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                font = TTFont(io.BytesIO(obj.FontFile3.read_bytes()), lazy=True)
+                programs.setdefault(font["name"].getDebugName(6), set()).add(obj.FontFile3.objgen)
+        assert programs and all(len(streams) == 1 for streams in programs.values()), programs
         tree = pdf.Root.StructTreeRoot
         nums = tree.ParentTree.Nums
         keys = {int(nums[i]) for i in range(0, len(nums), 2)}
