@@ -51,8 +51,20 @@ def main(sizes: list[int]) -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             content, work = write_plan(Path(tmp) / "content", n), Path(tmp) / "gen"
-            ours = timed([sys.executable, "-m", "builder", "build", "--content", str(content), "--out",
-                          str(Path(tmp) / "out" / "site"), "--only", "site"])
+            ours = timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "builder",
+                    "build",
+                    "--content",
+                    str(content),
+                    "--out",
+                    str(Path(tmp) / "out" / "site"),
+                    "--only",
+                    "site",
+                ]
+            )
             subprocess.run([sys.executable, "-c", GENERATE, str(content), str(work)], check=True, cwd=ROOT)
             plain = timed([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml")])
             share = (ours - plain) / plain * 100

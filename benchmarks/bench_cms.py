@@ -39,8 +39,12 @@ def _get(url: str) -> str:
 
 
 def _post(url: str, payload: dict) -> dict:
-    request = urllib.request.Request(url + "admin/api/v1", data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "admin/api/v1",
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
@@ -57,14 +61,21 @@ def main(runs: int) -> None:
         sys.exit("Decap CMS absent : python3 -m builder.cms.bundle")
     files = cms_bundle.bundle_files()
     script = cms_bundle.bundle_dir() / cms_bundle.SCRIPT
-    print(f"Decap CMS {cms_bundle.VERSION} : {len(files)} fichiers, {cms_bundle.bundle_size() / 1e6:.2f} Mo "
-          f"(dont {cms_bundle.SCRIPT} {script.stat().st_size / 1e6:.2f} Mo)")
+    print(
+        f"Decap CMS {cms_bundle.VERSION} : {len(files)} fichiers, {cms_bundle.bundle_size() / 1e6:.2f} Mo "
+        f"(dont {cms_bundle.SCRIPT} {script.stat().st_size / 1e6:.2f} Mo)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
         shutil.copytree(ROOT / "content", content)
-        process = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--port", "0", "--content",
-                                    str(content)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "builder", "serve", "--port", "0", "--content", str(content)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
         try:
@@ -81,8 +92,17 @@ def main(runs: int) -> None:
                     entry = _post(url, {"action": "getEntry", "params": {"path": FICHE}})
                     raw = entry["data"].replace(f'"statut": "{other}"', f'"statut": "{code}"', 1)
                     started = time.perf_counter()
-                    _post(url, {"action": "persistEntry", "params": {
-                        "dataFiles": [{"path": FICHE, "slug": "x", "raw": raw}], "assets": [], "options": {}}})
+                    _post(
+                        url,
+                        {
+                            "action": "persistEntry",
+                            "params": {
+                                "dataFiles": [{"path": FICHE, "slug": "x", "raw": raw}],
+                                "assets": [],
+                                "options": {},
+                            },
+                        },
+                    )
                     form.append(_refreshed(url, before, libelle, started))
                 else:  # the anchor: the same change, written in the file
                     path = content / FICHE
@@ -94,8 +114,10 @@ def main(runs: int) -> None:
             process.send_signal(signal.SIGINT)
             process.wait(60)
     f, t = statistics.median(form), statistics.median(text)
-    print(f"enregistrement → aperçu à jour : formulaire {f:.2f} s, fichier écrit à la main {t:.2f} s "
-          f"(médianes de {runs}) ; rapport {f / t:.2f}×")
+    print(
+        f"enregistrement → aperçu à jour : formulaire {f:.2f} s, fichier écrit à la main {t:.2f} s "
+        f"(médianes de {runs}) ; rapport {f / t:.2f}×"
+    )
 
 
 if __name__ == "__main__":

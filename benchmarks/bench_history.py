@@ -102,8 +102,12 @@ def main() -> None:
         t_bilan = time.perf_counter() - t0
         print(f"bilan (calcul) : {t_bilan:.2f} s ({len(text.splitlines())} lignes)")
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "builder", "bilan", "--content", str(content)],
-                              capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+        done = subprocess.run(
+            [sys.executable, "-m", "builder", "bilan", "--content", str(content)],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         t_cmd = time.perf_counter() - t0
         assert done.returncode == 0, done.stderr
         print(f"fiches bilan (processus complet, chargement compris) : {t_cmd:.2f} s")

@@ -121,8 +121,7 @@ def child(code: str, *args: str, env: dict[str, str]) -> tuple[float, float]:
     The peak is the child's own `VmHWM`: `ru_maxrss` would also count the benchmark process it was forked from
     (its size before `exec`), which grows once it has read a large PDF."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code + PEAK, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, "-c", code + PEAK, *args], cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"échec du processus de mesure ({proc.returncode}) : {proc.stderr[-2000:]}")
@@ -147,18 +146,26 @@ def bench(n: int) -> None:
         hit, hit_mem = child(FULL, str(content), str(work / "again.pdf"), env=env)
         same = (work / "plan.pdf").read_bytes() == (work / "alone.pdf").read_bytes()
         overhead = (full - alone) / alone
-        print(f"{n:>4} fiches, {count} pages | plan PDF : {full:6.1f} s, {full_mem:5.0f} Mo, "
-              f"{count / full:4.1f} pages/s | WeasyPrint seul : {alone:6.1f} s, {alone_mem:5.0f} Mo, "
-              f"{count / alone:4.1f} pages/s | notre part : {overhead:+.0%} | "
-              f"2e construction (cache) : {hit:4.2f} s, {hit_mem:4.0f} Mo | octets identiques : {same}")
+        print(
+            f"{n:>4} fiches, {count} pages | plan PDF : {full:6.1f} s, {full_mem:5.0f} Mo, "
+            f"{count / full:4.1f} pages/s | WeasyPrint seul : {alone:6.1f} s, {alone_mem:5.0f} Mo, "
+            f"{count / alone:4.1f} pages/s | notre part : {overhead:+.0%} | "
+            f"2e construction (cache) : {hit:4.2f} s, {hit_mem:4.0f} Mo | octets identiques : {same}"
+        )
 
 
 def tree_child(code: str, *args: str, env: dict[str, str]) -> tuple[float, float]:
     """Wall time (s) and peak memory (MB) of a child process and all its descendants together (the plan's part
     workers are children of a forkserver, itself a child of the process): their summed RSS, sampled every 0.1 s."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     peak = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss(proc.pid))
@@ -228,13 +235,15 @@ def bench_parts(n: str) -> None:
         child(FULL, str(content), str(work / "edit-cold.pdf"), env=cold_env)
         same = (work / "edit.pdf").read_bytes() == (work / "edit-cold.pdf").read_bytes()
         parts_size, alone_size = (work / "plan.pdf").stat().st_size, (work / "alone.pdf").stat().st_size
-        print(f"{n:>4} fiches, {count} pages (une seule mise en page : {pages(work / 'alone.pdf')}) | "
-              f"plan par parties à froid : {cold:6.1f} s, {count / cold:4.1f} pages/s, {cold_mem:5.0f} Mo | "
-              f"WeasyPrint seul : {alone:6.1f} s, {count / alone:4.1f} pages/s, {alone_mem:5.0f} Mo | "
-              f"rapport : {cold / alone:.2f} (objectif ≤ 0,6) | un champ de {edited} : {edit:5.1f} s, "
-              f"{edit_mem:5.0f} Mo (= {edit / alone:.2f} × WeasyPrint seul), octets = à froid : {same} | "
-              f"taille : {parts_size / 1024:6.0f} Ko par parties, {alone_size / 1024:6.0f} Ko d'un tenant "
-              f"({parts_size / alone_size - 1:+.0%})")
+        print(
+            f"{n:>4} fiches, {count} pages (une seule mise en page : {pages(work / 'alone.pdf')}) | "
+            f"plan par parties à froid : {cold:6.1f} s, {count / cold:4.1f} pages/s, {cold_mem:5.0f} Mo | "
+            f"WeasyPrint seul : {alone:6.1f} s, {count / alone:4.1f} pages/s, {alone_mem:5.0f} Mo | "
+            f"rapport : {cold / alone:.2f} (objectif ≤ 0,6) | un champ de {edited} : {edit:5.1f} s, "
+            f"{edit_mem:5.0f} Mo (= {edit / alone:.2f} × WeasyPrint seul), octets = à froid : {same} | "
+            f"taille : {parts_size / 1024:6.0f} Ko par parties, {alone_size / 1024:6.0f} Ko d'un tenant "
+            f"({parts_size / alone_size - 1:+.0%})"
+        )
 
 
 def bench_checks(n: int) -> None:
@@ -243,18 +252,22 @@ def bench_checks(n: int) -> None:
         work = Path(tmp)
         content = write_plan(work / "content", n)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "FICHES_PDF_CACHE": str(work / "cache")}
-        proc = subprocess.run([sys.executable, "-c", CHECKS, str(content), str(work)], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHECKS, str(content), str(work)], cwd=ROOT, env=env, capture_output=True, text=True
+        )
         if proc.returncode:
             raise SystemExit(f"échec du processus de mesure ({proc.returncode}) : {proc.stderr[-2000:]}")
         plan, ua_plan, screen, ua_brochure, printed, preflight = (
-            float(v) for v in proc.stdout.split("RESULT")[-1].split())
+            float(v) for v in proc.stdout.split("RESULT")[-1].split()
+        )
         count = pages(work / "plan.pdf")
-        print(f"{n:>4} fiches, plan {count} pages : rendu {plan:5.1f} s ; contrôle PDF/UA {ua_plan:4.2f} s "
-              f"({ua_plan / plan:.1%} du rendu) | brochure écran {screen:4.1f} s, contrôle PDF/UA {ua_brochure:4.2f} s "
-              f"({ua_brochure / screen:.1%}) | brochure imprimeur (PDF/X-4, CMJN, contrôle compris) {printed:4.1f} s "
-              f"= {printed / screen:.2f} × l'écran ; contrôle d'impression {preflight:4.2f} s "
-              f"({preflight / printed:.1%} de son rendu)")
+        print(
+            f"{n:>4} fiches, plan {count} pages : rendu {plan:5.1f} s ; contrôle PDF/UA {ua_plan:4.2f} s "
+            f"({ua_plan / plan:.1%} du rendu) | brochure écran {screen:4.1f} s, contrôle PDF/UA {ua_brochure:4.2f} s "
+            f"({ua_brochure / screen:.1%}) | brochure imprimeur (PDF/X-4, CMJN, contrôle compris) {printed:4.1f} s "
+            f"= {printed / screen:.2f} × l'écran ; contrôle d'impression {preflight:4.2f} s "
+            f"({preflight / printed:.1%} de son rendu)"
+        )
 
 
 def bench_fiches(n: str) -> None:
@@ -277,11 +290,13 @@ def bench_fiches(n: str) -> None:
         count = sum(pages(f) for f in files)
         size = sum(f.stat().st_size for f in files)
         added = both - plan
-        print(f"{n:>4} fiches | plan seul : {plan:5.1f} s, {plan_mem:4.0f} Mo | plan + PDF des fiches en parallèle : "
-              f"{both:5.1f} s (+{added:4.1f} s) | PDF des fiches seuls : {alone:5.1f} s, {count} pages, "
-              f"{count / alone:4.1f} pages/s, {size / len(files) / 1024:4.0f} Ko par fiche | fiches build à froid : "
-              f"{cold:5.1f} s, {cold_mem:4.0f} Mo (mémoire du processus principal) | part des PDF des fiches dans "
-              f"la construction : {added / (cold - added):+.0%} (objectif ≤ +15 %)")
+        print(
+            f"{n:>4} fiches | plan seul : {plan:5.1f} s, {plan_mem:4.0f} Mo | plan + PDF des fiches en parallèle : "
+            f"{both:5.1f} s (+{added:4.1f} s) | PDF des fiches seuls : {alone:5.1f} s, {count} pages, "
+            f"{count / alone:4.1f} pages/s, {size / len(files) / 1024:4.0f} Ko par fiche | fiches build à froid : "
+            f"{cold:5.1f} s, {cold_mem:4.0f} Mo (mémoire du processus principal) | part des PDF des fiches dans "
+            f"la construction : {added / (cold - added):+.0%} (objectif ≤ +15 %)"
+        )
 
 
 def main() -> None:

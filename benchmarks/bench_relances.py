@@ -45,8 +45,23 @@ def main() -> None:
         t_relances, out = timed(python + ["relances", "--content", str(content), "--date", "2026-10-15"])
         t_csv, _ = timed(python + ["relances", "--content", str(content), "--date", "2026-10-15", "--format", "csv"])
         t_check, _ = timed(python + ["check", "--content", str(content)])
-        t_git, _ = timed(["git", "-C", str(content), "log", "--topo-order", "--reverse", "--raw", "-z", "-M",
-                          "--no-abbrev", "--format=%x1e%H%x1f%as%x1f%P", "--", "fiches"])
+        t_git, _ = timed(
+            [
+                "git",
+                "-C",
+                str(content),
+                "log",
+                "--topo-order",
+                "--reverse",
+                "--raw",
+                "-z",
+                "-M",
+                "--no-abbrev",
+                "--format=%x1e%H%x1f%as%x1f%P",
+                "--",
+                "fiches",
+            ]
+        )
         summary = out.strip().splitlines()[-1]
         print(f"fiches relances (texte) : {t_relances:.2f} s ({summary})")
         print(f"fiches relances --format csv : {t_csv:.2f} s")

@@ -62,12 +62,18 @@ def main(n: int) -> None:
         content, site = Path(tmp) / "content", Path(tmp) / "site"
         write_plan(content, n)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "builder", "build", "--content", str(content), "--out", str(site),
-                        "--only", "site"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "builder", "build", "--content", str(content), "--out", str(site), "--only", "site"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         build_s = time.perf_counter() - started
         index = (site / "search" / "search_index.json").read_bytes()
-        print(f"{n} fiches: site built in {build_s:.1f} s; index {len(index) / 1e6:.2f} MB, "
-              f"{len(gzip.compress(index)) / 1e6:.2f} MB gzip")
+        print(
+            f"{n} fiches: site built in {build_s:.1f} s; index {len(index) / 1e6:.2f} MB, "
+            f"{len(gzip.compress(index)) / 1e6:.2f} MB gzip"
+        )
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         with sync_playwright() as p:

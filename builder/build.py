@@ -35,8 +35,9 @@ DOWNLOADS = "telechargements"
 __all__ = ["MARKER", "build", "build_pdf", "check_output", "load_checked", "render"]
 
 
-def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: bool = False,
-          settings: Settings | None = None) -> Path:
+def build(
+    content: Path, out: Path, only: Iterable[str] | None = None, strict: bool = False, settings: Settings | None = None
+) -> Path:
     """Build the selected parts of `content` into `out`; `out` changes only if everything succeeded. `settings`
     are those of the project that holds `content` unless given."""
     parts = tuple(only or PARTS)
@@ -44,8 +45,11 @@ def build(content: Path, out: Path, only: Iterable[str] | None = None, strict: b
     check_output(content, out)
     projet = load_checked(content, strict)
     if settings.site_url is None and "brochure" in parts:
-        print("mkdocs.yml : pas de site_url ; la brochure est produite sans QR code vers l'intranet, le flux et "
-              "les exports sans adresses complètes [avertissement]", file=sys.stderr)
+        print(
+            "mkdocs.yml : pas de site_url ; la brochure est produite sans QR code vers l'intranet, le flux et "
+            "les exports sans adresses complètes [avertissement]",
+            file=sys.stderr,
+        )
     with _exclusive(out):
         _remove_leftovers(out)
         with tempfile.TemporaryDirectory(prefix=staging_prefix(out), dir=out.parent) as tmp:
@@ -74,7 +78,8 @@ def _keep_other_parts(out: Path, staging: Path, parts: tuple[str, ...]) -> None:
         if not rel.endswith(".pdf"):
             return False
         return (rel.startswith(kept) and rel.count("/") == 1) or (
-            fiches is not None and rel.startswith(fiches) and rel.count("/") == 2)
+            fiches is not None and rel.startswith(fiches) and rel.count("/") == 2
+        )
 
     copy_owned(out, staging, wanted)
 
@@ -84,18 +89,26 @@ def check_output(content: Path, out: Path) -> None:
     one of its parents, or a non-empty folder that no build produced."""
     c, o, cwd = content.resolve(), out.resolve(), Path.cwd().resolve()
     if o == c or o in c.parents:
-        raise BuildError(f"le dossier de sortie {out} contient le contenu ({content}) : il serait remplacé par le "
-                         "site ; choisissez un autre dossier avec --out (par défaut : site)")
+        raise BuildError(
+            f"le dossier de sortie {out} contient le contenu ({content}) : il serait remplacé par le "
+            "site ; choisissez un autre dossier avec --out (par défaut : site)"
+        )
     if c in o.parents:
-        raise BuildError(f"le dossier de sortie {out} est dans le contenu ({content}) ; choisissez un dossier à "
-                         "côté, avec --out (par défaut : site)")
+        raise BuildError(
+            f"le dossier de sortie {out} est dans le contenu ({content}) ; choisissez un dossier à "
+            "côté, avec --out (par défaut : site)"
+        )
     if o == cwd or o in cwd.parents:
-        raise BuildError(f"le dossier de sortie {out} contient le dossier courant : il serait remplacé par le site ; "
-                         "choisissez un sous-dossier avec --out (par défaut : site)")
+        raise BuildError(
+            f"le dossier de sortie {out} contient le dossier courant : il serait remplacé par le site ; "
+            "choisissez un sous-dossier avec --out (par défaut : site)"
+        )
     if o.is_dir() and any(o.iterdir()) and not is_fiches_output(o):
-        raise BuildError(f"le dossier de sortie {out} n'est pas une sortie de fiches : il n'est pas vide et n'a pas "
-                         f"été produit par fiches build (pas de fichier {MARKER}) ; rien n'y est touché ; choisissez "
-                         "un dossier vide ou absent avec --out")
+        raise BuildError(
+            f"le dossier de sortie {out} n'est pas une sortie de fiches : il n'est pas vide et n'a pas "
+            f"été produit par fiches build (pas de fichier {MARKER}) ; rien n'y est touché ; choisissez "
+            "un dossier vide ou absent avec --out"
+        )
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -119,15 +132,19 @@ def render(projet: Projet, content: Path, out: Path, parts: tuple[str, ...], set
     or the site's pages are rendered; the pages that list the downloads wait for them."""
     downloads = out / DOWNLOADS
     downloads.mkdir(parents=True, exist_ok=True)
-    exports = Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out,
-                     settings.site_url) if "site" in parts else None
+    exports = (
+        Beside("les fichiers à télécharger (exports, flux, agenda)", _render_data, projet, out, settings.site_url)
+        if "site" in parts
+        else None
+    )
     try:
         fiche_pdfs = None
         if "plan" in parts:  # each fiche alone, laid out by a worker on the other core meanwhile
             from builder.outputs.pdf.fiche import FOLDER, FichePdfs, workers_for
 
-            fiche_pdfs = FichePdfs(projet, downloads / FOLDER, workers=max(1, workers_for(len(projet.fiches)) - 1),
-                                   settings=settings)
+            fiche_pdfs = FichePdfs(
+                projet, downloads / FOLDER, workers=max(1, workers_for(len(projet.fiches)) - 1), settings=settings
+            )
         try:
             if "plan" in parts:
                 from builder.outputs.pdf.plan import render_plan
@@ -174,8 +191,9 @@ def _render_data(projet: Projet, out: Path, site_url: str | None) -> None:
     write_downloads(projet, out, site_url)
 
 
-def build_pdf(kind: str, content: Path, output: Path | None, fiche_id: str | None = None,
-              settings: Settings | None = None) -> Path:
+def build_pdf(
+    kind: str, content: Path, output: Path | None, fiche_id: str | None = None, settings: Settings | None = None
+) -> Path:
     """`fiches pdf plan|brochure|fiche ID`: one PDF outside the site, written whole or not at all."""
     settings = settings or read_settings(content)
     projet = load_checked(content)
@@ -214,8 +232,9 @@ def _exclusive(out: Path) -> Iterator[None]:
     try:  # never truncated, never through a symbolic link
         lock = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644)
     except OSError as exc:
-        raise BuildError(f"verrou impossible à ouvrir : {oserror_fr(exc)} ; supprimez-le s'il n'est pas un "
-                         "fichier ordinaire") from None
+        raise BuildError(
+            f"verrou impossible à ouvrir : {oserror_fr(exc)} ; supprimez-le s'il n'est pas un fichier ordinaire"
+        ) from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield

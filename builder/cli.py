@@ -54,11 +54,14 @@ def print_report(report: Report, stream: TextIO | None = None) -> None:
 
 
 def summary(n_fiches: int, report: Report) -> str:
-    return (f"{plural(n_fiches, 'fiche')}, {plural(len(report.errors), 'erreur')}, "
-            f"{plural(len(report.warnings), 'avertissement')}")
+    return (
+        f"{plural(n_fiches, 'fiche')}, {plural(len(report.errors), 'erreur')}, "
+        f"{plural(len(report.warnings), 'avertissement')}"
+    )
 
 
 # --- commands -----------------------------------------------------------------------------------
+
 
 def cmd_check(args: argparse.Namespace) -> int:
     from builder.project import check_content
@@ -98,7 +101,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     written = init_project(args.dossier, demo=args.demo, collectivite=args.collectivite, site_url=args.site_url)
     print(f"Projet créé dans {args.dossier}/ ({plural(len(written), 'fichier')}). Pour commencer :")
     print(f"  cd {args.dossier}")
-    print("  git init && git add . && git commit -m \"Projet d'administration\"")
+    print('  git init && git add . && git commit -m "Projet d\'administration"')
     print("  fiches check && fiches build")
     return EXIT_OK
 
@@ -189,20 +192,34 @@ def cmd_relances(args: argparse.Namespace) -> int:
     from builder.living.relances import relances_command
     from builder.settings import read_settings
 
-    return relances_command(args.content, args.date, args.direction, args.format, args.output, args.exit_code,
-                            read_settings(args.content).site_url)
+    return relances_command(
+        args.content,
+        args.date,
+        args.direction,
+        args.format,
+        args.output,
+        args.exit_code,
+        read_settings(args.content).site_url,
+    )
 
 
 # --- parser -------------------------------------------------------------------------------------
 
+
 def _content_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--content", type=Path, default=Path("content"), metavar="DOSSIER",
-                        help="dossier du contenu (défaut : ./content)")
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=Path("content"),
+        metavar="DOSSIER",
+        help="dossier du contenu (défaut : ./content)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fiches", description="Publie le projet d'administration : vérification, site intranet, PDF.")
+        prog="fiches", description="Publie le projet d'administration : vérification, site intranet, PDF."
+    )
     parser.add_argument("--debug", action="store_true", help="affiche la trace Python en cas d'erreur")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", title="commandes")
     sub.required = True
@@ -228,44 +245,68 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         if name != "init":  # init creates the project, content folder included
             _content_option(p)
-        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                       help="affiche la trace Python en cas d'erreur")
+        p.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="affiche la trace Python en cas d'erreur"
+        )
         parsers[name] = p
-    parsers["init"].add_argument("dossier", type=Path, metavar="DOSSIER",
-                                 help="dossier du nouveau projet (absent ou vide)")
-    parsers["init"].add_argument("--demo", action="store_true", help="le plan de démonstration (50 fiches) au lieu du "
-                                 "plan de départ")
+    parsers["init"].add_argument(
+        "dossier", type=Path, metavar="DOSSIER", help="dossier du nouveau projet (absent ou vide)"
+    )
+    parsers["init"].add_argument(
+        "--demo", action="store_true", help="le plan de démonstration (50 fiches) au lieu du plan de départ"
+    )
     parsers["init"].add_argument("--collectivite", metavar="NOM", help="nom de la collectivité (nom du site)")
     parsers["init"].add_argument("--site-url", metavar="URL", help="adresse du site sur l'intranet (site_url)")
     parsers["check"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
     parsers["new"].add_argument("id", metavar="ID", help="numéro de la fiche, ex. 2.3.4")
     parsers["new"].add_argument("titre", metavar="TITRE", help="intitulé de l'action, entre guillemets")
     parsers["new"].add_argument("--pilote", metavar="CODE", help="code de la direction pilote")
-    parsers["schema"].add_argument("--out", type=Path, default=Path("schema"), metavar="DOSSIER",
-                                   help="dossier de sortie (défaut : ./schema)")
-    parsers["build"].add_argument("--out", type=Path, default=Path("site"), metavar="DOSSIER",
-                                  help="dossier de sortie (défaut : ./site)")
-    parsers["build"].add_argument("--only", action="append", choices=["site", "plan", "brochure"],
-                                  help="ne construit que cette partie (option répétable)")
+    parsers["schema"].add_argument(
+        "--out", type=Path, default=Path("schema"), metavar="DOSSIER", help="dossier de sortie (défaut : ./schema)"
+    )
+    parsers["build"].add_argument(
+        "--out", type=Path, default=Path("site"), metavar="DOSSIER", help="dossier de sortie (défaut : ./site)"
+    )
+    parsers["build"].add_argument(
+        "--only",
+        action="append",
+        choices=["site", "plan", "brochure"],
+        help="ne construit que cette partie (option répétable)",
+    )
     parsers["build"].add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
-    parsers["pdf"].add_argument("kind", choices=["plan", "brochure", "fiche"], metavar="plan|brochure|fiche",
-                                help="le PDF à produire")
+    parsers["pdf"].add_argument(
+        "kind", choices=["plan", "brochure", "fiche"], metavar="plan|brochure|fiche", help="le PDF à produire"
+    )
     parsers["pdf"].add_argument("id", nargs="?", metavar="ID", help="numéro de la fiche (avec « fiche »), ex. 2.3.1")
     parsers["pdf"].add_argument("-o", "--output", type=Path, metavar="FICHIER", help="fichier PDF de sortie")
     parsers["preflight"].add_argument("file", type=Path, metavar="FICHIER.pdf", help="le PDF à contrôler")
-    parsers["preflight"].add_argument("--accessibilite", action="store_true",
-                                      help="contrôle PDF/UA-1 (accessibilité) au lieu du contrôle d'impression")
+    parsers["preflight"].add_argument(
+        "--accessibilite",
+        action="store_true",
+        help="contrôle PDF/UA-1 (accessibilité) au lieu du contrôle d'impression",
+    )
     parsers["serve"].add_argument("--port", type=int, default=8000, help="port local (défaut : 8000)")
-    parsers["serve"].add_argument("--commit", action="store_true",
-                                  help="chaque enregistrement depuis l'éditeur /admin/ devient un commit git")
-    parsers["serve"].add_argument("--pdf", action="store_true",
-                                  help="tient à jour le PDF du plan et ceux des fiches, en arrière-plan après le site")
-    parsers["cms-config"].add_argument("--forge", action="store_true",
-                                       help="la configuration publiée par fiches build (extra.cms de mkdocs.yml)")
-    parsers["export"].add_argument("--format", required=True, choices=["csv", "csv-excel", "xlsx", "json", "ics"],
-                                   help="format d'export")
-    parsers["export"].add_argument("-o", "--output", type=Path, metavar="FICHIER",
-                                   help="fichier de sortie (défaut : sortie standard pour les formats texte)")
+    parsers["serve"].add_argument(
+        "--commit", action="store_true", help="chaque enregistrement depuis l'éditeur /admin/ devient un commit git"
+    )
+    parsers["serve"].add_argument(
+        "--pdf",
+        action="store_true",
+        help="tient à jour le PDF du plan et ceux des fiches, en arrière-plan après le site",
+    )
+    parsers["cms-config"].add_argument(
+        "--forge", action="store_true", help="la configuration publiée par fiches build (extra.cms de mkdocs.yml)"
+    )
+    parsers["export"].add_argument(
+        "--format", required=True, choices=["csv", "csv-excel", "xlsx", "json", "ics"], help="format d'export"
+    )
+    parsers["export"].add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FICHIER",
+        help="fichier de sortie (défaut : sortie standard pour les formats texte)",
+    )
     parsers["import"].add_argument("file", type=Path, metavar="FICHIER", help="tableur .xlsx ou .csv")
     parsers["import"].add_argument("--force", action="store_true", help="remplace les fiches existantes")
     parsers["bilan"].add_argument("--depuis", metavar="REV|DATE", help="début (défaut : 1er janvier de l'édition)")
@@ -279,13 +320,25 @@ def _relances_options(p: argparse.ArgumentParser) -> None:
     from builder.living.relances import parse_day
 
     p.add_argument("--direction", metavar="CODE", help="une seule direction pilote (code de plan.yml)")
-    p.add_argument("--format", default="texte", choices=["texte", "csv", "eml"],
-                   help="texte (défaut), csv, ou eml : un message par direction qui a une adresse « contact »")
+    p.add_argument(
+        "--format",
+        default="texte",
+        choices=["texte", "csv", "eml"],
+        help="texte (défaut), csv, ou eml : un message par direction qui a une adresse « contact »",
+    )
     p.add_argument("--date", type=parse_day, metavar="AAAA-MM-JJ", help="jour de référence (défaut : aujourd'hui)")
-    p.add_argument("-o", "--output", type=Path, metavar="CHEMIN",
-                   help="fichier de sortie (défaut : sortie standard) ; avec --format eml, dossier (défaut : relances)")
-    p.add_argument("--exit-code", action="store_true",
-                   help="code de sortie 1 quand une fiche demande une relance (pour l'intégration continue)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="CHEMIN",
+        help="fichier de sortie (défaut : sortie standard) ; avec --format eml, dossier (défaut : relances)",
+    )
+    p.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="code de sortie 1 quand une fiche demande une relance (pour l'intégration continue)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"Erreur interne de fiches ({type(exc).__name__} : {shown(exc)}) ; relancez la commande avec --debug "
-                  "pour afficher les détails, et signalez-la à l'équipe qui maintient l'outil.", file=sys.stderr)
+            print(
+                f"Erreur interne de fiches ({type(exc).__name__} : {shown(exc)}) ; relancez la commande avec --debug "
+                "pour afficher les détails, et signalez-la à l'équipe qui maintient l'outil.",
+                file=sys.stderr,
+            )
         return EXIT_CONTENT

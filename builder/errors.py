@@ -19,7 +19,8 @@ _UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u
 def _escaped(match: re.Match) -> str:
     char = match[0]
     return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char) or (
-        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    )
 
 
 def shown(text: object, newlines: bool = False) -> str:
@@ -118,6 +119,7 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 def did_you_mean(value: str, choices: list[str] | tuple[str, ...]) -> str:
     """` (vouliez-vous dire « x » ?)` when a close choice exists, else ``."""
+
     def norm(text: str) -> str:
         return str(text).strip().lower().replace("-", "_").replace(" ", "_")
 

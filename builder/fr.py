@@ -8,8 +8,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from builder.content.model import PartialDate
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
 

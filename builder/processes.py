@@ -18,8 +18,7 @@ from builder.errors import BuildError, oserror_fr
 
 def can_fork() -> bool:
     """Whether a forked worker would run on another CPU, safely."""
-    return ("fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-            and usable_cpus() >= 2)
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 and usable_cpus() >= 2
 
 
 def usable_cpus() -> int:

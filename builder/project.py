@@ -17,8 +17,15 @@ from builder.content.validate import validate
 from builder.errors import ContentError, Report
 
 
-def load_projet(content: Path, *, history: bool = True, changes: bool = True, bilan: bool = True,
-                strict: bool = False, today: dt.date | None = None) -> Projet:
+def load_projet(
+    content: Path,
+    *,
+    history: bool = True,
+    changes: bool = True,
+    bilan: bool = True,
+    strict: bool = False,
+    today: dt.date | None = None,
+) -> Projet:
     """The validated plan of the folder `content`, complete: the git history of each fiche (`history`; only the
     dates of its commits without `changes`) and the edition's review (`bilan`), both empty outside git. Raises
     `ContentError` with every problem (warnings too under `strict`); the warnings are `projet.warnings`."""

@@ -56,8 +56,13 @@ class Settings:
     @property
     def identity(self) -> dict[str, Any]:
         """What the site's pages and the form editor show: name, address, forge, `extra`."""
-        return {"site_name": self.site_name, "site_url": self.site_url, "repo_url": self.repo_url,
-                "edit_uri": self.edit_uri, "extra": self.mkdocs.get("extra")}
+        return {
+            "site_name": self.site_name,
+            "site_url": self.site_url,
+            "repo_url": self.repo_url,
+            "edit_uri": self.edit_uri,
+            "extra": self.mkdocs.get("extra"),
+        }
 
     @property
     def cache(self) -> Path:
@@ -109,10 +114,12 @@ def read_settings(content: Path) -> Settings:
     own = (root / "theme").resolve()
     layers = (own, packaged) if own.is_dir() and own != packaged else (packaged,)
     return Settings(
-        root=root, content=content,
+        root=root,
+        content=content,
         site_name=identity["site_name"] or "Projet d'administration",
         site_description=identity["site_description"] or "",
-        site_url=identity["site_url"], repo_url=identity["repo_url"],
+        site_url=identity["site_url"],
+        repo_url=identity["repo_url"],
         edit_uri=str(data["edit_uri"]).strip() if data.get("edit_uri") is not None else None,
         copyright=identity["copyright"] or "",
         config=config if config.is_file() else None,

@@ -8,13 +8,37 @@ import unicodedata
 from functools import lru_cache
 
 # Letters that NFKD does not decompose: written out so that « Sœur » stays « Soeur », never « Sur ».
-_LIGATURES = str.maketrans({
-    "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-    "ł": "l", "Ł": "L", "ı": "i", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D",
-    # dashes and typographic apostrophes become their ASCII separators
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-    "\u2018": "'", "\u2019": "'", "\u02bc": "'",
-})
+_LIGATURES = str.maketrans(
+    {
+        "œ": "oe",
+        "Œ": "OE",
+        "æ": "ae",
+        "Æ": "AE",
+        "ß": "ss",
+        "ẞ": "SS",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "TH",
+        "ð": "d",
+        "Ð": "D",
+        # dashes and typographic apostrophes become their ASCII separators
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+    }
+)
 
 
 def fold(text: str) -> str:
@@ -65,12 +89,16 @@ _LETTER = r"[^\W\d_]"
 _MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 _UNITS = r"k€|M€|€|km|m²|m³|kg|kWh|MWh|GWh|ETP|Mo|Ko|Go|°C|h|min|ans?|jours?|mois|heures?"
 # What is never typeset inside a text: addresses (web, mail) and entities left as they are.
-_PROTECTED = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)[^\s<>«»\"']*[^\s<>«»\"'.,;:!?)]"
-                        r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
+_PROTECTED = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)[^\s<>«»\"']*[^\s<>«»\"'.,;:!?)]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.I,
+)
 _DIGITS = re.compile(r"\d")
 # (trigger, pattern, replacement): a rule runs only on a text where its trigger is found (most text nodes have none)
 _RULES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
-    (re.compile(trigger), re.compile(pattern), repl) for trigger, pattern, repl in (
+    (re.compile(trigger), re.compile(pattern), repl)
+    for trigger, pattern, repl in (
         ("'", r"(?<=\w)'(?=\w)", "’"),  # l'action → l’action
         ("«", rf"«{_SP}*", "«" + NBSP),
         ("»", rf"{_SP}*»", NNBSP + "»"),
@@ -80,11 +108,15 @@ _RULES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         (":", rf"(?<={_LETTER}):(?={_SP}|$)", NBSP + ":"),  # « Objectif: » → « Objectif : »
         ("[%€]", rf"(?<=\d){_SP}*(%|€)", NBSP + r"\1"),  # 70% → 70 %, 12 €
         (r"\d[ \t\n\u00a0\u202f\u2009]+[a-zA-Z€°]", rf"(?<=\d){_SP}+({_UNITS})(?!\w)", NBSP + r"\1"),  # 12 km
-        (r"(?:19|20)\d\d\D{0,3}[-–]", rf"(?<![\w.,/-])\b((?:19|20)\d\d){_SP}*[-–]{_SP}*((?:19|20)\d\d)(?![\w-])",
-         r"\1–\2"),  # 2024-2029
+        (
+            r"(?:19|20)\d\d\D{0,3}[-–]",
+            rf"(?<![\w.,/-])\b((?:19|20)\d\d){_SP}*[-–]{_SP}*((?:19|20)\d\d)(?![\w-])",
+            r"\1–\2",
+        ),  # 2024-2029
         (r"\d-\d", rf"(?<![\w.,-])(\d{{1,2}}(?:er)?)-(\d{{1,2}})(?={_SP}(?:{_MONTHS}))", r"\1–\2"),  # 12-15 mars
         (r"[a-zéû]-[a-zéû]", rf"\b({_MONTHS})-({_MONTHS})\b", r"\1–\2"),  # mars-juin 2025
-    ))
+    )
+)
 _GROUPED = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:{_SP}\d{{3}})+(?![\d])")  # 1 850, 12 500 000
 _GROUP_TRIGGER = re.compile(rf"\d{_SP}\d")
 _PROTECTED_TRIGGER = re.compile(r"://|www\.|mailto:|@", re.I)
@@ -109,7 +141,7 @@ def typeset(text: str) -> str:
         return _typeset_plain(text)
     out, last = [], 0
     for match in _PROTECTED.finditer(text):
-        out += [_typeset_plain(text[last:match.start()]), match[0]]
+        out += [_typeset_plain(text[last : match.start()]), match[0]]
         last = match.end()
     out.append(_typeset_plain(text[last:]))
     return "".join(out)
@@ -117,8 +149,9 @@ def typeset(text: str) -> str:
 
 # Elements whose text is never typeset (code, scripts, form values) and comments; elsewhere, text runs are what lies
 # between a tag's `>` and the next `<` (autoescaping writes `>` in attribute values as `&gt;`).
-_SKIPPED = re.compile(r"<(script|style|textarea|pre|code|kbd|samp|var|math)\b.*?</\1\s*>|<!--.*?-->|<\?.*?\?>",
-                      re.S | re.I)
+_SKIPPED = re.compile(
+    r"<(script|style|textarea|pre|code|kbd|samp|var|math)\b.*?</\1\s*>|<!--.*?-->|<\?.*?\?>", re.S | re.I
+)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
 
 
@@ -127,7 +160,7 @@ def typeset_html(html: str) -> str:
     preformatted text, keyboard input, scripts and styles keep their bytes."""
     out, last = [], 0
     for match in _SKIPPED.finditer(html):
-        out += [_typeset_region(html[last:match.start()]), match[0]]
+        out += [_typeset_region(html[last : match.start()]), match[0]]
         last = match.end()
     out.append(_typeset_region(html[last:]))
     return "".join(out)

@@ -39,17 +39,28 @@ def run_fiches(*args: str, cwd: Path | None = None, env: dict | None = None) -> 
     """Run the real command line in a subprocess, as an editor would."""
     # this checkout's builder, wherever the command runs (not another installed copy)
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd or ROOT, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": path, **(env or {})}, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "builder", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path, **(env or {})},
+        timeout=600,
+    )
 
 
 @contextmanager
 def serving(content: Path, *options: str, env: dict | None = None) -> Iterator[tuple[str, queue.Queue[str]]]:
     """`fiches serve` on `content` in a subprocess, as an editor starts it: the preview's address once it serves,
     and its output lines from then on; stopped with Ctrl+C on exit."""
-    process = subprocess.Popen([sys.executable, "-m", "builder", "serve", *options, "--port", "0", "--content",
-                                str(content)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "builder", "serve", *options, "--port", "0", "--content", str(content)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     try:

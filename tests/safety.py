@@ -18,8 +18,15 @@ TIMEOUT = 60  # seconds: every case finishes in a few
 
 def fiches(*args: str, cwd: Path, timeout: float = TIMEOUT, **kwargs) -> subprocess.CompletedProcess:
     """`python -m builder ARGS` in `cwd` (this worktree's builder), killed after `timeout` seconds."""
-    result = subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=timeout, **kwargs)
+    result = subprocess.run(
+        [sys.executable, "-m", "builder", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=timeout,
+        **kwargs,
+    )
     for stream in (result.stdout, result.stderr):
         assert "Traceback" not in stream and "Erreur interne" not in stream, stream
     return result

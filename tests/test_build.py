@@ -16,8 +16,11 @@ from tests.conftest import MINI, ROOT, run_fiches
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_swap_exchanges_folders_atomically(tmp_path: Path) -> None:
@@ -61,17 +64,39 @@ def test_an_output_folder_that_holds_something_else_is_refused(tmp_path: Path, m
     (papers / "note.txt").write_text("à garder", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     before = _digest(tmp_path)
-    for out, words in ((content, "contient le contenu"), (tmp_path, "contient le contenu"),
-                       (content / "site", "est dans le contenu"), (papers, "n'a pas été produit par fiches build")):
-        result = run_fiches("build", "--only", "site", "--content", str(content), "--out", str(out), cwd=tmp_path,
-                            env={"PYTHONPATH": str(ROOT)})
+    for out, words in (
+        (content, "contient le contenu"),
+        (tmp_path, "contient le contenu"),
+        (content / "site", "est dans le contenu"),
+        (papers, "n'a pas été produit par fiches build"),
+    ):
+        result = run_fiches(
+            "build",
+            "--only",
+            "site",
+            "--content",
+            str(content),
+            "--out",
+            str(out),
+            cwd=tmp_path,
+            env={"PYTHONPATH": str(ROOT)},
+        )
         assert result.returncode == 1 and words in result.stderr, (out, result.stderr)
         assert "Traceback" not in result.stderr
     assert _digest(tmp_path) == before  # nothing written, nothing removed
     inside = tmp_path / "sous-dossier"
     inside.mkdir()
-    result = run_fiches("build", "--only", "site", "--content", str(content), "--out", str(tmp_path), cwd=inside,
-                        env={"PYTHONPATH": str(ROOT)})
+    result = run_fiches(
+        "build",
+        "--only",
+        "site",
+        "--content",
+        str(content),
+        "--out",
+        str(tmp_path),
+        cwd=inside,
+        env={"PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 1 and "contient" in result.stderr
     # a folder a build produced is replaced, even from a version without the marker (index + sitemap)
     site = tmp_path / "site"
@@ -95,8 +120,12 @@ def test_a_failed_or_killed_build_leaves_the_previous_site(tmp_path: Path) -> No
     assert _digest(out) == first
     # killed in the middle of the MkDocs build: the output is the previous site, the leftovers go next time
     shutil.copytree(MINI, content, dirs_exist_ok=True)
-    job = subprocess.Popen([sys.executable, "-m", "builder", "build", "--only", "site", "--content", str(content),
-                            "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = subprocess.Popen(
+        [sys.executable, "-m", "builder", "build", "--only", "site", "--content", str(content), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".fiches-site-*/out/*")) and time.monotonic() < deadline:
         time.sleep(0.02)

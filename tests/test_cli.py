@@ -36,8 +36,10 @@ def test_content_errors_have_no_traceback_unless_debug(tmp_path: Path, mini_copy
     result = run_fiches("stats", "--content", str(mini_copy))
     assert result.returncode == 1
     assert "en-tête non fermé" in result.stderr and "Traceback" not in result.stdout + result.stderr
-    for debug in (run_fiches("--debug", "stats", "--content", str(mini_copy)),
-                  run_fiches("stats", "--debug", "--content", str(mini_copy))):  # before or after the command
+    for debug in (
+        run_fiches("--debug", "stats", "--content", str(mini_copy)),
+        run_fiches("stats", "--debug", "--content", str(mini_copy)),
+    ):  # before or after the command
         assert "Traceback" in debug.stderr
 
 
@@ -61,8 +63,19 @@ def test_stats_table() -> None:
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["À", "En", "En", "En"]
-    assert lines[1].split() == ["Axe", "venir", "cours", "Réalisée", "pause", "Bloquée", "Abandonnée", "Total",
-                                "Prioritaires", "retard", "Avancement"]
+    assert lines[1].split() == [
+        "Axe",
+        "venir",
+        "cours",
+        "Réalisée",
+        "pause",
+        "Bloquée",
+        "Abandonnée",
+        "Total",
+        "Prioritaires",
+        "retard",
+        "Avancement",
+    ]
     assert any(line.startswith("1. Prendre soin des agents ") for line in lines)
     assert "Prioritaires : 1" in lines and "En retard : 1 (1.1.1)" in lines
 
@@ -80,16 +93,20 @@ def test_stats_per_axe_match_the_models() -> None:
         groups["Total"] = projet.fiches
         assert rows.keys() == groups.keys()
         for key, fiches in groups.items():
-            expected = ([sum(1 for f in fiches if f.statut == code) for code in STATUTS]
-                        + [len(fiches), sum(1 for f in fiches if f.prioritaire), sum(1 for f in fiches if f.en_retard),
-                           projet.progress(fiches)])
-            figures = [int(cell) for cell in rows[key].removesuffix(" %").split()[-len(expected):]]
+            expected = [sum(1 for f in fiches if f.statut == code) for code in STATUTS] + [
+                len(fiches),
+                sum(1 for f in fiches if f.prioritaire),
+                sum(1 for f in fiches if f.en_retard),
+                projet.progress(fiches),
+            ]
+            figures = [int(cell) for cell in rows[key].removesuffix(" %").split()[-len(expected) :]]
             assert figures == expected, rows[key]
 
 
 def test_new_creates_a_valid_fiche_and_refuses_duplicates(mini_copy: Path) -> None:
-    result = run_fiches("new", "1.10.2", "Créer une école interne des managers", "--pilote", "DSI",
-                        "--content", str(mini_copy))
+    result = run_fiches(
+        "new", "1.10.2", "Créer une école interne des managers", "--pilote", "DSI", "--content", str(mini_copy)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     path = mini_copy / "fiches" / "1.10.2-creer-ecole-interne-managers.md"
     assert path.is_file()
@@ -126,8 +143,10 @@ def test_schema_accepts_valid_front_matter_and_rejects_typos() -> None:
     import yaml
 
     class Yaml12(yaml.SafeLoader):  # editors' tooling reads YAML 1.2: dates stay text
-        yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
-                                   for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+        yaml_implicit_resolvers = {
+            k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+            for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
 
     fiche_schema = json.loads((ROOT / "schema" / "fiche.schema.json").read_text(encoding="utf-8"))
     plan_schema = json.loads((ROOT / "schema" / "plan.schema.json").read_text(encoding="utf-8"))
@@ -139,17 +158,21 @@ def test_schema_accepts_valid_front_matter_and_rejects_typos() -> None:
         assert list(validator.iter_errors(data)) == [], path
     plan = yaml.load((MINI / "plan.yml").read_text(encoding="utf-8"), Loader=Yaml12)
     assert list(jsonschema.Draft7Validator(plan_schema).iter_errors(plan)) == []
-    errors = list(validator.iter_errors({"id": "1.1.1", "titre": "x", "statut": "en-cour", "pilote": "DRH",
-                                         "pilot": "DRH"}))
+    errors = list(
+        validator.iter_errors({"id": "1.1.1", "titre": "x", "statut": "en-cour", "pilote": "DRH", "pilot": "DRH"})
+    )
     assert {e.validator for e in errors} == {"enum", "additionalProperties"}
 
 
 def test_an_output_that_cannot_be_written_is_a_french_message(tmp_path: Path) -> None:
     missing = tmp_path / "absent"
-    for args in (["bilan", "-o", str(missing / "bilan.md")], ["bilan", "-o", str(tmp_path)],
-                 ["export", "--format", "csv", "-o", str(missing / "fiches.csv")],
-                 ["export", "--format", "xlsx", "-o", str(missing / "fiches.xlsx")],
-                 ["pdf", "brochure", "-o", str(missing / "brochure.pdf")]):
+    for args in (
+        ["bilan", "-o", str(missing / "bilan.md")],
+        ["bilan", "-o", str(tmp_path)],
+        ["export", "--format", "csv", "-o", str(missing / "fiches.csv")],
+        ["export", "--format", "xlsx", "-o", str(missing / "fiches.xlsx")],
+        ["pdf", "brochure", "-o", str(missing / "brochure.pdf")],
+    ):
         result = run_fiches(*args, "--content", str(MINI))
         assert result.returncode == 1, args
         assert "Traceback" not in result.stdout + result.stderr, args
@@ -165,8 +188,9 @@ def test_new_reports_a_malformed_plan_like_check(mini_copy: Path) -> None:
         "- un\n- deux\n": "plan.yml:1: le contenu doit être une série de champs",
         original.replace("directions:\n", "directions: DRH\nanciennes_directions:\n"): "directions : attendu une liste",
         original.replace("axes:\n", "axes: [1, {numero: 3}]\nanciens_axes:\n"): "axes[1] : attendu une série de champs",
-        original.replace("objectifs:\n      - numero: 2.1", "objectifs: 2.1\n    anciens:\n      - numero: 2.1"):
-            "axes[2].objectifs : attendu une liste",
+        original.replace(
+            "objectifs:\n      - numero: 2.1", "objectifs: 2.1\n    anciens:\n      - numero: 2.1"
+        ): "axes[2].objectifs : attendu une liste",
     }
     for text, message in cases.items():
         plan.write_text(text, encoding="utf-8")
@@ -178,7 +202,10 @@ def test_new_reports_a_malformed_plan_like_check(mini_copy: Path) -> None:
         assert reported and set(reported) <= set(check.stdout.splitlines())
         assert "rien n'a été produit" in result.stderr
         assert sorted(p.name for p in (mini_copy / "fiches").iterdir()) == [
-            "1.1.1-livret-accueil.md", "1.10.1-plan-formation.md", "2.1.1-parapheur.md"]
+            "1.1.1-livret-accueil.md",
+            "1.10.1-plan-formation.md",
+            "2.1.1-parapheur.md",
+        ]
 
 
 def test_new_caps_the_file_name_of_a_long_title(mini_copy: Path) -> None:

@@ -24,9 +24,15 @@ PLAN_FORMATION = "fiches/1.10.1-plan-formation.md"
 
 
 def _git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org", "GIT_CONFIG_GLOBAL": "/dev/null",
-           "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.org",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.org",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     if date:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T12:00:00+0100"
     subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, check=True)
@@ -39,8 +45,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("git")
     repo = tmp_path_factory.mktemp("plan")
     shutil.copytree(MINI, repo / "content")
-    (repo / "mkdocs.yml").write_text("site_name: Plan en git\nsite_url: https://intranet.example/plan/\n",
-                                     encoding="utf-8")
+    (repo / "mkdocs.yml").write_text(
+        "site_name: Plan en git\nsite_url: https://intranet.example/plan/\n", encoding="utf-8"
+    )
     fiche = repo / "content" / PLAN_FORMATION
     realisee = fiche.read_text(encoding="utf-8")
     fiche.write_text(realisee.replace("statut: realisee", "statut: en_cours\navancement: 60"), encoding="utf-8")
@@ -66,6 +73,7 @@ def _page(repo: Path, url: str) -> lxml.html.HtmlElement:
 
 
 # --- the Projet -----------------------------------------------------------------------------------
+
 
 def test_the_projet_is_complete_when_loaded(repo: Path) -> None:
     projet = load_projet(repo / "content")
@@ -123,8 +131,13 @@ def test_body_and_source_are_not_front_matter_fields() -> None:
 
 
 def test_a_fiche_is_late_at_the_plans_date() -> None:
-    data = {"id": "1.1.1", "titre": "Accueillir", "statut": "en_cours", "pilote": "DRH",
-            "calendrier": {"fin": "2025-03"}}
+    data = {
+        "id": "1.1.1",
+        "titre": "Accueillir",
+        "statut": "en_cours",
+        "pilote": "DRH",
+        "calendrier": {"fin": "2025-03"},
+    }
     early = Fiche.read(data, situation=dt.date(2025, 3, 31))
     late = early.at(dt.date(2025, 4, 1))
     assert not early.en_retard and late.en_retard and late.body == early.body
@@ -145,6 +158,7 @@ def test_strict_counts_the_warnings_as_errors(tmp_path: Path) -> None:
 
 # --- every command reports from the plan the build published ------------------------------------
 
+
 def test_fiches_bilan_says_what_the_built_site_says(repo: Path) -> None:
     result = run_fiches("bilan", cwd=repo)
     assert result.returncode == 0, result.stderr
@@ -163,13 +177,16 @@ def test_fiches_stats_counts_what_the_home_page_shows(repo: Path) -> None:
     # Total row: six statuts, then total, prioritaires, en retard, avancement (« 50 % »)
     total = re.search(r"^Total\s+(.*)$", result.stdout, re.MULTILINE).group(1).split()
     counted = {"fiches": total[6], "prioritaires": total[7], "en retard": total[8], "avancement": " ".join(total[9:])}
-    kpis = [(_flat(k.cssselect(".fa-kpi__label")[0].text_content()),
-             _flat(k.cssselect(".fa-kpi__value")[0].text_content()))
-            for k in _page(repo, ".").cssselect(".fa-kpis:not(.fa-kpis--soft) .fa-kpi")]
-    shown = {"fiches": next(v for label, v in kpis if label.startswith("fiche") and "action" in label),
-             "prioritaires": next(v for label, v in kpis if "prioritaire" in label),
-             "en retard": next(v for label, v in kpis if "en retard" in label),
-             "avancement": next(v for label, v in kpis if "avancement" in label)}
+    kpis = [
+        (_flat(k.cssselect(".fa-kpi__label")[0].text_content()), _flat(k.cssselect(".fa-kpi__value")[0].text_content()))
+        for k in _page(repo, ".").cssselect(".fa-kpis:not(.fa-kpis--soft) .fa-kpi")
+    ]
+    shown = {
+        "fiches": next(v for label, v in kpis if label.startswith("fiche") and "action" in label),
+        "prioritaires": next(v for label, v in kpis if "prioritaire" in label),
+        "en retard": next(v for label, v in kpis if "en retard" in label),
+        "avancement": next(v for label, v in kpis if "avancement" in label),
+    }
     assert counted == shown
     assert counted["fiches"] == "3" and counted["avancement"] != "0 %"
 

@@ -17,18 +17,40 @@ from builder.cli import main
 from tests.conftest import MINI, ROOT
 
 FICHE = "1.1.1-livret-accueil.md"
-FIELDS = ("titre", "resume", "statut", "avancement", "pilote", "referent", "budget", "etp", "prioritaire",
-          "calendrier", "liens", "themes", "suivi", "jalons", "collectivites")
+FIELDS = (
+    "titre",
+    "resume",
+    "statut",
+    "avancement",
+    "pilote",
+    "referent",
+    "budget",
+    "etp",
+    "prioritaire",
+    "calendrier",
+    "liens",
+    "themes",
+    "suivi",
+    "jalons",
+    "collectivites",
+)
 # what editors (and attackers) type: Markdown and YAML punctuation, brackets, quotes, controls, far Unicode
-PIECES = st.sampled_from(list("ab é1-.:#[](){}<>*_`!|&'\"\\/@=+ \t\n") + ["\x00", "\x1b", "\r", "\u202e", "𝔸",
-                                                                       "- ", "> ", "](", "<img ", "---"])
+PIECES = st.sampled_from(
+    list("ab é1-.:#[](){}<>*_`!|&'\"\\/@=+ \t\n")
+    + ["\x00", "\x1b", "\r", "\u202e", "𝔸", "- ", "> ", "](", "<img ", "---"]
+)
 TEXT = st.lists(PIECES, max_size=30).map("".join)
-SCALAR = st.one_of(TEXT, st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.booleans(), st.none())
-VALUE = st.recursive(SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                     st.dictionaries(TEXT, inner, max_size=3)), max_leaves=6)
+SCALAR = st.one_of(TEXT, st.integers(-(10**6), 10**6), st.floats(allow_nan=True), st.booleans(), st.none())
+VALUE = st.recursive(
+    SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(TEXT, inner, max_size=3)), max_leaves=6
+)
 FRONT = st.dictionaries(st.sampled_from(FIELDS), VALUE, max_size=4)
-BODY = st.one_of(TEXT, st.builds(lambda unit, n: unit * n, st.sampled_from(["[", "- ", "> ", "[a](", "*", "<span>"]),
-                                 st.integers(0, 3000)))
+BODY = st.one_of(
+    TEXT,
+    st.builds(
+        lambda unit, n: unit * n, st.sampled_from(["[", "- ", "> ", "[a](", "*", "<span>"]), st.integers(0, 3000)
+    ),
+)
 
 
 def _write(content: Path, front: dict, body: str, raw_front: str | None) -> None:
@@ -62,11 +84,16 @@ def _check(content: Path, capsys: pytest.CaptureFixture) -> tuple[int, str]:
     return code, out + err
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(front=FRONT, body=BODY, raw=st.one_of(st.none(), TEXT))
-def test_check_never_fails_internally(plan: Path, capsys: pytest.CaptureFixture, front: dict, body: str,
-                                      raw: str | None) -> None:
+def test_check_never_fails_internally(
+    plan: Path, capsys: pytest.CaptureFixture, front: dict, body: str, raw: str | None
+) -> None:
     _write(plan, front, body, raw)
     code, output = _check(plan, capsys)
     assert code in (0, 1), output
@@ -76,12 +103,21 @@ def test_check_never_fails_internally(plan: Path, capsys: pytest.CaptureFixture,
 
 # A few examples built for real (a site build costs seconds): the hostile bodies and values of each kind.
 BUILT = [
-    ({"titre": "<script>alert(1)</script> \u202e « x »", "resume": "[a](javascript:alert(1)) {{ 7*7 }}"},
-     "[" * 3000 + "\n\n" + "- " * 400 + "x"),
-    ({"suivi": [{"date": "2025-01-15", "texte": "=1+1 [lien](//hote/partage) <img src=x onerror=alert(1)>"}],
-      "themes": ["a\\b", "é" * 40]}, "> " * 300 + "cité\n\n" + "[a](" * 2000),
-    ({"referent": "@SUM(A1)", "jalons": [{"date": "2025-02", "libelle": "J;\\,x\nDTSTART:1", "fait": False}]},
-     "| a | b |\n|---|---|\n" + "| [ |\n" * 200),
+    (
+        {"titre": "<script>alert(1)</script> \u202e « x »", "resume": "[a](javascript:alert(1)) {{ 7*7 }}"},
+        "[" * 3000 + "\n\n" + "- " * 400 + "x",
+    ),
+    (
+        {
+            "suivi": [{"date": "2025-01-15", "texte": "=1+1 [lien](//hote/partage) <img src=x onerror=alert(1)>"}],
+            "themes": ["a\\b", "é" * 40],
+        },
+        "> " * 300 + "cité\n\n" + "[a](" * 2000,
+    ),
+    (
+        {"referent": "@SUM(A1)", "jalons": [{"date": "2025-02", "libelle": "J;\\,x\nDTSTART:1", "fait": False}]},
+        "| a | b |\n|---|---|\n" + "| [ |\n" * 200,
+    ),
 ]
 
 
@@ -90,9 +126,24 @@ def test_build_never_fails_internally(tmp_path: Path, front: dict, body: str) ->
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
     _write(content, front, body, None)
-    result = subprocess.run([sys.executable, "-m", "builder", "build", "--content", str(content), "--out",
-                             str(tmp_path / "site"), "--only", "site"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "build",
+            "--content",
+            str(content),
+            "--out",
+            str(tmp_path / "site"),
+            "--only",
+            "site",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = result.stdout + result.stderr
     assert "Traceback" not in output and "Erreur interne" not in output, output
     assert result.returncode == 0, output  # valid values: the site is built, the hostile parts made harmless

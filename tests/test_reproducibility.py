@@ -56,9 +56,27 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def _build(content: Path, out: Path, days: int, **kwargs) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    return subprocess.run([sys.executable, "-c", SHIFTED, str(days), "build", "--content", str(content), "--out",
-                           str(out), "--only", "site"], cwd=ROOT, capture_output=True, text=True, timeout=180,
-                          env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, **kwargs)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SHIFTED,
+            str(days),
+            "build",
+            "--content",
+            str(content),
+            "--out",
+            str(out),
+            "--only",
+            "site",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +85,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     tmp = tmp_path_factory.mktemp("jour_de_construction")
     content = tmp / "content"
     shutil.copytree(MINI, content)
-    (tmp / "mkdocs.yml").write_text("site_name: Test\nsite_url: https://intranet.test.example/plan/\n",
-                                    encoding="utf-8")  # the sitemap lists pages only with the site's address
+    (tmp / "mkdocs.yml").write_text(
+        "site_name: Test\nsite_url: https://intranet.test.example/plan/\n", encoding="utf-8"
+    )  # the sitemap lists pages only with the site's address
     for days, name in ((0, "aujourdhui"), (400, "plus-tard")):
         result = _build(content, tmp / name, days)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -106,7 +125,8 @@ def test_a_fiche_page_is_dated_by_its_last_change_and_the_rest_by_the_plan() -> 
 
 @pytest.mark.parametrize("limit", [12_000, 300_000])
 def test_a_disk_that_fills_is_a_french_message_and_the_previous_site_stays(
-        built: tuple[Path, Path, Path], tmp_path: Path, limit: int) -> None:
+    built: tuple[Path, Path, Path], tmp_path: Path, limit: int
+) -> None:
     """`disque_plein`: the build may write no file larger than `limit` bytes (the exports, or MkDocs' copy of
     the theme, meet it first): one French line, exit 1, the previous site byte-identical."""
     content, today, _ = built
@@ -139,5 +159,7 @@ def test_the_exports_process_names_a_full_disk(tmp_path: Path) -> None:
     exports = Beside("les fichiers à télécharger (exports, flux, agenda)", write_downloads, projet, out)
     with pytest.raises(BuildError) as error:
         exports.wait()
-    assert str(error.value) == ("les fichiers à télécharger (exports, flux, agenda) n'ont pas pu être écrits : "
-                                f"{out}/actualites.xml : plus de place sur le disque")
+    assert str(error.value) == (
+        "les fichiers à télécharger (exports, flux, agenda) n'ont pas pu être écrits : "
+        f"{out}/actualites.xml : plus de place sur le disque"
+    )

@@ -21,28 +21,56 @@ MARK_FOOTER = "Pied de page propre à la commune de test"
 
 
 def _tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(the fresh environment's `fiches`, its site-packages) with the wheel of this checkout installed."""
     work = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
-                            str(ROOT)], capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     wheel = next((work / "dist").glob("fiches-*.whl"))
     env = work / "venv"
     venv.create(env, with_pip=False)
-    site = Path(subprocess.run([env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     # the libraries fiches needs, from this interpreter (not its own checkout: a .pth adds the folders, and the
     # editable install's own .pth there is not run)
     libraries = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
     (site / "zz-libraries.pth").write_text("\n".join(sorted(libraries)) + "\n", encoding="utf-8")
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(env / "bin" / "python"), "install", "-q",
-                              "--no-deps", "--no-index", str(wheel)], capture_output=True, text=True, timeout=300)
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(env / "bin" / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stderr
     return env / "bin" / "fiches", site
 
@@ -62,8 +90,7 @@ def test_the_wheel_carries_the_theme_and_the_demo(installed: tuple[Path, Path]) 
     assert len(list((package / "demo" / "fiches").glob("*.md"))) == len(list(demo.glob("*.md")))
 
 
-def test_a_new_project_builds_with_its_own_identity_and_theme(installed: tuple[Path, Path],
-                                                              tmp_path: Path) -> None:
+def test_a_new_project_builds_with_its_own_identity_and_theme(installed: tuple[Path, Path], tmp_path: Path) -> None:
     import zxingcpp
     from PIL import Image
 
@@ -75,7 +102,7 @@ def test_a_new_project_builds_with_its_own_identity_and_theme(installed: tuple[P
     (project / "theme" / "site" / "stylesheets" / "extra.css").write_text(MARK_CSS + "\n", encoding="utf-8")
     partial = project / "theme" / "site" / "overrides" / "partials" / "copyright.html"
     partial.parent.mkdir(parents=True)
-    partial.write_text(f"<div class=\"md-copyright\">{MARK_FOOTER}</div>\n", encoding="utf-8")
+    partial.write_text(f'<div class="md-copyright">{MARK_FOOTER}</div>\n', encoding="utf-8")
 
     check = _run(fiches, "check", cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -108,8 +135,7 @@ def test_settings_come_from_the_project_of_the_content(installed: tuple[Path, Pa
     """`--content elsewhere/content` uses elsewhere/mkdocs.yml, not the one of the folder it is run from."""
     fiches, _ = installed
     assert _run(fiches, "init", "elsewhere", "--site-url", SITE_URL, cwd=tmp_path).returncode == 0
-    (tmp_path / "mkdocs.yml").write_text("site_name: Pas celui-ci\nsite_url: https://faux.example/\n",
-                                         encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Pas celui-ci\nsite_url: https://faux.example/\n", encoding="utf-8")
     exported = _run(fiches, "export", "--format", "ics", "--content", "elsewhere/content", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert "intranet.commune-test.example" in exported.stdout.replace("\r\n ", "")

@@ -78,8 +78,12 @@ def owns(path: str) -> bool:
 
 # --- typed values for the form, and back --------------------------------------------------------
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {"bool": TypeAdapter(OuiNon), "number": TypeAdapter(Nombre),
-                                          "int": TypeAdapter(Entier), "date": TypeAdapter(Date)}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "bool": TypeAdapter(OuiNon),
+    "number": TypeAdapter(Nombre),
+    "int": TypeAdapter(Entier),
+    "date": TypeAdapter(Date),
+}
 
 
 def _parsed(value: Any, shape: Shape) -> Any:
@@ -135,8 +139,13 @@ def same(old: Any, new: Any, shape: Shape | None) -> bool:
     if shape.kind in ("model", "map", "union"):
         if not isinstance(new, dict):
             return False
-        inner = shape if shape.kind == "model" else shape.item if shape.kind == "map" else \
-            next(o for o in shape.options if o.kind == "model")
+        inner = (
+            shape
+            if shape.kind == "model"
+            else shape.item
+            if shape.kind == "map"
+            else next(o for o in shape.options if o.kind == "model")
+        )
         fields = inner.fields if inner and inner.kind == "model" else {}
         for key in set(old) | set(new):
             sub = fields[key][0] if key in fields else (inner if shape.kind == "map" else None)
@@ -146,8 +155,12 @@ def same(old: Any, new: Any, shape: Shape | None) -> bool:
                 return False
         return True
     if shape.kind == "list":
-        return isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and all(
-            same(a, b, shape.item) for a, b in zip(old, new, strict=True))
+        return (
+            isinstance(old, list)
+            and isinstance(new, list)
+            and len(old) == len(new)
+            and all(same(a, b, shape.item) for a, b in zip(old, new, strict=True))
+        )
     try:
         return _parsed(old, shape) == _parsed(new, shape)
     except (ValueError, TypeError):
@@ -223,8 +236,11 @@ def clean(value: Any, shape: Shape | None) -> Any:
     """A value from the form without the empty fields it adds (`budget: ""`, `calendrier: {debut: ""}`)."""
     if isinstance(value, dict):
         fields = shape.fields if shape is not None and shape.kind == "model" else {}
-        sub_of = (lambda k: shape.item) if shape is not None and shape.kind == "map" else (
-            lambda k: fields[k][0] if k in fields else None)
+        sub_of = (
+            (lambda k: shape.item)
+            if shape is not None and shape.kind == "map"
+            else (lambda k: fields[k][0] if k in fields else None)
+        )
         return {k: clean(v, sub_of(k)) for k, v in value.items() if not _empty(v)}
     if isinstance(value, list):
         item = shape.item if shape is not None and shape.kind == "list" else None
@@ -270,6 +286,7 @@ def _form_data(text: str, what: str) -> Any:
 
 # --- files --------------------------------------------------------------------------------------
 
+
 @dataclass
 class Original:
     """A content file as it is on disk: its text split into header lines and the rest, and its loaded data."""
@@ -301,7 +318,7 @@ def _split(text: str) -> tuple[list[str], str] | None:
         return None
     for index in range(1, len(lines)):
         if _FENCE.match(lines[index]) or lines[index].rstrip() == "...":
-            return lines[1:index], "\n".join(lines[index + 1:])
+            return lines[1:index], "\n".join(lines[index + 1 :])
     return None
 
 
@@ -315,8 +332,9 @@ def read_original(path: Path, is_plan: bool) -> Original:
         report.error(display, None, None, "le fichier n'est pas encodé en UTF-8")
         return Original(raw, "", None, report, [], 1)
     if is_plan:
-        return Original(raw, text, parse_yaml(text, display, 0, report) if text.strip() else None, report,
-                        text.split("\n"), 1)
+        return Original(
+            raw, text, parse_yaml(text, display, 0, report) if text.strip() else None, report, text.split("\n"), 1
+        )
     parts = _split(text)
     source = parse_fiche(text, display, report)
     front, rest = parts if parts else ([], text)
@@ -334,7 +352,8 @@ def _blocks(original: Original) -> tuple[list[str], dict[str, list[str]]] | None
         line = source.lines.get((key,))
         index = line - original.first_line if line is not None else -1
         if not 0 <= index < len(original.front) or not re.match(
-                rf"^([\"']?){re.escape(key)}\1[ \t]*:", original.front[index]):
+            rf"^([\"']?){re.escape(key)}\1[ \t]*:", original.front[index]
+        ):
             return None
         starts.append(index)
     if starts != sorted(starts) or len(set(starts)) != len(starts):
@@ -343,7 +362,7 @@ def _blocks(original: Original) -> tuple[list[str], dict[str, list[str]]] | None
     for n, (key, start) in enumerate(zip(source.data, starts, strict=True)):
         end = starts[n + 1] if n + 1 < len(starts) else len(original.front)
         blocks[key] = original.front[start:end]
-    return original.front[:starts[0]], blocks
+    return original.front[: starts[0]], blocks
 
 
 def _header_lines(original: Original | None, merged: dict) -> list[str]:
@@ -393,6 +412,7 @@ def _reads_back(text: str, merged: dict, is_plan: bool) -> bool:
 
 # --- the backend --------------------------------------------------------------------------------
 
+
 @dataclass
 class Saved:
     path: Path
@@ -423,11 +443,18 @@ class LocalBackend:
         if pure.is_absolute() or relative.startswith("/") or ".." in pure.parts or "." in relative.split("/"):
             raise Refused(403, f"chemin refusé : « {relative} » (hors du dossier du contenu)")
         is_plan = pure.parts == (PLAN_FILE,)
-        is_fiche = (len(pure.parts) == 2 and pure.parts[0] == FICHES_FOLDER and pure.suffix == ".md"
-                    and not pure.name.startswith("."))
+        is_fiche = (
+            len(pure.parts) == 2
+            and pure.parts[0] == FICHES_FOLDER
+            and pure.suffix == ".md"
+            and not pure.name.startswith(".")
+        )
         if not (is_plan or is_fiche):
-            raise Refused(403, f"chemin refusé : « {relative} » (seuls plan.yml et les fiches de fiches/ se "
-                               "modifient par le formulaire)")
+            raise Refused(
+                403,
+                f"chemin refusé : « {relative} » (seuls plan.yml et les fiches de fiches/ se "
+                "modifient par le formulaire)",
+            )
         path = self.root.joinpath(*pure.parts)
         current = self.root
         for part in pure.parts:
@@ -444,7 +471,7 @@ class LocalBackend:
     # actions
     def answer(self, request: Any) -> Any:
         if not isinstance(request, dict) or not isinstance(request.get("action"), str):
-            raise Refused(400, "requête illisible : attendu {\"action\": …, \"params\": …}")
+            raise Refused(400, 'requête illisible : attendu {"action": …, "params": …}')
         params = request.get("params") or {}
         if not isinstance(params, dict):
             raise Refused(400, "requête illisible : « params » doit être un objet")
@@ -467,11 +494,17 @@ class LocalBackend:
         if action == "getMedia":
             return []
         if action in ("getMediaFile", "persistMedia"):
-            raise Refused(422, "les images ne sont pas publiées (intranet sans accès à Internet) : seule leur "
-                               "description reste ; décrivez-les dans le texte")
+            raise Refused(
+                422,
+                "les images ne sont pas publiées (intranet sans accès à Internet) : seule leur "
+                "description reste ; décrivez-les dans le texte",
+            )
         if action in ("deleteFile", "deleteFiles"):
-            raise Refused(403, "une fiche ne se supprime pas depuis le formulaire : supprimez son fichier (ou passez "
-                               "son statut à « abandonnée »)")
+            raise Refused(
+                403,
+                "une fiche ne se supprime pas depuis le formulaire : supprimez son fichier (ou passez "
+                "son statut à « abandonnée »)",
+            )
         if action == "getDeployPreview":
             return self.preview_link(params)
         if action.startswith(("unpublished", "deleteUnpublished", "publishUnpublished", "updateUnpublished")):
@@ -540,12 +573,18 @@ class LocalBackend:
         path, is_plan = self.resolve(requested)
         original = read_original(path, is_plan) if path.is_file() else None
         if original is None and not new_entry:
-            raise Refused(404, f"{requested} : fichier introuvable (supprimé ou renommé depuis l'ouverture du "
-                               "formulaire ?) ; rechargez la page")
+            raise Refused(
+                404,
+                f"{requested} : fichier introuvable (supprimé ou renommé depuis l'ouverture du "
+                "formulaire ?) ; rechargez la page",
+            )
         if original is not None and (original.source is None or not isinstance(original.source.data, dict)):
             problems = "\n".join(str(p) for p in original.report.errors) or f"{_display(path)} : en-tête illisible"
-            raise Refused(422, "ce fichier ne se lit pas, il ne peut pas être modifié par le formulaire ; corrigez-le "
-                               f"d'abord dans un éditeur de texte :\n{problems}")
+            raise Refused(
+                422,
+                "ce fichier ne se lit pas, il ne peut pas être modifié par le formulaire ; corrigez-le "
+                f"d'abord dans un éditeur de texte :\n{problems}",
+            )
         if is_plan:
             form, body = _form_data(raw, PLAN_FILE), None
         else:
@@ -570,11 +609,15 @@ class LocalBackend:
             target, removed = self._fiche_path(path, old, merged, new_entry and original is None)
         text = _file_text(original, merged, body, is_plan)
         if not _reads_back(text, merged, is_plan):  # the layout could not be kept: the project's whole writer
-            text = dump_yaml(merged) if is_plan else fiche_text(merged, body if body is not None else original.rest
-                                                                if original is not None else "")
+            text = (
+                dump_yaml(merged)
+                if is_plan
+                else fiche_text(merged, body if body is not None else original.rest if original is not None else "")
+            )
             if not _reads_back(text, merged, is_plan):
-                raise Refused(500, "erreur interne : le fichier écrit ne se relirait pas à l'identique ; rien n'a été "
-                                   "enregistré")
+                raise Refused(
+                    500, "erreur interne : le fichier écrit ne se relirait pas à l'identique ; rien n'a été enregistré"
+                )
         self._check(target, removed, text, is_plan)
         _write(target, text.encode("utf-8") if not (original and original.bom) else b"\xef\xbb\xbf" + text.encode())
         if removed is not None:
@@ -591,7 +634,8 @@ class LocalBackend:
             return path, None
         folder = self.root / FICHES_FOLDER
         taken = sorted(p.name for p in folder.glob(f"{number}-*.md")) + (
-            [f"{number}.md"] if (folder / f"{number}.md").exists() else [])
+            [f"{number}.md"] if (folder / f"{number}.md").exists() else []
+        )
         taken = [name for name in taken if name != path.name]
         if created:
             if taken:
@@ -602,8 +646,11 @@ class LocalBackend:
             return path, None
         if taken:
             raise Refused(422, f"id : le numéro {number} est déjà celui de {FICHES_FOLDER}/{taken[0]}")
-        words = path.name[len(before) + 1:] if before and path.name.startswith(f"{before}-") else \
-            f"{file_slug(str(merged.get('titre') or ''))}.md"
+        words = (
+            path.name[len(before) + 1 :]
+            if before and path.name.startswith(f"{before}-")
+            else f"{file_slug(str(merged.get('titre') or ''))}.md"
+        )
         return folder / f"{number}-{words}", path
 
     def _check(self, target: Path, removed: Path | None, text: str, is_plan: bool) -> None:
@@ -636,8 +683,11 @@ class LocalBackend:
     def _describe(self, old: dict | None, new: dict, body_changed: bool, is_plan: bool, target: Path) -> str:
         """The French commit message of a save."""
         if is_plan:
-            changed = [label(k).lower() for k, (s, _) in PLAN_SHAPE.fields.items()
-                       if not same((old or {}).get(k), new.get(k), s)]
+            changed = [
+                label(k).lower()
+                for k, (s, _) in PLAN_SHAPE.fields.items()
+                if not same((old or {}).get(k), new.get(k), s)
+            ]
             return "Plan modifié" + (f" : {', '.join(changed)}" if changed else "")
         number = str(new.get("id") or target.name.split("-", 1)[0])
         if old is None:
@@ -685,11 +735,14 @@ class LocalBackend:
         if shutil.which("git") is None:
             raise BuildError("--commit : git est introuvable sur ce poste")
         if self._git("rev-parse", "--is-inside-work-tree").stdout.strip() != "true":
-            raise BuildError(f"--commit : le dossier {self.content} n'est pas dans un dépôt git (git init, ou "
-                             "lancez sans --commit)")
+            raise BuildError(
+                f"--commit : le dossier {self.content} n'est pas dans un dépôt git (git init, ou lancez sans --commit)"
+            )
         if self._git("var", "GIT_AUTHOR_IDENT").returncode != 0:
-            raise BuildError("--commit : git ne connaît pas votre nom ; indiquez-le avec git config --global "
-                             "user.name \"Prénom Nom\" et git config --global user.email adresse@exemple.fr")
+            raise BuildError(
+                "--commit : git ne connaît pas votre nom ; indiquez-le avec git config --global "
+                'user.name "Prénom Nom" et git config --global user.email adresse@exemple.fr'
+            )
 
     def _git_commit(self, paths: list[Path], message: str) -> None:
         names = [str(p) for p in paths]
@@ -698,8 +751,12 @@ class LocalBackend:
                 self._git("add", "--", str(path))
             else:
                 self._git("rm", "-q", "--cached", "--ignore-unmatch", "--", str(path))
-        tracked = [n for n in names if Path(n).exists()
-                   or self._git("cat-file", "-e", "HEAD:./" + os.path.relpath(n, self.root)).returncode == 0]
+        tracked = [
+            n
+            for n in names
+            if Path(n).exists()
+            or self._git("cat-file", "-e", "HEAD:./" + os.path.relpath(n, self.root)).returncode == 0
+        ]
         done = self._git("commit", "-q", "-m", message, "--", *tracked)
         if done.returncode != 0 and "nothing" not in done.stdout + done.stderr:
             problem = (done.stderr or done.stdout).strip()
@@ -720,8 +777,11 @@ def _write(path: Path, data: bytes) -> None:
 
 # --- HTTP ---------------------------------------------------------------------------------------
 
-_TYPES = {".js": "application/javascript; charset=utf-8", ".wasm": "application/wasm",
-          ".txt": "text/plain; charset=utf-8"}
+_TYPES = {
+    ".js": "application/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 class Admin:
@@ -739,14 +799,17 @@ class Admin:
             return Reply(301, "text/plain; charset=utf-8", b"", {"Location": ADMIN})
         if path in (ADMIN, ADMIN + "index.html"):
             if not installed():
-                return _page(503, "L’éditeur n’est pas installé",
-                             f"Les fichiers de Decap CMS sont absents de {bundle_dir()} : lancez "
-                             "<code>bash .ci/setup</code> (ou <code>python3 -m builder.cms.bundle</code>), puis "
-                             "rechargez cette page.")
+                return _page(
+                    503,
+                    "L’éditeur n’est pas installé",
+                    f"Les fichiers de Decap CMS sont absents de {bundle_dir()} : lancez "
+                    "<code>bash .ci/setup</code> (ou <code>python3 -m builder.cms.bundle</code>), puis "
+                    "rechargez cette page.",
+                )
             return Reply(200, "text/html; charset=utf-8", admin_page(_site_name(self.content)).encode("utf-8"))
         if path == ADMIN + "config.yml":
             return Reply(200, "text/yaml; charset=utf-8", config_yaml(cms_config(self.content)).encode("utf-8"))
-        name = path[len(ADMIN):]
+        name = path[len(ADMIN) :]
         for file in bundle_files():
             if file.name == name:
                 return Reply(200, _TYPES.get(file.suffix, "application/octet-stream"), file.read_bytes())
@@ -771,8 +834,11 @@ class Admin:
             answer = self.backend.answer(request)
             return Reply(200, "application/json; charset=utf-8", json.dumps(answer, ensure_ascii=False).encode())
         except Refused as exc:
-            return Reply(exc.status, "application/json; charset=utf-8",
-                         json.dumps({"error": str(exc)}, ensure_ascii=False).encode())
+            return Reply(
+                exc.status,
+                "application/json; charset=utf-8",
+                json.dumps({"error": str(exc)}, ensure_ascii=False).encode(),
+            )
 
 
 def request_body(headers: Any, stream: Any) -> bytes | None:
@@ -787,14 +853,19 @@ def request_body(headers: Any, stream: Any) -> bytes | None:
 
 
 def too_large() -> Reply:
-    return Reply(413, "application/json; charset=utf-8",
-                 json.dumps({"error": "requête refusée : trop grande ou sans longueur"}, ensure_ascii=False).encode())
+    return Reply(
+        413,
+        "application/json; charset=utf-8",
+        json.dumps({"error": "requête refusée : trop grande ou sans longueur"}, ensure_ascii=False).encode(),
+    )
 
 
 def _page(status: int, title: str, text: str) -> Reply:
-    body = (f"<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{title}</title></head>"
-            f"<body style=\"font-family:sans-serif;max-width:50rem;margin:2rem auto\"><h1>{title}</h1><p>{text}</p>"
-            "</body></html>")
+    body = (
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f'<body style="font-family:sans-serif;max-width:50rem;margin:2rem auto"><h1>{title}</h1><p>{text}</p>'
+        "</body></html>"
+    )
     return Reply(status, "text/html; charset=utf-8", body.encode("utf-8"))
 
 

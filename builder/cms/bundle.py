@@ -52,8 +52,11 @@ def _kept(name: str) -> bool:
     """The browser bundle and the chunks and WebAssembly files it loads; not the source maps, nor the copy named
     `cms.js`."""
     base = name.rsplit("/", 1)[-1]
-    return name.startswith("package/dist/") and "/" not in name.removeprefix("package/dist/") and (
-        base == SCRIPT or base.endswith(("." + SCRIPT, ".wasm")) or base == SCRIPT + ".LICENSE.txt")
+    return (
+        name.startswith("package/dist/")
+        and "/" not in name.removeprefix("package/dist/")
+        and (base == SCRIPT or base.endswith(("." + SCRIPT, ".wasm")) or base == SCRIPT + ".LICENSE.txt")
+    )
 
 
 def fetch(npm: str = "npm") -> Path:
@@ -64,8 +67,12 @@ def fetch(npm: str = "npm") -> Path:
     if shutil.which(npm) is None:
         raise SystemExit(f"npm est introuvable : installez Node.js et npm pour récupérer {PACKAGE} {VERSION}")
     with tempfile.TemporaryDirectory(prefix="fiches-cms-") as tmp:
-        packed = subprocess.run([npm, "pack", f"{PACKAGE}@{VERSION}", "--json", "--pack-destination", tmp],
-                                cwd=tmp, capture_output=True, text=True)
+        packed = subprocess.run(
+            [npm, "pack", f"{PACKAGE}@{VERSION}", "--json", "--pack-destination", tmp],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
         if packed.returncode != 0:
             raise SystemExit(f"npm pack {PACKAGE}@{VERSION} a échoué :\n{packed.stderr.strip()}")
         tarball = Path(tmp) / json.loads(packed.stdout)[0]["filename"]
@@ -84,7 +91,9 @@ def fetch(npm: str = "npm") -> Path:
             raise SystemExit(f"{tarball.name} : {SCRIPT} absent de l'archive")
         (staging / "NOTICE.txt").write_text(
             f"{PACKAGE} {VERSION} (licence MIT), https://github.com/decaporg/decap-cms ; les licences des "
-            f"bibliothèques qu'il contient sont dans {SCRIPT}.LICENSE.txt.\n", encoding="utf-8")
+            f"bibliothèques qu'il contient sont dans {SCRIPT}.LICENSE.txt.\n",
+            encoding="utf-8",
+        )
         (staging / STAMP).write_text(VERSION + "\n", encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
@@ -95,5 +104,7 @@ def fetch(npm: str = "npm") -> Path:
 
 if __name__ == "__main__":
     folder = fetch()
-    print(f"{PACKAGE} {VERSION} : {len(bundle_files())} fichiers, {bundle_size() / 1e6:.1f} Mo dans {folder}",
-          file=sys.stderr)
+    print(
+        f"{PACKAGE} {VERSION} : {len(bundle_files())} fichiers, {bundle_size() / 1e6:.1f} Mo dans {folder}",
+        file=sys.stderr,
+    )

@@ -74,8 +74,9 @@ _MODEL_FIELDS: dict[type[BaseModel], dict[str, tuple[Shape, FieldInfo]]] = {}
 def model_fields(model: type[BaseModel]) -> dict[str, tuple[Shape, FieldInfo]]:
     """The shape of each field of `model`, in the model's order."""
     if model not in _MODEL_FIELDS:
-        _MODEL_FIELDS[model] = {name: (shape_of(info.annotation, info.metadata), info)
-                                for name, info in model.model_fields.items()}
+        _MODEL_FIELDS[model] = {
+            name: (shape_of(info.annotation, info.metadata), info) for name, info in model.model_fields.items()
+        }
     return _MODEL_FIELDS[model]
 
 
@@ -96,8 +97,9 @@ def shape_of(annotation: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> Sha
             return Shape("union", options=tuple(shape_of(a) for a in options))
         break
     pattern = next((c.pattern for c in constraints if getattr(c, "pattern", None)), None)
-    bounds = {name: getattr(c, name) for c in constraints for name in ("ge", "le", "gt")
-              if getattr(c, name, None) is not None}
+    bounds = {
+        name: getattr(c, name) for c in constraints for name in ("ge", "le", "gt") if getattr(c, name, None) is not None
+    }
     max_length = next((c.max_length for c in constraints if getattr(c, "max_length", None)), None)
     if origin is Literal:
         return Shape("choice", choices=tuple(typing.get_args(annotation)))
@@ -124,60 +126,143 @@ PLAN_SHAPE = Shape("model", model=Plan)
 # French labels of the fields, by name: a name means the same thing in every model (a test checks that every
 # field of every model has one).
 LABELS = {
-    "id": "Numéro", "titre": "Titre", "resume": "Résumé", "statut": "Statut", "avancement": "Avancement (%)",
-    "prioritaire": "Action prioritaire", "pilote": "Direction pilote", "contributeurs": "Directions contributrices",
-    "referent": "Référent", "collectivites": "Collectivités", "calendrier": "Calendrier", "debut": "Début",
-    "fin": "Fin", "jalons": "Jalons", "date": "Date", "libelle": "Libellé", "fait": "Fait",
-    "indicateurs": "Indicateurs", "nom": "Nom", "type": "Type", "unite": "Unité",
-    "valeur_initiale": "Valeur initiale", "cible": "Cible", "mesures": "Mesures", "valeur": "Valeur",
-    "budget": "Budget (€)", "etp": "Moyens humains (ETP)", "liens": "Fiches liées", "themes": "Thèmes",
-    "suivi": "Suivi", "texte": "Texte", "body": "Texte de la fiche",
-    "sous_titre": "Sous-titre", "collectivite": "Collectivité", "periode": "Période", "edition": "Édition",
-    "date_situation": "Date « état au »", "edito": "Édito", "valeurs": "Valeurs", "demarche": "Démarche",
-    "chiffres_cles": "Chiffres clés", "directions": "Directions", "code": "Code", "statuts": "Statuts",
-    "axes": "Axes", "numero": "Numéro", "couleur": "Couleur", "description": "Description",
-    "objectifs": "Objectifs", "brochure": "Brochure", "format": "Format", "largeur": "Largeur (mm)",
-    "hauteur": "Hauteur (mm)", "fond_perdu": "Fond perdu (mm)", "imprimeur": "Version imprimeur",
-    "elus": "Élus référents", "partenaires": "Partenaires", "financements": "Plan de financement",
-    "financeur": "Financeur", "montant": "Montant (€)", "annee": "Année", "nature": "Nature", "etat": "État",
-    "delegation": "Délégation", "contact": "Adresse de contact", "actualiser_apres_mois": "Actualiser après (mois)",
-    "mesurer_apres_mois": "Mesurer après (mois)", "expediteur": "Expéditeur des relances",
+    "id": "Numéro",
+    "titre": "Titre",
+    "resume": "Résumé",
+    "statut": "Statut",
+    "avancement": "Avancement (%)",
+    "prioritaire": "Action prioritaire",
+    "pilote": "Direction pilote",
+    "contributeurs": "Directions contributrices",
+    "referent": "Référent",
+    "collectivites": "Collectivités",
+    "calendrier": "Calendrier",
+    "debut": "Début",
+    "fin": "Fin",
+    "jalons": "Jalons",
+    "date": "Date",
+    "libelle": "Libellé",
+    "fait": "Fait",
+    "indicateurs": "Indicateurs",
+    "nom": "Nom",
+    "type": "Type",
+    "unite": "Unité",
+    "valeur_initiale": "Valeur initiale",
+    "cible": "Cible",
+    "mesures": "Mesures",
+    "valeur": "Valeur",
+    "budget": "Budget (€)",
+    "etp": "Moyens humains (ETP)",
+    "liens": "Fiches liées",
+    "themes": "Thèmes",
+    "suivi": "Suivi",
+    "texte": "Texte",
+    "body": "Texte de la fiche",
+    "sous_titre": "Sous-titre",
+    "collectivite": "Collectivité",
+    "periode": "Période",
+    "edition": "Édition",
+    "date_situation": "Date « état au »",
+    "edito": "Édito",
+    "valeurs": "Valeurs",
+    "demarche": "Démarche",
+    "chiffres_cles": "Chiffres clés",
+    "directions": "Directions",
+    "code": "Code",
+    "statuts": "Statuts",
+    "axes": "Axes",
+    "numero": "Numéro",
+    "couleur": "Couleur",
+    "description": "Description",
+    "objectifs": "Objectifs",
+    "brochure": "Brochure",
+    "format": "Format",
+    "largeur": "Largeur (mm)",
+    "hauteur": "Hauteur (mm)",
+    "fond_perdu": "Fond perdu (mm)",
+    "imprimeur": "Version imprimeur",
+    "elus": "Élus référents",
+    "partenaires": "Partenaires",
+    "financements": "Plan de financement",
+    "financeur": "Financeur",
+    "montant": "Montant (€)",
+    "annee": "Année",
+    "nature": "Nature",
+    "etat": "État",
+    "delegation": "Délégation",
+    "contact": "Adresse de contact",
+    "actualiser_apres_mois": "Actualiser après (mois)",
+    "mesurer_apres_mois": "Mesurer après (mois)",
+    "expediteur": "Expéditeur des relances",
     "papier": "Papier (profil d’impression)",
-    "accessibilite": "Déclaration d’accessibilité", "etat_conformite": "État de conformité",
-    "taux_conformite": "Taux de critères respectés (%)", "date_audit": "Date de l’audit",
-    "auditeur": "Audit réalisé par", "methode": "Méthode et échantillon de l’audit", "referentiel": "Référentiel",
-    "schema_pluriannuel": "Schéma pluriannuel (adresse)", "plan_action": "Plan d’action de l’année (adresse)",
-    "contenus_non_accessibles": "Contenus non accessibles", "contenu": "Contenu", "raison": "Raison",
+    "accessibilite": "Déclaration d’accessibilité",
+    "etat_conformite": "État de conformité",
+    "taux_conformite": "Taux de critères respectés (%)",
+    "date_audit": "Date de l’audit",
+    "auditeur": "Audit réalisé par",
+    "methode": "Méthode et échantillon de l’audit",
+    "referentiel": "Référentiel",
+    "schema_pluriannuel": "Schéma pluriannuel (adresse)",
+    "plan_action": "Plan d’action de l’année (adresse)",
+    "contenus_non_accessibles": "Contenus non accessibles",
+    "contenu": "Contenu",
+    "raison": "Raison",
     "date_declaration": "Date de la déclaration",
 }
 # How one item of a list is named on its « Ajouter … » button.
 SINGULAR = {
-    "jalons": "jalon", "indicateurs": "indicateur", "mesures": "mesure", "suivi": "entrée de suivi",
-    "contributeurs": "direction", "collectivites": "collectivité", "liens": "fiche", "themes": "thème",
-    "valeurs": "valeur", "demarche": "étape", "chiffres_cles": "chiffre clé", "directions": "direction",
-    "axes": "axe", "objectifs": "objectif", "elus": "élu", "partenaires": "partenaire",
-    "financements": "financement", "contenus_non_accessibles": "contenu non accessible",
+    "jalons": "jalon",
+    "indicateurs": "indicateur",
+    "mesures": "mesure",
+    "suivi": "entrée de suivi",
+    "contributeurs": "direction",
+    "collectivites": "collectivité",
+    "liens": "fiche",
+    "themes": "thème",
+    "valeurs": "valeur",
+    "demarche": "étape",
+    "chiffres_cles": "chiffre clé",
+    "directions": "direction",
+    "axes": "axe",
+    "objectifs": "objectif",
+    "elus": "élu",
+    "partenaires": "partenaire",
+    "financements": "financement",
+    "contenus_non_accessibles": "contenu non accessible",
 }
 SUMMARIES = {
-    "jalons": "{{fields.date}} — {{fields.libelle}}", "indicateurs": "{{fields.nom}}",
-    "mesures": "{{fields.date}} : {{fields.valeur}}", "suivi": "{{fields.date}} — {{fields.texte}}",
-    "valeurs": "{{fields.titre}}", "demarche": "{{fields.periode}} — {{fields.titre}}",
-    "chiffres_cles": "{{fields.valeur}} {{fields.libelle}}", "directions": "{{fields.code}} — {{fields.nom}}",
-    "collectivites": "{{fields.code}} — {{fields.nom}}", "axes": "{{fields.numero}}. {{fields.titre}}",
+    "jalons": "{{fields.date}} — {{fields.libelle}}",
+    "indicateurs": "{{fields.nom}}",
+    "mesures": "{{fields.date}} : {{fields.valeur}}",
+    "suivi": "{{fields.date}} — {{fields.texte}}",
+    "valeurs": "{{fields.titre}}",
+    "demarche": "{{fields.periode}} — {{fields.titre}}",
+    "chiffres_cles": "{{fields.valeur}} {{fields.libelle}}",
+    "directions": "{{fields.code}} — {{fields.nom}}",
+    "collectivites": "{{fields.code}} — {{fields.nom}}",
+    "axes": "{{fields.numero}}. {{fields.titre}}",
     "objectifs": "{{fields.numero}} {{fields.titre}}",
     "financements": "{{fields.annee}} — {{fields.financeur}} : {{fields.montant}} €",
-    "elus": "{{fields.code}} — {{fields.nom}}", "contenus_non_accessibles": "{{fields.contenu}}",
+    "elus": "{{fields.code}} — {{fields.nom}}",
+    "contenus_non_accessibles": "{{fields.contenu}}",
 }
 # The accessibility statement's choices, as the page words them.
-ACCESS_CHOICES = {"totalement_conforme": "Totalement conforme", "partiellement_conforme": "Partiellement conforme",
-                  "non_conforme": "Non conforme", "non_conformite": "Non-conformité",
-                  "derogation": "Dérogation pour charge disproportionnée",
-                  "hors_champ": "Contenu non soumis à l’obligation d’accessibilité"}
+ACCESS_CHOICES = {
+    "totalement_conforme": "Totalement conforme",
+    "partiellement_conforme": "Partiellement conforme",
+    "non_conforme": "Non conforme",
+    "non_conformite": "Non-conformité",
+    "derogation": "Dérogation pour charge disproportionnée",
+    "hors_champ": "Contenu non soumis à l’obligation d’accessibilité",
+}
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 PATTERN_HINTS = {
-    ID_PATTERN: "un numéro N.M.K (ex. 2.3.1)", OBJECTIF_PATTERN: "un numéro N.M (ex. 2.3)",
-    AXE_PATTERN: "un numéro (ex. 2)", CODE_PATTERN: "lettres sans accents, chiffres, - ou _ (ex. DRH)",
-    COLOR_PATTERN: "une couleur #rrggbb (ex. #1f4e79)", DATE_PATTERN: "une date AAAA, AAAA-MM ou AAAA-MM-JJ",
+    ID_PATTERN: "un numéro N.M.K (ex. 2.3.1)",
+    OBJECTIF_PATTERN: "un numéro N.M (ex. 2.3)",
+    AXE_PATTERN: "un numéro (ex. 2)",
+    CODE_PATTERN: "lettres sans accents, chiffres, - ou _ (ex. DRH)",
+    COLOR_PATTERN: "une couleur #rrggbb (ex. #1f4e79)",
+    DATE_PATTERN: "une date AAAA, AAAA-MM ou AAAA-MM-JJ",
 }
 EXPANDED = {"indicateurs"}  # lists shown open: the other lists show one line per item until one is opened
 MARKDOWN_FIELDS = {"edito"}  # long texts edited with the Markdown editor; the other texts in a plain text area
@@ -189,6 +274,7 @@ def label(name: str) -> str:
 
 
 # --- plan choices -------------------------------------------------------------------------------
+
 
 @dataclass
 class Choices:
@@ -215,8 +301,12 @@ def plan_choices(content: Path) -> Choices:
         statuts.append((code, str(libelle).strip() if libelle else default))
     brochure = data.get("brochure")
     brochure = brochure if isinstance(brochure, dict) else {}
-    return Choices(statuts, _codes(data.get("directions")), _codes(data.get("collectivites")),
-                   isinstance(brochure.get("format"), dict))
+    return Choices(
+        statuts,
+        _codes(data.get("directions")),
+        _codes(data.get("collectivites")),
+        isinstance(brochure.get("format"), dict),
+    )
 
 
 def _codes(items: Any) -> list[tuple[str, str]]:
@@ -228,14 +318,17 @@ def _codes(items: Any) -> list[tuple[str, str]]:
 
 
 def _options(pairs: list[tuple[str, str]], show_code: bool = True) -> list[dict[str, str]]:
-    return [{"label": f"{code} — {name}" if show_code and name else (name or code), "value": code}
-            for code, name in pairs]
+    return [
+        {"label": f"{code} — {name}" if show_code and name else (name or code), "value": code} for code, name in pairs
+    ]
 
 
 # --- fields -------------------------------------------------------------------------------------
 
-def _widget(name: str, shape: Shape, info: FieldInfo | None, choices: Choices, parent: type[BaseModel] | None
-            ) -> dict[str, Any]:
+
+def _widget(
+    name: str, shape: Shape, info: FieldInfo | None, choices: Choices, parent: type[BaseModel] | None
+) -> dict[str, Any]:
     """The Decap field for one model field."""
     out: dict[str, Any] = {"name": name, "label": label(name)}
     if info is not None:
@@ -265,41 +358,74 @@ def _special(name: str, shape: Shape, choices: Choices, parent: type[BaseModel] 
                 return {"widget": "select", "multiple": True, "options": _options(pairs)}
             return None
         if name == "liens":
-            return {"widget": "relation", "collection": "fiches", "value_field": "id", "multiple": True,
-                    "search_fields": ["id", "titre"], "display_fields": ["{{id}} {{titre}}"]}
+            return {
+                "widget": "relation",
+                "collection": "fiches",
+                "value_field": "id",
+                "multiple": True,
+                "search_fields": ["id", "titre"],
+                "display_fields": ["{{id}} {{titre}}"],
+            }
     if parent is Plan and name == "statuts" and shape.item is not None:
-        return {"widget": "object", "collapsed": True, "fields": [
-            {"name": code, "label": libelle, "widget": "object", "required": False, "collapsed": True,
-             "fields": [_widget(n, s, i, choices, shape.item.model) for n, (s, i) in shape.item.fields.items()]}
-            for code, libelle in choices.statuts]}
+        return {
+            "widget": "object",
+            "collapsed": True,
+            "fields": [
+                {
+                    "name": code,
+                    "label": libelle,
+                    "widget": "object",
+                    "required": False,
+                    "collapsed": True,
+                    "fields": [_widget(n, s, i, choices, shape.item.model) for n, (s, i) in shape.item.fields.items()],
+                }
+                for code, libelle in choices.statuts
+            ],
+        }
     if name == "format" and shape.kind == "union":
         if choices.brochure_format_custom:
             page = next(o for o in shape.options if o.kind == "model")
-            return {"widget": "object", "fields": [_widget(n, s, i, choices, page.model)
-                                                   for n, (s, i) in page.fields.items()]}
+            return {
+                "widget": "object",
+                "fields": [_widget(n, s, i, choices, page.model) for n, (s, i) in page.fields.items()],
+            }
         sizes = next(o for o in shape.options if o.kind == "choice")
-        return {"widget": "select", "options": list(sizes.choices), "default": "A5",
-                "hint": "A4 ou A5 (un format sur mesure, {largeur, hauteur} en mm, s'écrit dans plan.yml)"}
+        return {
+            "widget": "select",
+            "options": list(sizes.choices),
+            "default": "A5",
+            "hint": "A4 ou A5 (un format sur mesure, {largeur, hauteur} en mm, s'écrit dans plan.yml)",
+        }
     return None
 
 
 def _by_shape(name: str, shape: Shape, choices: Choices) -> dict[str, Any]:
     if shape.kind == "model":
-        return {"widget": "object", "collapsed": False,
-                "fields": [_widget(n, s, i, choices, shape.model) for n, (s, i) in shape.fields.items()]}
+        return {
+            "widget": "object",
+            "collapsed": False,
+            "fields": [_widget(n, s, i, choices, shape.model) for n, (s, i) in shape.fields.items()],
+        }
     if shape.kind == "list":
         assert shape.item is not None
         # `default: []`: without it, a new entry would start with one item of each list whose fields have defaults
-        out: dict[str, Any] = {"widget": "list", "collapsed": name not in EXPANDED, "default": [],
-                               "label_singular": SINGULAR.get(name, label(name))}
+        out: dict[str, Any] = {
+            "widget": "list",
+            "collapsed": name not in EXPANDED,
+            "default": [],
+            "label_singular": SINGULAR.get(name, label(name)),
+        }
         if shape.item.kind == "model":
             out["fields"] = [_widget(n, s, i, choices, shape.item.model) for n, (s, i) in shape.item.fields.items()]
             if name in SUMMARIES:
                 out["summary"] = SUMMARIES[name]
         else:
             singular = SINGULAR.get(name, name)
-            out["field"] = {"name": fold(singular).replace(" ", "_"), "label": singular.capitalize(),
-                            **_by_shape(name, shape.item, choices)}
+            out["field"] = {
+                "name": fold(singular).replace(" ", "_"),
+                "label": singular.capitalize(),
+                **_by_shape(name, shape.item, choices),
+            }
         return out
     if shape.kind == "bool":
         return {"widget": "boolean"}
@@ -333,9 +459,11 @@ def _by_shape(name: str, shape: Shape, choices: Choices) -> dict[str, Any]:
 
 # The Markdown editor: the text as written first (a rich-text toggle is offered), no images (they are not
 # published), so a fiche's text is saved exactly as it was typed.
-_MARKDOWN = {"modes": ["raw", "rich_text"], "buttons": ["bold", "italic", "link", "heading-two", "heading-three",
-                                                         "quote", "bulleted-list", "numbered-list"],
-             "editor_components": []}
+_MARKDOWN = {
+    "modes": ["raw", "rich_text"],
+    "buttons": ["bold", "italic", "link", "heading-two", "heading-three", "quote", "bulleted-list", "numbered-list"],
+    "editor_components": [],
+}
 
 
 def new_fiche_body() -> str:
@@ -345,6 +473,7 @@ def new_fiche_body() -> str:
 
 
 # --- the configuration --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Forge:
@@ -366,59 +495,104 @@ def cms_config(content: Path, forge: Forge | None = None) -> dict[str, Any]:
     choices = plan_choices(content)
     prefix = (forge.folder.strip("/") + "/") if forge and forge.folder.strip("/") not in ("", ".") else ""
     fiche_fields = [_widget(n, s, i, choices, Fiche) for n, (s, i) in model_fields(Fiche).items()]
-    fiche_fields.append({"name": "body", "label": label("body"), "widget": "markdown", "required": False,
-                         "default": new_fiche_body(), **_MARKDOWN,
-                         "hint": "Le texte de la fiche, en Markdown (## Contexte, ## Description…)."})
+    fiche_fields.append(
+        {
+            "name": "body",
+            "label": label("body"),
+            "widget": "markdown",
+            "required": False,
+            "default": new_fiche_body(),
+            **_MARKDOWN,
+            "hint": "Le texte de la fiche, en Markdown (## Contexte, ## Description…).",
+        }
+    )
     config: dict[str, Any] = {"locale": "fr"}
     if forge is None:
         config["backend"] = {"name": "proxy", "proxy_url": API, "branch": "main"}
         config["site_url"] = config["display_url"] = "/"
     else:
-        backend: dict[str, Any] = {"name": forge.backend, "repo": forge.repo, "branch": forge.branch,
-                                   "base_url": forge.base_url, "api_root": forge.api_root, "app_id": forge.app_id}
+        backend: dict[str, Any] = {
+            "name": forge.backend,
+            "repo": forge.repo,
+            "branch": forge.branch,
+            "base_url": forge.base_url,
+            "api_root": forge.api_root,
+            "app_id": forge.app_id,
+        }
         if forge.backend == "gitlab":
             backend.update(auth_type="pkce", auth_endpoint="oauth/authorize")
         backend["commit_messages"] = {
             "create": "Fiche créée depuis le formulaire : {{slug}}",
             "update": "Mise à jour depuis le formulaire : {{slug}}",
             "delete": "Suppression depuis le formulaire : {{slug}}",
-            "uploadMedia": "Fichier ajouté : {{path}}", "deleteMedia": "Fichier supprimé : {{path}}",
+            "uploadMedia": "Fichier ajouté : {{path}}",
+            "deleteMedia": "Fichier supprimé : {{path}}",
         }
         config["backend"] = backend
         if forge.editorial_workflow:
             config["publish_mode"] = "editorial_workflow"
         if forge.site_url:
             config["site_url"] = config["display_url"] = forge.site_url
-    config.update({
-        "media_folder": prefix + "medias",  # never used: the editors offer no images (they are not published)
-        "show_preview_links": False,
-        "editor": {"preview": False},
-        "slug": {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"},
-        "collections": [
-            {"name": "fiches", "label": "Fiches-actions", "label_singular": "fiche-action",
-             "description": "Une fiche par action du plan. Les erreurs s'affichent dans l'aperçu du site.",
-             # on a forge, Decap CMS names the files itself and turns the dots of a number into dashes
-             # (`2-3-5-….md`, refused by fiches check): fiches are created with `fiches new` or the local editor
-             "folder": prefix + FICHES_FOLDER, "extension": "md", "format": "frontmatter", "create": forge is None,
-             "delete": False, "slug": "{{id}}-{{titre}}", "identifier_field": "titre",
-             "summary": "{{id}} — {{titre}}", "sortable_fields": ["titre", "statut", "pilote"],
-             "view_filters": [{"label": libelle, "field": "statut", "pattern": f"^{code}$"}
-                              for code, libelle in choices.statuts],
-             "view_groups": [{"label": "Statut", "field": "statut"}, {"label": "Direction pilote", "field": "pilote"}],
-             "fields": fiche_fields},
-            {"name": "plan", "label": "Le plan", "delete": False, "files": [
-                {"name": "plan", "label": "Le plan (plan.yml)", "file": prefix + PLAN_FILE, "format": "yml",
-                 "description": "Identité, édito, valeurs, démarche, directions, axes et objectifs.",
-                 "fields": [_widget(n, s, i, choices, Plan) for n, (s, i) in model_fields(Plan).items()]}]},
-        ],
-    })
+    config.update(
+        {
+            "media_folder": prefix + "medias",  # never used: the editors offer no images (they are not published)
+            "show_preview_links": False,
+            "editor": {"preview": False},
+            "slug": {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"},
+            "collections": [
+                {
+                    "name": "fiches",
+                    "label": "Fiches-actions",
+                    "label_singular": "fiche-action",
+                    "description": "Une fiche par action du plan. Les erreurs s'affichent dans l'aperçu du site.",
+                    # on a forge, Decap CMS names the files itself and turns the dots of a number into dashes
+                    # (`2-3-5-….md`, refused by fiches check): fiches are created with `fiches new` or the local editor
+                    "folder": prefix + FICHES_FOLDER,
+                    "extension": "md",
+                    "format": "frontmatter",
+                    "create": forge is None,
+                    "delete": False,
+                    "slug": "{{id}}-{{titre}}",
+                    "identifier_field": "titre",
+                    "summary": "{{id}} — {{titre}}",
+                    "sortable_fields": ["titre", "statut", "pilote"],
+                    "view_filters": [
+                        {"label": libelle, "field": "statut", "pattern": f"^{code}$"}
+                        for code, libelle in choices.statuts
+                    ],
+                    "view_groups": [
+                        {"label": "Statut", "field": "statut"},
+                        {"label": "Direction pilote", "field": "pilote"},
+                    ],
+                    "fields": fiche_fields,
+                },
+                {
+                    "name": "plan",
+                    "label": "Le plan",
+                    "delete": False,
+                    "files": [
+                        {
+                            "name": "plan",
+                            "label": "Le plan (plan.yml)",
+                            "file": prefix + PLAN_FILE,
+                            "format": "yml",
+                            "description": "Identité, édito, valeurs, démarche, directions, axes et objectifs.",
+                            "fields": [_widget(n, s, i, choices, Plan) for n, (s, i) in model_fields(Plan).items()],
+                        }
+                    ],
+                },
+            ],
+        }
+    )
     return config
 
 
 def config_yaml(config: dict[str, Any]) -> str:
-    return ("# Configuration de l'éditeur (Decap CMS), générée par fiches depuis les modèles et plan.yml :\n"
-            "# ne la modifiez pas, elle est refaite à chaque fois.\n"
-            + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=120))
+    return (
+        "# Configuration de l'éditeur (Decap CMS), générée par fiches depuis les modèles et plan.yml :\n"
+        "# ne la modifiez pas, elle est refaite à chaque fois.\n"
+        + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=120)
+    )
 
 
 def admin_page(site_name: str) -> str:
@@ -447,33 +621,51 @@ def forge_settings(settings: dict[str, Any], content: Path, root: Path) -> Forge
         raise BuildError(f"{where} : attendu des champs (backend, app_id…), voir le README")
     backend = str(cms.get("backend") or "").strip().lower()
     if backend not in FORGES:
-        raise BuildError(f"{where}.backend : « {backend} » n'est pas une forge connue ; valeurs possibles : "
-                         f"{', '.join(FORGES)}")
+        raise BuildError(
+            f"{where}.backend : « {backend} » n'est pas une forge connue ; valeurs possibles : {', '.join(FORGES)}"
+        )
     app_id = str(cms.get("app_id") or "").strip()
     if not app_id:
-        raise BuildError(f"{where}.app_id : manquant ; indiquez l'identifiant (Application ID) de l'application "
-                         "OAuth créée sur la forge")
+        raise BuildError(
+            f"{where}.app_id : manquant ; indiquez l'identifiant (Application ID) de l'application "
+            "OAuth créée sur la forge"
+        )
     repo_url = str(settings.get("repo_url") or "").strip().rstrip("/")
     match = re.match(r"^(https?://[^/]+)((?:/[^/]+)*)/([^/]+/[^/]+?)(?:\.git)?$", repo_url)
     if not match:
-        raise BuildError("mkdocs.yml, repo_url : attendu l'adresse du dépôt sur la forge, par exemple "
-                         "https://forge.exemple.fr/dgs/projet-administration")
+        raise BuildError(
+            "mkdocs.yml, repo_url : attendu l'adresse du dépôt sur la forge, par exemple "
+            "https://forge.exemple.fr/dgs/projet-administration"
+        )
     base_url = str(cms.get("base_url") or match[1] + match[2]).rstrip("/")
     api_root = str(cms.get("api_root") or base_url + ("/api/v4" if backend == "gitlab" else "/api/v1"))
     workflow = cms.get("editorial_workflow", backend == "gitlab")
     if not isinstance(workflow, bool):
         raise BuildError(f"{where}.editorial_workflow : attendu true ou false")
     if workflow and backend != "gitlab":
-        raise BuildError(f"{where}.editorial_workflow : Decap CMS ne propose le circuit de relecture (une merge "
-                         "request par modification) qu'avec GitLab ; avec Gitea ou Forgejo, écrivez "
-                         "editorial_workflow: false (chaque enregistrement devient un commit sur la branche)")
+        raise BuildError(
+            f"{where}.editorial_workflow : Decap CMS ne propose le circuit de relecture (une merge "
+            "request par modification) qu'avec GitLab ; avec Gitea ou Forgejo, écrivez "
+            "editorial_workflow: false (chaque enregistrement devient un commit sur la branche)"
+        )
     folder = os.path.relpath(content.resolve(), root.resolve())
     if folder.startswith(".."):
-        raise BuildError(f"le contenu ({content}) n'est pas dans le dépôt du site ({root}) : l'éditeur en ligne "
-                         "ne peut pas l'atteindre")
+        raise BuildError(
+            f"le contenu ({content}) n'est pas dans le dépôt du site ({root}) : l'éditeur en ligne "
+            "ne peut pas l'atteindre"
+        )
     site_url = str(settings.get("site_url") or "").strip() or None
-    return Forge("gitlab" if backend == "gitlab" else "gitea", match[3], base_url, api_root, app_id,
-                 str(cms.get("branch") or "main"), workflow, folder.replace(os.sep, "/"), site_url)
+    return Forge(
+        "gitlab" if backend == "gitlab" else "gitea",
+        match[3],
+        base_url,
+        api_root,
+        app_id,
+        str(cms.get("branch") or "main"),
+        workflow,
+        folder.replace(os.sep, "/"),
+        site_url,
+    )
 
 
 def write_admin(content: Path, out: Path, forge: Forge, site_name: str) -> Path:
@@ -481,8 +673,10 @@ def write_admin(content: Path, out: Path, forge: Forge, site_name: str) -> Path:
     from builder.cms.bundle import bundle_dir, bundle_files, installed
 
     if not installed():
-        raise BuildError(f"l'éditeur en ligne (extra.cms de mkdocs.yml) demande les fichiers de Decap CMS, absents "
-                         f"de {bundle_dir()} : lancez bash .ci/setup (ou python3 -m builder.cms.bundle)")
+        raise BuildError(
+            f"l'éditeur en ligne (extra.cms de mkdocs.yml) demande les fichiers de Decap CMS, absents "
+            f"de {bundle_dir()} : lancez bash .ci/setup (ou python3 -m builder.cms.bundle)"
+        )
     admin = out / ADMIN.strip("/")
     admin.mkdir(parents=True, exist_ok=True)
     (admin / "index.html").write_text(admin_page(site_name), encoding="utf-8")

@@ -50,6 +50,7 @@ IGNORED = COMPUTED | {"axe", "objectif"}  # informative columns: numbers come fr
 
 # --- reading the spreadsheet --------------------------------------------------------------------
 
+
 @dataclass
 class Table:
     """One sheet: its headers (as written) and its non-empty rows with their row numbers."""
@@ -109,8 +110,10 @@ def _bounded_rows(rows: Any, where: str) -> list[list[str]]:
         cells = [_cell(v) for v in row]
         for column, cell in enumerate(cells, start=1):
             if len(cell) > MAX_CELL:
-                raise BuildError(f"{where}:ligne {number} : cellule de la colonne {_column_name(column)} trop longue "
-                                 f"({_n(len(cell))} caractères, au plus {_n(MAX_CELL)})")
+                raise BuildError(
+                    f"{where}:ligne {number} : cellule de la colonne {_column_name(column)} trop longue "
+                    f"({_n(len(cell))} caractères, au plus {_n(MAX_CELL)})"
+                )
         table.append(cells)
     return table
 
@@ -133,13 +136,17 @@ def _read_xlsx(path: Path) -> dict[str, Table]:
 
     unzipped = _unzipped_size(path)
     if unzipped > MAX_UNZIPPED:
-        raise BuildError(f"{path.name} : classeur trop gros une fois décompressé ({unzipped // (1024 * 1024)} Mo, au "
-                         f"plus {MAX_UNZIPPED // (1024 * 1024)} Mo) ; importez les fiches en plusieurs fois")
+        raise BuildError(
+            f"{path.name} : classeur trop gros une fois décompressé ({unzipped // (1024 * 1024)} Mo, au "
+            f"plus {MAX_UNZIPPED // (1024 * 1024)} Mo) ; importez les fiches en plusieurs fois"
+        )
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file (zipfile, KeyError, XML errors…)
-        raise BuildError(f"{path.name} : ce n'est pas un classeur Excel .xlsx lisible (fichier abîmé, ou d'un autre "
-                         "format : un classeur .xls ou .ods doit d'abord être enregistré au format .xlsx)") from None
+        raise BuildError(
+            f"{path.name} : ce n'est pas un classeur Excel .xlsx lisible (fichier abîmé, ou d'un autre "
+            "format : un classeur .xls ou .ods doit d'abord être enregistré au format .xlsx)"
+        ) from None
     tables = {}
     names = {n.strip().lower(): n for n in workbook.sheetnames}
     for wanted in SHEETS:
@@ -165,33 +172,41 @@ def _read_csv(path: Path) -> Table:
     except Refused as exc:
         raise BuildError(f"{path.name} : {exc}") from None
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (xlsx, ods) or an old binary .xls
-        raise BuildError(f"{path.name} : ce fichier est un classeur, pas un CSV ; donnez-lui l'extension .xlsx "
-                         "(ou, depuis le tableur, enregistrez-le au format CSV)")
+        raise BuildError(
+            f"{path.name} : ce fichier est un classeur, pas un CSV ; donnez-lui l'extension .xlsx "
+            "(ou, depuis le tableur, enregistrez-le au format CSV)"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as bad:
         if _UTF8_SEQUENCE.search(raw):  # decoding it all as Windows-1252 would turn the UTF-8 accents into « Ã© »
             line = raw.count(b"\n", 0, bad.start) + 1
-            raise BuildError(f"{path.name}:ligne {line} : encodages mélangés : le fichier est en UTF-8, mais cette "
-                             f"ligne ne l'est pas (octet 0x{raw[bad.start]:02x}, sans doute du Windows-1252 collé "
-                             "d'ailleurs) ; corrigez cette ligne, ou enregistrez tout le fichier au format "
-                             "« CSV UTF-8 » depuis le tableur") from None
+            raise BuildError(
+                f"{path.name}:ligne {line} : encodages mélangés : le fichier est en UTF-8, mais cette "
+                f"ligne ne l'est pas (octet 0x{raw[bad.start]:02x}, sans doute du Windows-1252 collé "
+                "d'ailleurs) ; corrigez cette ligne, ou enregistrez tout le fichier au format "
+                "« CSV UTF-8 » depuis le tableur"
+            ) from None
         try:
             text = raw.decode("cp1252")  # « CSV (séparateur : point-virgule) » of Excel under Windows
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
-            raise BuildError(f"{path.name}:ligne {line} : encodage non reconnu (octet 0x{raw[exc.start]:02x}), ni "
-                             "UTF-8 ni Windows-1252 ; depuis le tableur, enregistrez le fichier au format "
-                             "« CSV UTF-8 »") from None
+            raise BuildError(
+                f"{path.name}:ligne {line} : encodage non reconnu (octet 0x{raw[exc.start]:02x}), ni "
+                "UTF-8 ni Windows-1252 ; depuis le tableur, enregistrez le fichier au format "
+                "« CSV UTF-8 »"
+            ) from None
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = [[cell_value(cell) for cell in row] for row in _bounded_rows(reader, path.name)]
     except csv.Error:  # a cell longer than the csv module accepts (131,072 characters)
-        raise BuildError(f"{path.name}:ligne {reader.line_num} : cellule trop longue (au plus {_n(MAX_CELL)} "
-                         "caractères) ; un guillemet « \" » non fermé fait souvent d'une cellule le reste du "
-                         "fichier") from None
+        raise BuildError(
+            f"{path.name}:ligne {reader.line_num} : cellule trop longue (au plus {_n(MAX_CELL)} "
+            "caractères) ; un guillemet « \" » non fermé fait souvent d'une cellule le reste du "
+            "fichier"
+        ) from None
     return _table(path.name, rows)
 
 
@@ -211,6 +226,7 @@ def _norm(text: str) -> str:
 
 
 # --- rows → fiche data --------------------------------------------------------------------------
+
 
 @dataclass
 class Row:
@@ -260,16 +276,23 @@ class Importer:
             if header.strip() and column is None:
                 bad = True
                 names = [h for h, _ in columns]
-                self.report.error(f"{where_sheet}:ligne 1", None, header,
-                                  f"colonne inconnue{did_you_mean(header, names)} ; colonnes possibles : "
-                                  f"{', '.join(names)}")
+                self.report.error(
+                    f"{where_sheet}:ligne 1",
+                    None,
+                    header,
+                    f"colonne inconnue{did_you_mean(header, names)} ; colonnes possibles : {', '.join(names)}",
+                )
             keys.append(column)
         required = "id" if sheet == "fiches" else "fiche"
         if required not in keys:
             bad = True
-            self.report.error(f"{where_sheet}:ligne 1", None, None,
-                              f"colonne « {labels[required]} » manquante ; la première ligne doit porter les "
-                              f"noms des colonnes : {', '.join(h for h, _ in columns)}")
+            self.report.error(
+                f"{where_sheet}:ligne 1",
+                None,
+                None,
+                f"colonne « {labels[required]} » manquante ; la première ligne doit porter les "
+                f"noms des colonnes : {', '.join(h for h, _ in columns)}",
+            )
         if bad:
             return []
         rows = []
@@ -297,8 +320,12 @@ class Importer:
             if fiche_id not in ids:
                 for sheet_rows in sheets.values():
                     for row in sheet_rows:
-                        self.report.error(row.where, None, row.columns["fiche"],
-                                          f"« {fiche_id} » : aucune ligne de la feuille fiches n'a ce numéro")
+                        self.report.error(
+                            row.where,
+                            None,
+                            row.columns["fiche"],
+                            f"« {fiche_id} » : aucune ligne de la feuille fiches n'a ce numéro",
+                        )
 
     def _candidate(self, row: Row, extra: dict[str, list[Row]]) -> Candidate:
         v = row.values
@@ -325,47 +352,71 @@ class Importer:
         candidate = Candidate(data.get("id", ""), row, data, v.get("description", "").strip("\n"))
         jalons = []
         for i, r in enumerate(extra.get("jalons", [])):
-            jalon = {k: r.values[k] if k != "date" else _date(r.values[k]) for k in ("date", "libelle", "fait")
-                     if r.values.get(k, "").strip()}
+            jalon = {
+                k: r.values[k] if k != "date" else _date(r.values[k])
+                for k in ("date", "libelle", "fait")
+                if r.values.get(k, "").strip()
+            }
             jalons.append(jalon)
             candidate.parts[("jalons", i)] = r
         put("jalons", jalons)
         indicateurs = []
         by_name: dict[str, dict[str, Any]] = {}
         for i, r in enumerate(extra.get("indicateurs", [])):
-            ind: dict[str, Any] = {k: r.values[k] for k in ("nom", "type", "unite", "valeur_initiale", "cible")
-                                   if r.values.get(k, "").strip()}
+            ind: dict[str, Any] = {
+                k: r.values[k]
+                for k in ("nom", "type", "unite", "valeur_initiale", "cible")
+                if r.values.get(k, "").strip()
+            }
             indicateurs.append(ind)
             by_name.setdefault(r.values.get("nom", "").strip(), ind)
             candidate.parts[("indicateurs", i)] = r
         for r in extra.get("mesures", []):
             name = r.values.get("indicateur", "").strip()
             if name not in by_name:
-                candidate.error("indicateur", f"« {name} » : aucun indicateur de ce nom pour la fiche "
-                                f"{candidate.fiche_id} dans la feuille indicateurs", r)
+                candidate.error(
+                    "indicateur",
+                    f"« {name} » : aucun indicateur de ce nom pour la fiche "
+                    f"{candidate.fiche_id} dans la feuille indicateurs",
+                    r,
+                )
                 continue
             ind = by_name[name]
             index = indicateurs.index(ind)
             mesures = ind.setdefault("mesures", [])
             candidate.parts[("indicateurs", index, "mesures", len(mesures))] = r
-            mesures.append({k: (_date(r.values[k]) if k == "date" else r.values[k]) for k in ("date", "valeur")
-                            if r.values.get(k, "").strip()})
+            mesures.append(
+                {
+                    k: (_date(r.values[k]) if k == "date" else r.values[k])
+                    for k in ("date", "valeur")
+                    if r.values.get(k, "").strip()
+                }
+            )
         put("indicateurs", indicateurs)
         for key in ("budget", "etp"):
             put(key, v.get(key, "").replace("€", "").strip())
         financements = []
         for i, r in enumerate(extra.get("financements", [])):
-            financements.append({k: r.values[k].replace("€", "").strip() if k == "montant" else r.values[k].strip()
-                                 for k in ("financeur", "montant", "annee", "nature", "etat")
-                                 if r.values.get(k, "").strip()})
+            financements.append(
+                {
+                    k: r.values[k].replace("€", "").strip() if k == "montant" else r.values[k].strip()
+                    for k in ("financeur", "montant", "annee", "nature", "etat")
+                    if r.values.get(k, "").strip()
+                }
+            )
             candidate.parts[("financements", i)] = r
         put("financements", financements)
         put("liens", _codes(v.get("liens", "")))
         put("themes", [t.strip() for t in v.get("themes", "").split(";") if t.strip()])
         suivi = []
         for i, r in enumerate(extra.get("suivi", [])):
-            suivi.append({k: (_date(r.values[k]) if k == "date" else r.values[k]) for k in ("date", "texte")
-                          if r.values.get(k, "").strip()})
+            suivi.append(
+                {
+                    k: (_date(r.values[k]) if k == "date" else r.values[k])
+                    for k in ("date", "texte")
+                    if r.values.get(k, "").strip()
+                }
+            )
             candidate.parts[("suivi", i)] = r
         put("suivi", suivi)
         self._check_model(candidate)
@@ -401,8 +452,9 @@ class Importer:
     def check(self, plan: dict, existing: dict[str, Path]) -> tuple[dict, dict]:
         """Cross-row checks; returns the axes and objectifs to create ({numero: titre})."""
         axes = {str(a.get("numero")): a for a in plan.get("axes") or [] if isinstance(a, dict)}
-        objectifs = {str(o.get("numero")) for a in axes.values() for o in a.get("objectifs") or []
-                     if isinstance(o, dict)}
+        objectifs = {
+            str(o.get("numero")) for a in axes.values() for o in a.get("objectifs") or [] if isinstance(o, dict)
+        }
         directions = [str(d.get("code")) for d in plan.get("directions") or [] if isinstance(d, dict)]
         collectivites = [str(c.get("code")) for c in plan.get("collectivites") or [] if isinstance(c, dict)]
         elus = [str(e.get("code")) for e in plan.get("elus") or [] if isinstance(e, dict)]
@@ -431,9 +483,11 @@ class Importer:
                     if missing_in:
                         new_axes[axe] = titre_axe
                     new_objectifs[objectif] = titre_obj
-            for key, codes, known, what in (("pilote", [f.pilote], directions, "direction"),
-                                            ("contributeurs", f.contributeurs, directions, "direction"),
-                                            ("collectivites", f.collectivites, collectivites, "collectivité")):
+            for key, codes, known, what in (
+                ("pilote", [f.pilote], directions, "direction"),
+                ("contributeurs", f.contributeurs, directions, "direction"),
+                ("collectivites", f.collectivites, collectivites, "collectivité"),
+            ):
                 for code in codes:
                     problem = unknown_code(code, known, what)
                     if problem:
@@ -452,8 +506,9 @@ class Importer:
                 if c.model is None or c.errors:
                     continue
                 for target in c.model.liens:
-                    problem = bad_link(target, c.model.id, targets, among="ni dans le contenu, ni parmi les lignes "
-                                                                         "valides")
+                    problem = bad_link(
+                        target, c.model.id, targets, among="ni dans le contenu, ni parmi les lignes valides"
+                    )
                     if problem:
                         c.error("liens", problem)
                 if c.errors:
@@ -520,13 +575,17 @@ def import_command(file: Path, content: Path, force: bool) -> int:
     for problem in problems:
         print(problem)
     if importer.report.errors and not importer.candidates:
-        print(f"Aucune fiche importée ({plural(importer.data_rows, 'ligne')} en attente) : corrigez d'abord la "
-              "première ligne du tableur (les noms des colonnes).")
+        print(
+            f"Aucune fiche importée ({plural(importer.data_rows, 'ligne')} en attente) : corrigez d'abord la "
+            "première ligne du tableur (les noms des colonnes)."
+        )
         return 1
     n_rows = len(importer.candidates)
-    print(f"{plural(len(good), 'fiche importée', 'fiches importées')} sur {plural(n_rows, 'ligne')}, "
-          f"{plural(n_rows - len(good), 'ligne refusée', 'lignes refusées')}"
-          + (f" ; plan.yml complété : {', '.join(written)}" if written else ""))
+    print(
+        f"{plural(len(good), 'fiche importée', 'fiches importées')} sur {plural(n_rows, 'ligne')}, "
+        f"{plural(n_rows - len(good), 'ligne refusée', 'lignes refusées')}"
+        + (f" ; plan.yml complété : {', '.join(written)}" if written else "")
+    )
     return 1 if problems else 0
 
 
@@ -536,8 +595,15 @@ def _existing(content: Path) -> dict[str, Path]:
     return {fiche_id: Path(path) for fiche_id, path in found.items()}
 
 
-def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], existing: dict[str, Path],
-           new_axes: dict[str, str], new_objectifs: dict[str, str]) -> tuple[list[str], list[str]]:
+def _write(
+    content: Path,
+    plan_path: Path,
+    plan: dict,
+    good: list[Candidate],
+    existing: dict[str, Path],
+    new_axes: dict[str, str],
+    new_objectifs: dict[str, str],
+) -> tuple[list[str], list[str]]:
     """Write plan.yml (if axes/objectifs are missing) and the fiche files, all or none: each file is first written
     beside its place, then every file is put in place; validation follows. A failure (a full disk, a link in the
     way), an interrupt (Ctrl+C) or new content errors put everything back as it was."""
@@ -578,9 +644,20 @@ def _write(content: Path, plan_path: Path, plan: dict, good: list[Candidate], ex
         if new_errors:
             transaction.rollback()
             where = {p.path: rows.get(Path(p.path).resolve().as_posix()) for p in new_errors}
-            raise ContentError(Report([Problem(f"{where[p.path]} ({p.path})" if where[p.path] else p.path, p.line,
-                                               p.field, p.message + " ; import annulé, rien n'a été écrit")
-                                       for p in new_errors], []).sorted())
+            raise ContentError(
+                Report(
+                    [
+                        Problem(
+                            f"{where[p.path]} ({p.path})" if where[p.path] else p.path,
+                            p.line,
+                            p.field,
+                            p.message + " ; import annulé, rien n'a été écrit",
+                        )
+                        for p in new_errors
+                    ],
+                    [],
+                ).sorted()
+            )
     except BaseException:  # including KeyboardInterrupt: the content is put back as it was
         transaction.rollback()
         raise
@@ -614,8 +691,10 @@ class _Transaction:
         except Refused as exc:
             raise BuildError(f"{Problem(where, None, column, str(exc))} ; import annulé, rien n'a été écrit") from None
         except OSError as exc:
-            raise BuildError(f"{Problem(where, None, column, f'écriture impossible de {path} : {oserror_fr(exc)}')}"
-                             " ; import annulé, rien n'a été écrit") from None
+            raise BuildError(
+                f"{Problem(where, None, column, f'écriture impossible de {path} : {oserror_fr(exc)}')}"
+                " ; import annulé, rien n'a été écrit"
+            ) from None
 
     def remove(self, path: Path) -> None:
         self.removed.append(path)
@@ -666,8 +745,10 @@ def _refuse_link(path: Path) -> None:
     from builder.content.files import Refused
 
     if os.path.islink(path):
-        raise Refused(f"{path} est un lien symbolique : rien n'est écrit à travers lui ; supprimez le lien, ou "
-                      "remplacez-le par un fichier ordinaire")
+        raise Refused(
+            f"{path} est un lien symbolique : rien n'est écrit à travers lui ; supprimez le lien, ou "
+            "remplacez-le par un fichier ordinaire"
+        )
 
 
 @contextlib.contextmanager

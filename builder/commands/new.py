@@ -15,6 +15,8 @@ from builder.errors import ContentError, Problem, Report
 from builder.resources import theme_dir
 
 THEME = theme_dir()
+
+
 def checked_plan(content: Content, loaded: Report) -> Plan:
     """The plan of `content`, validated as `fiches check` does; its errors (and only its own) raise `ContentError`."""
     if content.plan is None:  # plan.yml missing or unreadable: `loaded` says why
@@ -38,8 +40,13 @@ def new_fiche(content_dir: Path, fiche_id: str, titre: str, pilote: str | None) 
     objectifs = [o.numero for a in plan.axes for o in a.objectifs]
     directions = [d.code for d in plan.directions]
     if not valid:
-        report.error(path_display, None, "id", f"« {shown} » : attendu un numéro de la forme N.M.K, en chiffres, "
-                     "sans zéro en tête ni espace ou retour à la ligne (ex. 2.3.1)")
+        report.error(
+            path_display,
+            None,
+            "id",
+            f"« {shown} » : attendu un numéro de la forme N.M.K, en chiffres, "
+            "sans zéro en tête ni espace ou retour à la ligne (ex. 2.3.1)",
+        )
         raise ContentError(report)
     missing = missing_objectif(fiche_id, objectifs)
     if missing:

@@ -38,19 +38,32 @@ def fiches_version() -> str:
         return __version__
 
 
-def init_project(target: Path, demo: bool = False, collectivite: str | None = None, site_url: str | None = None,
-                 today: dt.date | None = None) -> list[Path]:
+def init_project(
+    target: Path,
+    demo: bool = False,
+    collectivite: str | None = None,
+    site_url: str | None = None,
+    today: dt.date | None = None,
+) -> list[Path]:
     """Create the project in `target` (absent or empty), whole or not at all; the files written, relative."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise BuildError(f"{target} existe déjà et n'est pas un dossier vide : rien n'y est écrit ; choisissez un "
-                         "dossier absent ou vide")
+        raise BuildError(
+            f"{target} existe déjà et n'est pas un dossier vide : rien n'y est écrit ; choisissez un "
+            "dossier absent ou vide"
+        )
     today = today or dt.date.today()
     if demo and collectivite is None:
         collectivite = _demo_collectivite()
     collectivite = " ".join((collectivite or DEFAULT_COLLECTIVITE).split())
-    context = {"collectivite": collectivite, "site_name": f"Projet d'administration — {collectivite}",
-               "site_url": site_url or DEFAULT_SITE_URL, "version": fiches_version(), "today": today.isoformat(),
-               "debut": today.year, "fin": today.year + 5}
+    context = {
+        "collectivite": collectivite,
+        "site_name": f"Projet d'administration — {collectivite}",
+        "site_url": site_url or DEFAULT_SITE_URL,
+        "version": fiches_version(),
+        "today": today.isoformat(),
+        "debut": today.year,
+        "fin": today.year + 5,
+    }
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".fiches-init-{target.name}-", dir=target.parent) as tmp:
         staging = Path(tmp) / "project"
@@ -65,8 +78,9 @@ def _write(staging: Path, context: dict, demo: bool) -> list[Path]:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     templates = theme_dir() / "init"
-    env = Environment(loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=True,
-                      autoescape=False)
+    env = Environment(
+        loader=FileSystemLoader(templates), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
     env.filters["yaml_str"] = lambda value: json.dumps(str(value), ensure_ascii=False)
     written: list[Path] = []
 

@@ -89,14 +89,21 @@ class Preview:
         print(intro + self.error, flush=True)
 
     def error_page(self) -> bytes:
-        hint = f"{self.hint} : la page se rechargera d’elle-même." if self.hint else (
-            "La page se rechargera d’elle-même à la prochaine construction réussie (enregistrez un fichier pour "
-            "relancer la construction).")
-        body = (f"<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Erreur de construction"
-                f"</title></head><body style=\"font-family:sans-serif;max-width:60rem;margin:2rem auto\">"
-                f"<h1>Le site n’a pas pu être construit</h1><p>{hint}</p>"
-                f"<pre style=\"white-space:pre-wrap;background:#fde8e7;padding:1rem\">"
-                f"{html.escape(self.error or '')}</pre>{RELOAD_SCRIPT}</body></html>")
+        hint = (
+            f"{self.hint} : la page se rechargera d’elle-même."
+            if self.hint
+            else (
+                "La page se rechargera d’elle-même à la prochaine construction réussie (enregistrez un fichier pour "
+                "relancer la construction)."
+            )
+        )
+        body = (
+            f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur de construction'
+            f'</title></head><body style="font-family:sans-serif;max-width:60rem;margin:2rem auto">'
+            f"<h1>Le site n’a pas pu être construit</h1><p>{hint}</p>"
+            f'<pre style="white-space:pre-wrap;background:#fde8e7;padding:1rem">'
+            f"{html.escape(self.error or '')}</pre>{RELOAD_SCRIPT}</body></html>"
+        )
         return body.encode("utf-8")
 
 
@@ -122,8 +129,14 @@ class Changed(FileSystemEventHandler):
 
 
 MAX_PATH = 2048  # characters of a request's path: longer ones are refused (no page of the site is that long)
-_ERRORS_FR = {400: "Requête invalide", 404: "Page introuvable", 405: "Méthode non permise",
-              414: "Adresse trop longue", 500: "Erreur du serveur", 501: "Méthode non prise en charge"}
+_ERRORS_FR = {
+    400: "Requête invalide",
+    404: "Page introuvable",
+    405: "Méthode non permise",
+    414: "Adresse trop longue",
+    500: "Erreur du serveur",
+    501: "Méthode non prise en charge",
+}
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -142,15 +155,21 @@ class _Server(http.server.ThreadingHTTPServer):
         if self.debug:
             traceback.print_exc()
             return
-        print(f"Aperçu : une requête a échoué ({type(exc).__name__} : {shown(exc)}) ; relancez avec --debug pour "
-              "les détails", file=sys.stderr, flush=True)
+        print(
+            f"Aperçu : une requête a échoué ({type(exc).__name__} : {shown(exc)}) ; relancez avec --debug pour "
+            "les détails",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     preview: Preview
     server: _Server
-    error_message_format = ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur %(code)d'
-                            '</title></head><body><h1>Erreur %(code)d</h1><p>%(message)s.</p></body></html>\n')
+    error_message_format = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur %(code)d'
+        "</title></head><body><h1>Erreur %(code)d</h1><p>%(message)s.</p></body></html>\n"
+    )
     error_content_type = "text/html; charset=utf-8"
 
     def log_message(self, *args: object) -> None:
@@ -211,8 +230,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         body = cms_api.request_body(self.headers, self.rfile)
         if body is None:
             return self._reply(cms_api.too_large())
-        return self._reply(self.server.admin.post(self.path, self.headers, body,
-                                                  self.server.server_port))
+        return self._reply(self.server.admin.post(self.path, self.headers, body, self.server.server_port))
 
     def _reply(self, reply: cms_api.Reply) -> None:
         self.send_response(reply.status)
@@ -254,8 +272,11 @@ def serve(content: Path, port: int = 8000, debug: bool = False, commit: bool = F
             serving = threading.Thread(target=server.serve_forever, daemon=True)
             serving.start()
             print(f"Aperçu : http://127.0.0.1:{server.server_port}/ (Ctrl+C pour arrêter)", flush=True)
-            print(f"Éditeur : http://127.0.0.1:{server.server_port}{cms_api.ADMIN}"
-                  + (" (chaque enregistrement est un commit git)" if commit else ""), flush=True)
+            print(
+                f"Éditeur : http://127.0.0.1:{server.server_port}{cms_api.ADMIN}"
+                + (" (chaque enregistrement est un commit git)" if commit else ""),
+                flush=True,
+            )
             while True:
                 if pending.wait(0.5):
                     time.sleep(0.3)  # let an editor finish writing
@@ -288,13 +309,15 @@ def bind(port: int, preview: Preview) -> _Server:
         server.debug = preview.debug
         return server
     except OverflowError as exc:
-        raise BuildError(f"le port {port} n'existe pas : choisissez un nombre entre 1024 et 65535, "
-                         f"par exemple --port 8000") from exc
+        raise BuildError(
+            f"le port {port} n'existe pas : choisissez un nombre entre 1024 et 65535, par exemple --port 8000"
+        ) from exc
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise BuildError(f"le port {port} est déjà utilisé : choisissez-en un autre avec --port {other}") from exc
-        raise BuildError(f"impossible d'ouvrir le port {port} : {oserror_fr(exc)} ; choisissez-en un autre avec "
-                         f"--port {other}") from exc
+        raise BuildError(
+            f"impossible d'ouvrir le port {port} : {oserror_fr(exc)} ; choisissez-en un autre avec --port {other}"
+        ) from exc
 
 
 def watch(content: Path, root: Path, pending: threading.Event) -> BaseObserver:

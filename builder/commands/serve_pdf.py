@@ -83,11 +83,22 @@ class PdfKeeper:
                 print(f"PDF non mis à jour : {errors.strip() or last}", flush=True)
 
     def _build(self) -> tuple[int, str]:
-        command = [sys.executable, "-m", "builder", "build", "--only", "plan", "--content",
-                   str(self.content.resolve()), "--out", str(self.out.resolve())]
+        command = [
+            sys.executable,
+            "-m",
+            "builder",
+            "build",
+            "--only",
+            "plan",
+            "--content",
+            str(self.content.resolve()),
+            "--out",
+            str(self.out.resolve()),
+        ]
         try:
-            self._process = subprocess.Popen(command, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                             preexec_fn=_lower_priority)
+            self._process = subprocess.Popen(
+                command, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_lower_priority
+            )
             _, errors = self._process.communicate()
             return self._process.returncode, errors or ""
         except OSError as exc:

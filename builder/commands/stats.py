@@ -13,14 +13,18 @@ AXE_WIDTH = 38  # an axe's title is cut after this many characters
 
 def render_stats(projet: Projet) -> str:
     stats = projet.stats()
-    headers = (["Axe"] + [projet.statut(c).libelle for c in STATUTS]
-               + ["Total", "Prioritaires", "En retard", "Avancement"])
+    headers = (
+        ["Axe"] + [projet.statut(c).libelle for c in STATUTS] + ["Total", "Prioritaires", "En retard", "Avancement"]
+    )
     rows = []
     for axe in projet.plan.axes:
         counts = stats["par_axe"][axe.numero]
         fiches = projet.fiches_of_axe(axe.numero)
-        rows.append([f"{axe.numero}. {_cut(axe.titre, AXE_WIDTH)}"] + [str(counts[c]) for c in STATUTS]
-                    + _totals(projet, fiches))
+        rows.append(
+            [f"{axe.numero}. {_cut(axe.titre, AXE_WIDTH)}"]
+            + [str(counts[c]) for c in STATUTS]
+            + _totals(projet, fiches)
+        )
     totals = [sum(stats["par_axe"][a.numero][c] for a in projet.plan.axes) for c in STATUTS]
     rows.append(["Total"] + [str(t) for t in totals] + _totals(projet, projet.fiches))
     header_lines = _wrap_headers(headers)
@@ -33,8 +37,10 @@ def render_stats(projet: Projet) -> str:
     rule = "  ".join("-" * w for w in widths)
     out = [line(h) for h in header_lines] + [rule] + [line(r) for r in rows[:-1]] + [rule, line(rows[-1]), ""]
     out.append(f"Prioritaires : {stats['prioritaires']}")
-    out.append(f"En retard : {stats['en_retard']}"
-               + (f" ({', '.join(f.id for f in projet.en_retard)})" if projet.en_retard else ""))
+    out.append(
+        f"En retard : {stats['en_retard']}"
+        + (f" ({', '.join(f.id for f in projet.en_retard)})" if projet.en_retard else "")
+    )
     out.append(f"État au {date_fr(projet.date_situation)}")
     return "\n".join(out)
 

@@ -15,14 +15,19 @@ from builder.content.site_links import may_link, relative_targets, site_pages
 from builder.errors import Report
 from builder.render.markdown import MAX_NESTING, nesting_too_deep, to_html
 
-_LINK = ("lien « {href} » vers « {target} », une page qui n'existe pas sur le site{hint} ; une autre fiche s'écrit "
-         "../<numéro avec des tirets>/ (ex. ../{example}/), sinon écrivez l'adresse complète")
-_NESTING = (f"plus de {MAX_NESTING} niveaux de listes ou de citations sur une ligne : la suite de la ligne est "
-            "affichée comme du texte")
+_LINK = (
+    "lien « {href} » vers « {target} », une page qui n'existe pas sur le site{hint} ; une autre fiche s'écrit "
+    "../<numéro avec des tirets>/ (ex. ../{example}/), sinon écrivez l'adresse complète"
+)
+_NESTING = (
+    f"plus de {MAX_NESTING} niveaux de listes ou de citations sur une ligne : la suite de la ligne est "
+    "affichée comme du texte"
+)
 
 
-def _texts(projet: Projet, plan_source: Source, sources: dict[int, Source]) -> Iterator[tuple[Source, str, int,
-                                                                                             str | None, str]]:
+def _texts(
+    projet: Projet, plan_source: Source, sources: dict[int, Source]
+) -> Iterator[tuple[Source, str, int, str | None, str]]:
     """Every Markdown text shown on a page whose links the site checks: (source, page URL, line of the text,
     field, text)."""
     for fiche in projet.fiches:
@@ -34,11 +39,21 @@ def _texts(projet: Projet, plan_source: Source, sources: dict[int, Source]) -> I
             yield src, page, src.line(("suivi", i, "texte")), f"suivi[{i + 1}].texte", suivi.texte
     for i, axe in enumerate(projet.plan.axes):
         page = f"axes/{axe.numero}/"
-        yield plan_source, page, plan_source.line(("axes", i, "description")), f"axes[{i + 1}].description", \
-            axe.description or ""
+        yield (
+            plan_source,
+            page,
+            plan_source.line(("axes", i, "description")),
+            f"axes[{i + 1}].description",
+            axe.description or "",
+        )
         for j, objectif in enumerate(axe.objectifs):
-            yield (plan_source, page, plan_source.line(("axes", i, "objectifs", j, "description")),
-                   f"axes[{i + 1}].objectifs[{j + 1}].description", objectif.description or "")
+            yield (
+                plan_source,
+                page,
+                plan_source.line(("axes", i, "objectifs", j, "description")),
+                f"axes[{i + 1}].objectifs[{j + 1}].description",
+                objectif.description or "",
+            )
 
 
 def check_texts(projet: Projet, plan_source: Source, sources: dict[int, Source], report: Report) -> None:
@@ -60,8 +75,12 @@ def check_texts(projet: Projet, plan_source: Source, sources: dict[int, Source],
                 continue
             at = text.find(href)
             where = line + text.count("\n", 0, at) if body and at >= 0 else line
-            report.error(src.path, where, fld, _LINK.format(href=href, target=target, hint=_hint(target, page, pages),
-                                                            example=_example(projet, page)))
+            report.error(
+                src.path,
+                where,
+                fld,
+                _LINK.format(href=href, target=target, hint=_hint(target, page, pages), example=_example(projet, page)),
+            )
 
 
 def _hint(target: str, page: str, pages: set[str]) -> str:

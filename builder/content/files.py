@@ -54,12 +54,16 @@ def link_target(path: Path, root: str | None) -> str:
         target = os.path.realpath(path, strict=True)
     except OSError as exc:
         if exc.errno == 40:  # ELOOP
-            raise Refused("lien symbolique en boucle (il renvoie à lui-même) : il n'est pas lu ; "
-                          "remplacez-le par le fichier lui-même") from None
+            raise Refused(
+                "lien symbolique en boucle (il renvoie à lui-même) : il n'est pas lu ; "
+                "remplacez-le par le fichier lui-même"
+            ) from None
         raise Refused(f"lien symbolique vers un fichier introuvable ({os.readlink(path)}) : il n'est pas lu") from None
     if root is not None and not inside(target, root):
-        raise Refused(f"lien symbolique vers un fichier hors du dossier du contenu ({target}) : il n'est pas lu ; "
-                      "copiez le fichier dans le contenu au lieu d'un lien")
+        raise Refused(
+            f"lien symbolique vers un fichier hors du dossier du contenu ({target}) : il n'est pas lu ; "
+            "copiez le fichier dans le contenu au lieu d'un lien"
+        )
     return target
 
 
@@ -80,8 +84,10 @@ def read_regular(path: Path, limit: int, root: str | None = None) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise Refused(f"ce n'est pas un fichier ordinaire mais {kind_fr(info.st_mode)} : il n'est pas lu")
         if info.st_size > limit:
-            raise Refused(f"fichier trop gros ({_megabytes(info.st_size)}, au plus {_megabytes(limit)}) : "
-                          "il n'est pas lu ; vérifiez que c'est bien le bon fichier")
+            raise Refused(
+                f"fichier trop gros ({_megabytes(info.st_size)}, au plus {_megabytes(limit)}) : "
+                "il n'est pas lu ; vérifiez que c'est bien le bon fichier"
+            )
         chunks = [os.read(fd, info.st_size + 1)]
         total = len(chunks[0])
         while total > info.st_size:  # the file grew while being read: go on, up to the limit
@@ -118,8 +124,10 @@ def write_text(path: Path, text: str, root: Path | None = None) -> None:
     except FileNotFoundError:
         info = None
     if info is not None and stat.S_ISLNK(info.st_mode):
-        raise Refused(f"{path} est un lien symbolique : rien n'est écrit à travers lui ; supprimez le lien, ou "
-                      "remplacez-le par un fichier ordinaire")
+        raise Refused(
+            f"{path} est un lien symbolique : rien n'est écrit à travers lui ; supprimez le lien, ou "
+            "remplacez-le par un fichier ordinaire"
+        )
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise Refused(f"{path} n'est pas un fichier ordinaire mais {kind_fr(info.st_mode)} : rien n'y est écrit")
     temporary = path.with_name(f".{path.name}.fiches-tmp")

@@ -29,8 +29,26 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULLS = {"", "~", "null", "Null", "NULL"}
-_BOOLS = {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-          "on", "On", "ON", "off", "Off", "OFF"}
+_BOOLS = {
+    "yes",
+    "Yes",
+    "YES",
+    "no",
+    "No",
+    "NO",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "False",
+    "FALSE",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "Off",
+    "OFF",
+}
 
 
 def plain_scalar_tag(value: str) -> str:
@@ -101,16 +119,25 @@ def load_content(root: Path, report: Report) -> Content:
     plan_path = root / "plan.yml"
     plan = None
     if not os.path.lexists(plan_path):
-        report.error(_display(plan_path), None, None,
-                     f"fichier du plan introuvable : chaque contenu doit avoir un fichier plan.yml dans {root}")
+        report.error(
+            _display(plan_path),
+            None,
+            None,
+            f"fichier du plan introuvable : chaque contenu doit avoir un fichier plan.yml dans {root}",
+        )
     else:
         plan = load_yaml_file(plan_path, report, real_root)
     fiche_dir = root / "fiches"
     if os.path.lexists(plan_path) and not fiche_dir.is_dir():
         report.warning(_display(fiche_dir), None, None, "dossier fiches/ introuvable : aucune fiche-action n'est lue")
     elif fiche_dir.is_symlink() and not inside(os.path.realpath(fiche_dir), real_root):
-        report.error(_display(fiche_dir), None, None, "lien symbolique vers un dossier hors du contenu : les fiches "
-                     "n'y sont pas lues ; mettez les fiches dans le dossier fiches/ du contenu")
+        report.error(
+            _display(fiche_dir),
+            None,
+            None,
+            "lien symbolique vers un dossier hors du contenu : les fiches "
+            "n'y sont pas lues ; mettez les fiches dans le dossier fiches/ du contenu",
+        )
         return Content(root, plan, [])
     fiches = []
     for path in fiche_files(fiche_dir, report):
@@ -139,17 +166,26 @@ def fiche_files(fiche_dir: Path, report: Report) -> list[Path]:
         if path.name.startswith("."):
             continue
         if kind == "dir":
-            report.warning(_display(path), None, None,
-                           "dossier ignoré : les fiches sont lues directement dans fiches/, pas dans ses sous-dossiers")
+            report.warning(
+                _display(path),
+                None,
+                None,
+                "dossier ignoré : les fiches sont lues directement dans fiches/, pas dans ses sous-dossiers",
+            )
         elif path.suffix != ".md":
             renamed = _md_name(path.name)
             hint = "" if os.path.lexists(fiche_dir / renamed) else f" (renommez-le en {renamed} si c'est une fiche)"
-            report.warning(_display(path), None, None,
-                           f"fichier ignoré : seules les fiches en .md de ce dossier sont lues{hint}")
+            report.warning(
+                _display(path), None, None, f"fichier ignoré : seules les fiches en .md de ce dossier sont lues{hint}"
+            )
         elif kind == "file" and not path.name[:1].isdigit() and not _has_header(path):
-            report.warning(_display(path), None, None,
-                           "fichier ignoré : ce n'est pas une fiche (une fiche commence par une ligne « --- » et "
-                           "son nom par son numéro, ex. 2.3.1-mon-action.md)")
+            report.warning(
+                _display(path),
+                None,
+                None,
+                "fichier ignoré : ce n'est pas une fiche (une fiche commence par une ligne « --- » et "
+                "son nom par son numéro, ex. 2.3.1-mon-action.md)",
+            )
         else:
             found.append(path)
     return found
@@ -215,16 +251,21 @@ def parse_fiche(text: str, display: str, report: Report) -> Source | None:
         return None
     lines = text.split("\n")
     if not _FENCE.match(lines[0]):
-        report.error(display, 1, None,
-                     "en-tête manquant : le fichier doit commencer par une ligne « --- », puis les champs "
-                     "de la fiche, puis une autre ligne « --- »")
+        report.error(
+            display,
+            1,
+            None,
+            "en-tête manquant : le fichier doit commencer par une ligne « --- », puis les champs "
+            "de la fiche, puis une autre ligne « --- »",
+        )
         return None
     for index in range(1, len(lines)):
         if _FENCE.match(lines[index]) or lines[index].rstrip() == "...":
             break
     else:
-        report.error(display, 1, None,
-                     "en-tête non fermé : ajoutez une ligne « --- » après le dernier champ de la fiche")
+        report.error(
+            display, 1, None, "en-tête non fermé : ajoutez une ligne « --- » après le dernier champ de la fiche"
+        )
         return None
     front = "\n".join(lines[1:index])
     source = parse_yaml(front, display, 1, report)
@@ -233,13 +274,17 @@ def parse_fiche(text: str, display: str, report: Report) -> Source | None:
     if source.data is None:
         report.error(display, 1, None, "l'en-tête de la fiche est vide")
         return None
-    rest = "\n".join(lines[index + 1:])
+    rest = "\n".join(lines[index + 1 :])
     source.body = rest.strip("\n") + "\n"
     source.body_line = index + 2 + (len(rest) - len(rest.lstrip("\n")))  # the body's first line, blank lines skipped
     control = _CONTROL.search(source.body)
     if control is not None:
-        report.error(display, source.body_line + source.body.count("\n", 0, control.start()), "texte de la fiche",
-                     control_message(control.group()))
+        report.error(
+            display,
+            source.body_line + source.body.count("\n", 0, control.start()),
+            "texte de la fiche",
+            control_message(control.group()),
+        )
     return source
 
 
@@ -274,17 +319,25 @@ def _within_bounds(text: str, display: str, offset: int, report: Report) -> bool
     if len(text) > MAX_LINE:
         for index, line in enumerate(text.split("\n")):
             if len(line) > MAX_LINE:
-                report.error(display, index + 1 + offset, None,
-                             f"ligne trop longue ({_count(len(line))} caractères, au plus {_count(MAX_LINE)}) : "
-                             "coupez-la (un long texte s'écrit sur plusieurs lignes après « > »)")
+                report.error(
+                    display,
+                    index + 1 + offset,
+                    None,
+                    f"ligne trop longue ({_count(len(line))} caractères, au plus {_count(MAX_LINE)}) : "
+                    "coupez-la (un long texte s'écrit sur plusieurs lignes après « > »)",
+                )
                 return False
     if text.count("[") + text.count("{") > MAX_DEPTH:
         depth = 0
         for match in _BRACKETS.finditer(text):
             depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
             if depth > MAX_DEPTH:
-                report.error(display, text.count("\n", 0, match.start()) + 1 + offset, None,
-                             _DEEP_MESSAGE + f" (au plus {MAX_DEPTH} niveaux)")
+                report.error(
+                    display,
+                    text.count("\n", 0, match.start()) + 1 + offset,
+                    None,
+                    _DEEP_MESSAGE + f" (au plus {MAX_DEPTH} niveaux)",
+                )
                 return False
     return True
 
@@ -307,8 +360,9 @@ def control_message(text: str) -> str:
 
 
 _FAILED = object()
-_DEEP_MESSAGE = ("valeurs imbriquées trop profondément (listes ou blocs les uns dans les autres) : "
-                 "simplifiez la structure")
+_DEEP_MESSAGE = (
+    "valeurs imbriquées trop profondément (listes ou blocs les uns dans les autres) : simplifiez la structure"
+)
 _TAB_MESSAGE = "tabulation utilisée pour l'indentation : en YAML, indentez uniquement avec des espaces"
 
 
@@ -336,8 +390,12 @@ def _compose(text: str, display: str, offset: int, report: Report) -> Any:
             # The first refused character is the first of its kind (the C parser counts bytes, not characters).
             code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
             line = text.count("\n", 0, max(text.find(chr(code)), 0)) + 1 + offset
-            report.error(display, line, None, f"caractère de contrôle interdit (U+{code:04X}) : supprimez-le "
-                                              "(il vient souvent d'un copier-coller)")
+            report.error(
+                display,
+                line,
+                None,
+                f"caractère de contrôle interdit (U+{code:04X}) : supprimez-le (il vient souvent d'un copier-coller)",
+            )
             return _FAILED
         except yaml.YAMLError:  # pragma: no cover - every error of PyYAML's parsers has a mark
             report.error(display, None, None, "erreur de syntaxe YAML" + _HINT)
@@ -362,12 +420,17 @@ def _compose_once(text: str) -> yaml.Node | None:
             node = yaml.compose(attempt, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
-            if ("where an indentation space is expected" not in str(exc.problem) or mark is None
-                    or mark.column == 0 or _char_at(attempt, mark) != "\t" or _TAB_STAND_IN in text):
+            if (
+                "where an indentation space is expected" not in str(exc.problem)
+                or mark is None
+                or mark.column == 0
+                or _char_at(attempt, mark) != "\t"
+                or _TAB_STAND_IN in text
+            ):
                 raise
             lines = attempt.split("\n")
             line = lines[mark.line]
-            lines[mark.line] = line[:mark.column] + _TAB_STAND_IN + line[mark.column + 1:]
+            lines[mark.line] = line[: mark.column] + _TAB_STAND_IN + line[mark.column + 1 :]
             attempt = "\n".join(lines)
             continue
         if attempt is not text and node is not None:
@@ -398,7 +461,7 @@ def _untab(text: str, line_index: int, column: int) -> str:
     """`text` with the tabs of one line replaced by two spaces, up to the parser's error."""
     lines = text.split("\n")
     line = lines[line_index]
-    lines[line_index] = line[: column + 1].replace("\t", "  ") + line[column + 1:]
+    lines[line_index] = line[: column + 1].replace("\t", "  ") + line[column + 1 :]
     return "\n".join(lines)
 
 
@@ -406,7 +469,7 @@ def _char_at(text: str, mark: yaml.Mark | None) -> str:
     if mark is None:
         return ""
     lines = text.split("\n")
-    return lines[mark.line][mark.column: mark.column + 1] if mark.line < len(lines) else ""
+    return lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
 
 
 def _word_at(text: str, mark: yaml.Mark | None) -> str:
@@ -414,7 +477,7 @@ def _word_at(text: str, mark: yaml.Mark | None) -> str:
     if mark is None:
         return ""
     lines = text.split("\n")
-    found = re.match(r"[&*][^\s,\[\]{}]*", lines[mark.line][mark.column:]) if mark.line < len(lines) else None
+    found = re.match(r"[&*][^\s,\[\]{}]*", lines[mark.line][mark.column :]) if mark.line < len(lines) else None
     return found.group(0) if found else ""
 
 
@@ -432,9 +495,13 @@ class _Builder:
         if self.budget < 0:
             if self.budget == -1:
                 limit = f"{_MAX_VALUES:,}".replace(",", " ")
-                self.report.error(self.source.path, self.source.line(()), None,
-                                  f"trop de valeurs (plus de {limit}) : des alias « *nom » se répètent les uns "
-                                  "dans les autres ; écrivez les valeurs sans alias")
+                self.report.error(
+                    self.source.path,
+                    self.source.line(()),
+                    None,
+                    f"trop de valeurs (plus de {limit}) : des alias « *nom » se répètent les uns "
+                    "dans les autres ; écrivez les valeurs sans alias",
+                )
                 self.source.reported.add(())
             return None
         tag = node.tag
@@ -450,16 +517,23 @@ class _Builder:
             if tag == _IMPLICIT_BOOL:
                 return node.value.lower() in _TRUE
         if not _accepted_tag(node):
-            self._refuse(node, loc, f"étiquette YAML « {_short_tag(tag)} » non acceptée : écrivez la valeur "
-                                    "sans étiquette (entre guillemets si c'est un texte)")
+            self._refuse(
+                node,
+                loc,
+                f"étiquette YAML « {_short_tag(tag)} » non acceptée : écrivez la valeur "
+                "sans étiquette (entre guillemets si c'est un texte)",
+            )
             return None
         if id(node) in self.building:
-            self._refuse(node, loc, "alias récursif : la valeur marquée par cette ancre « &nom » se contient "
-                                    "elle-même")
+            self._refuse(node, loc, "alias récursif : la valeur marquée par cette ancre « &nom » se contient elle-même")
             return None
         if len(self.building) >= MAX_DEPTH:
-            self.report.error(self.source.path, node.start_mark.line + 1 + self.offset, _dotted(loc[:1]) or None,
-                              _DEEP_MESSAGE + f" (au plus {MAX_DEPTH} niveaux)")
+            self.report.error(
+                self.source.path,
+                node.start_mark.line + 1 + self.offset,
+                _dotted(loc[:1]) or None,
+                _DEEP_MESSAGE + f" (au plus {MAX_DEPTH} niveaux)",
+            )
             self.source.reported.add(loc[:1])
             return None
         self.building.add(id(node))
@@ -476,22 +550,33 @@ class _Builder:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1 + self.offset
             if not isinstance(key_node, yaml.ScalarNode):
-                self.report.error(source.path, line, _dotted(loc) or None,
-                                  "clé complexe non acceptée : un nom de champ est un simple mot, suivi de « : »")
+                self.report.error(
+                    source.path,
+                    line,
+                    _dotted(loc) or None,
+                    "clé complexe non acceptée : un nom de champ est un simple mot, suivi de « : »",
+                )
                 continue
             key = str(key_node.value)
             if key_node.style == '"' and _CONTROL.search(key):
                 self._refuse(key_node, loc, control_message(key))
                 continue
             if not _accepted_tag(key_node):
-                self._refuse(key_node, loc + (key,), f"étiquette YAML « {_short_tag(key_node.tag)} » non "
-                                                     "acceptée : écrivez le nom du champ sans étiquette")
+                self._refuse(
+                    key_node,
+                    loc + (key,),
+                    f"étiquette YAML « {_short_tag(key_node.tag)} » non "
+                    "acceptée : écrivez le nom du champ sans étiquette",
+                )
                 continue
             if key in result:
                 first = source.lines[loc + (key,)]
-                self.report.error(source.path, line, _dotted(loc + (key,)),
-                                  f"champ écrit deux fois dans le même bloc (déjà ligne {first}) ; "
-                                  "gardez une seule valeur")
+                self.report.error(
+                    source.path,
+                    line,
+                    _dotted(loc + (key,)),
+                    f"champ écrit deux fois dans le même bloc (déjà ligne {first}) ; gardez une seule valeur",
+                )
                 continue
             source.lines[loc + (key,)] = line
             result[key] = self.value(value_node, loc + (key,))
@@ -554,60 +639,85 @@ def _explain(exc: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int | N
     if "maximum nesting depth" in problem:  # PyYAML >= 6.0.4 bounds the nesting itself
         return _line(mark, offset), _DEEP_MESSAGE
     if "another document" in problem:
-        return _line(mark, offset), ("ligne « --- » en trop : un fichier ne contient qu'un seul document YAML ; "
-                                     "une ligne « --- » n'est permise qu'autour de l'en-tête d'une fiche")
+        return _line(mark, offset), (
+            "ligne « --- » en trop : un fichier ne contient qu'un seul document YAML ; "
+            "une ligne « --- » n'est permise qu'autour de l'en-tête d'une fiche"
+        )
     if "expected <document start>" in problem or "expected '<document start>'" in problem:
-        return _line(mark, offset), ("texte en trop après la fin du document (une ligne « ... » ou une directive "
-                                     "« % ») : un fichier ne contient qu'un seul document YAML")
+        return _line(mark, offset), (
+            "texte en trop après la fin du document (une ligne « ... » ou une directive "
+            "« % ») : un fichier ne contient qu'un seul document YAML"
+        )
     if context.startswith("while scanning a quoted scalar") and (
-            "end of stream" in problem or "document indicator" in problem):
+        "end of stream" in problem or "document indicator" in problem
+    ):
         mark = exc.context_mark or mark
         message = "guillemet non fermé : ajoutez le guillemet de fin de ce texte"
     elif "cannot start any token" in problem:
         if at == "\t":
             return _line(mark, offset), _TAB_MESSAGE
-        message = (f"une valeur ne peut pas commencer par « {at} » (caractère réservé en YAML) : "
-                   "mettez-la entre guillemets" if at in ("@", "`")
-                   else f"caractère « {at} » inattendu : mettez la valeur entre guillemets")
+        message = (
+            f"une valeur ne peut pas commencer par « {at} » (caractère réservé en YAML) : mettez-la entre guillemets"
+            if at in ("@", "`")
+            else f"caractère « {at} » inattendu : mettez la valeur entre guillemets"
+        )
     elif context.startswith(("while scanning an alias", "while scanning an anchor")):
         mark = exc.context_mark or mark
         sign = "*" if "alias" in context else "&"
-        message = (f"un texte qui commence par « {sign} » doit être entre guillemets (en YAML, « {sign} » "
-                   f"{'renvoie à une ancre' if sign == '*' else 'définit une ancre'})")
+        message = (
+            f"un texte qui commence par « {sign} » doit être entre guillemets (en YAML, « {sign} » "
+            f"{'renvoie à une ancre' if sign == '*' else 'définit une ancre'})"
+        )
     elif problem.startswith("found undefined alias"):
-        message = (f"alias « {_word_at(text, mark)} » inconnu : aucune ancre « &{_word_at(text, mark)[1:]} » "
-                   "avant lui ; un texte qui commence par « * » doit être entre guillemets")
+        message = (
+            f"alias « {_word_at(text, mark)} » inconnu : aucune ancre « &{_word_at(text, mark)[1:]} » "
+            "avant lui ; un texte qui commence par « * » doit être entre guillemets"
+        )
     elif context.startswith("found duplicate anchor"):
         first = _line(exc.context_mark, offset)
         message = f"ancre « {_word_at(text, mark)} » déjà définie ligne {first} : donnez-lui un autre nom"
     elif context.startswith("while scanning a block scalar") and "line break" in problem:
-        message = ("après « | » ou « > », le texte commence à la ligne suivante, indenté sous le nom du champ")
+        message = "après « | » ou « > », le texte commence à la ligne suivante, indenté sous le nom du champ"
     elif "unknown escape character" in problem:
-        message = ("« \\ » inattendu dans un texte entre guillemets doubles : écrivez « \\\\ » ou mettez le texte "
-                   "entre guillemets simples (« ' »)")
+        message = (
+            "« \\ » inattendu dans un texte entre guillemets doubles : écrivez « \\\\ » ou mettez le texte "
+            "entre guillemets simples (« ' »)"
+        )
     elif problem.startswith("block sequence entries are not allowed"):
-        message = ("« - » inattendu : un élément de liste va sur sa propre ligne, indenté sous le nom du champ "
-                   "(ou écrivez la liste entre crochets : [a, b])")
+        message = (
+            "« - » inattendu : un élément de liste va sur sa propre ligne, indenté sous le nom du champ "
+            "(ou écrivez la liste entre crochets : [a, b])"
+        )
     elif problem.startswith("mapping keys are not allowed"):
         message = "« ? » inattendu : mettez le texte entre guillemets"
     elif problem.startswith(("did not find expected node content", "expected the node content")):
         message = f"valeur attendue, trouvé « {at} » : un texte qui commence par « {at} » doit être entre guillemets"
     elif problem.startswith("found undefined tag handle"):
-        message = ("étiquette YAML non acceptée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
-                   "doit être entre guillemets)")
+        message = (
+            "étiquette YAML non acceptée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
+            "doit être entre guillemets)"
+        )
     elif "directive" in context or "directive" in problem or "incompatible YAML document" in problem:
-        message = ("ligne « % » : les directives YAML (%YAML, %TAG) ne sont pas acceptées ; un texte qui commence "
-                   "par « % » doit être entre guillemets")
+        message = (
+            "ligne « % » : les directives YAML (%YAML, %TAG) ne sont pas acceptées ; un texte qui commence "
+            "par « % » doit être entre guillemets"
+        )
     elif "tag" in context or "tag URI" in problem or "URI escaped" in problem:
-        message = ("étiquette YAML mal formée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
-                   "doit être entre guillemets)")
+        message = (
+            "étiquette YAML mal formée : écrivez la valeur sans étiquette (un texte qui commence par « ! » "
+            "doit être entre guillemets)"
+        )
     elif "hexdecimal number" in problem or "Unicode character escape" in problem:
-        message = ("« \\x », « \\u » ou « \\U » dans un texte entre guillemets doubles doit être suivi d'un code "
-                   "de caractère hexadécimal valide : écrivez « \\\\ » pour une barre oblique inverse, ou mettez le "
-                   "texte entre guillemets simples (« ' »)")
+        message = (
+            "« \\x », « \\u » ou « \\U » dans un texte entre guillemets doubles doit être suivi d'un code "
+            "de caractère hexadécimal valide : écrivez « \\\\ » pour une barre oblique inverse, ou mettez le "
+            "texte entre guillemets simples (« ' »)"
+        )
     elif context.startswith("while scanning a block scalar"):
-        message = ("en-tête de bloc mal formé : après « | » ou « > », seuls « - », « + » ou un chiffre de 1 à 9 sont "
-                   "permis, puis le texte commence à la ligne suivante, indenté sous le nom du champ")
+        message = (
+            "en-tête de bloc mal formé : après « | » ou « > », seuls « - », « + » ou un chiffre de 1 à 9 sont "
+            "permis, puis le texte commence à la ligne suivante, indenté sous le nom du champ"
+        )
     column = f", colonne {mark.column + 1}" if mark else ""
     if message is None:
         french = next((fr for en, fr in _YAML_PROBLEMS.items() if problem.startswith(en)), "structure incorrecte")
@@ -632,9 +742,13 @@ def _read_text(path: Path, display: str, report: Report, limit: int, root: str |
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        report.error(display, line, None,
-                     f"le fichier n'est pas encodé en UTF-8 (octet 0x{raw[exc.start]:02x} invalide) ; "
-                     "ré-enregistrez-le en UTF-8 (dans votre éditeur : « Enregistrer avec l'encodage » → UTF-8)")
+        report.error(
+            display,
+            line,
+            None,
+            f"le fichier n'est pas encodé en UTF-8 (octet 0x{raw[exc.start]:02x} invalide) ; "
+            "ré-enregistrez-le en UTF-8 (dans votre éditeur : « Enregistrer avec l'encodage » → UTF-8)",
+        )
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

@@ -62,19 +62,28 @@ class PartialDate:
         match = _DATE_RE.match(text)
         if not match:
             raise PydanticCustomError(
-                "date_format", "« {value} » n'est pas une date ; écrivez AAAA, AAAA-MM ou AAAA-MM-JJ (ex. 2025-03-15)",
-                {"value": text})
+                "date_format",
+                "« {value} » n'est pas une date ; écrivez AAAA, AAAA-MM ou AAAA-MM-JJ (ex. 2025-03-15)",
+                {"value": text},
+            )
         year = int(match[1])
         month, day = (int(g) if g else None for g in match.groups()[1:])
         if not YEARS[0] <= year <= YEARS[1]:
-            raise PydanticCustomError("date_impossible", "« {value} » : année hors limites (attendu de {low} à {high})",
-                                      {"value": text, "low": YEARS[0], "high": YEARS[1]})
+            raise PydanticCustomError(
+                "date_impossible",
+                "« {value} » : année hors limites (attendu de {low} à {high})",
+                {"value": text, "low": YEARS[0], "high": YEARS[1]},
+            )
         if month is not None and not 1 <= month <= 12:
-            raise PydanticCustomError("date_impossible", "date impossible : « {value} » (le mois {month} n'existe pas)",
-                                      {"value": text, "month": month})
+            raise PydanticCustomError(
+                "date_impossible",
+                "date impossible : « {value} » (le mois {month} n'existe pas)",
+                {"value": text, "month": month},
+            )
         if day is not None and month is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
-            raise PydanticCustomError("date_impossible", "date impossible : « {value} » (ce jour n'existe pas)",
-                                      {"value": text})
+            raise PydanticCustomError(
+                "date_impossible", "date impossible : « {value} » (ce jour n'existe pas)", {"value": text}
+            )
         return cls(year, month, day)
 
     @property
@@ -116,13 +125,18 @@ class PartialDate:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
-            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(str))
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(str)
+        )
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
-        return {"anyOf": [{"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
-                          {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]}],
-                "description": "Date AAAA, AAAA-MM ou AAAA-MM-JJ."}
+        return {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]},
+            ],
+            "description": "Date AAAA, AAAA-MM ou AAAA-MM-JJ.",
+        }
 
 
 _FR_TRUE = {"true", "oui", "vrai", "yes", "on", "1"}
@@ -167,24 +181,40 @@ def _parse_int(value: Any) -> int:
 
 
 Date = PartialDate
-OuiNon = Annotated[bool, BeforeValidator(_parse_bool), WithJsonSchema(
-    {"anyOf": [{"type": "boolean"}, {"enum": ["oui", "non", "Oui", "Non"]}]})]
-Nombre = Annotated[float, BeforeValidator(_parse_number), WithJsonSchema(
-    {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d[\d\u202f\u00a0 ]*(,\d+)?$"}],
-     "description": "Nombre (virgule décimale acceptée : 0,5)."})]
+OuiNon = Annotated[
+    bool,
+    BeforeValidator(_parse_bool),
+    WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": ["oui", "non", "Oui", "Non"]}]}),
+]
+Nombre = Annotated[
+    float,
+    BeforeValidator(_parse_number),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d[\d\u202f\u00a0 ]*(,\d+)?$"}],
+            "description": "Nombre (virgule décimale acceptée : 0,5).",
+        }
+    ),
+]
 Entier = Annotated[int, BeforeValidator(_parse_int)]
 
 
 def _parse_year(value: Any) -> int:
     year = _parse_int(value)
     if not YEARS[0] <= year <= YEARS[1]:
-        raise PydanticCustomError("annee", "« {value} » : année hors limites (attendu de {low} à {high})",
-                                  {"value": value, "low": YEARS[0], "high": YEARS[1]})
+        raise PydanticCustomError(
+            "annee",
+            "« {value} » : année hors limites (attendu de {low} à {high})",
+            {"value": value, "low": YEARS[0], "high": YEARS[1]},
+        )
     return year
 
 
-Annee = Annotated[int, BeforeValidator(_parse_year), WithJsonSchema(
-    {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1], "description": "Année (AAAA)."})]
+Annee = Annotated[
+    int,
+    BeforeValidator(_parse_year),
+    WithJsonSchema({"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1], "description": "Année (AAAA)."}),
+]
 Texte = Annotated[str, Field(min_length=1)]
 
 _NUMBER = r"(?:0|[1-9][0-9]{0,3})"  # ASCII digits, no leading zero, at most 9999 (`1.1.01`, `1.1.١` are refused)
@@ -210,11 +240,13 @@ class Strict(BaseModel):
     """Base of every content model: unknown fields are errors, numbers written in text fields stay text. Models are
     frozen once validated (their lists are plain lists: nothing in fiches changes them)."""
 
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
-                              validate_default=False, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True, validate_default=False, frozen=True
+    )
 
 
 # --- plan.yml -----------------------------------------------------------------------------------
+
 
 class Periode(Strict):
     debut: Entier = Field(description="Première année du plan (AAAA).", ge=1900, le=2200)
@@ -238,39 +270,51 @@ class ChiffreCle(Strict):
 
 
 class Direction(Strict):
-    code: str = Field(description="Code court de la direction (ex. DRH), utilisé dans les fiches.",
-                      pattern=CODE_PATTERN)
+    code: str = Field(
+        description="Code court de la direction (ex. DRH), utilisé dans les fiches.", pattern=CODE_PATTERN
+    )
     nom: Texte = Field(description="Nom complet de la direction.")
     contact: str | None = Field(
-        None, pattern=EMAIL_PATTERN,
+        None,
+        pattern=EMAIL_PATTERN,
         description="Adresse électronique de la direction (ex. drh@ville.fr) : « fiches relances --format eml » lui "
-                    "prépare un message avec les fiches à mettre à jour.")
+        "prépare un message avec les fiches à mettre à jour.",
+    )
 
 
 class Elu(Strict):
-    code: str = Field(description="Code court de l'élu (ex. ADJ-RH), utilisé dans le champ « elus » des fiches.",
-                      pattern=CODE_PATTERN)
+    code: str = Field(
+        description="Code court de l'élu (ex. ADJ-RH), utilisé dans le champ « elus » des fiches.", pattern=CODE_PATTERN
+    )
     nom: Texte = Field(description="Nom de l'élu, tel qu'il s'affiche (ex. « Mme Sophie Martin »).")
-    delegation: str = Field("", description="Fonction et délégation (ex. « Adjointe au maire chargée des ressources "
-                                            "humaines »).")
+    delegation: str = Field(
+        "", description="Fonction et délégation (ex. « Adjointe au maire chargée des ressources humaines »)."
+    )
 
 
 class SuiviOptions(Strict):
     actualiser_apres_mois: Annotated[Entier, Field(ge=1, le=60)] = Field(
-        6, description="Une fiche en cours est « à actualiser » quand rien n'a bougé depuis ce nombre de mois : ni "
-                       "entrée de suivi, ni mesure d'indicateur, ni modification de son fichier (6 par défaut).")
+        6,
+        description="Une fiche en cours est « à actualiser » quand rien n'a bougé depuis ce nombre de mois : ni "
+        "entrée de suivi, ni mesure d'indicateur, ni modification de son fichier (6 par défaut).",
+    )
     mesurer_apres_mois: Annotated[Entier, Field(ge=1, le=60)] = Field(
-        12, description="Un indicateur d'une fiche en cours est signalé quand sa dernière mesure a plus de ce nombre "
-                        "de mois (12 par défaut : beaucoup d'indicateurs sont annuels).")
+        12,
+        description="Un indicateur d'une fiche en cours est signalé quand sa dernière mesure a plus de ce nombre "
+        "de mois (12 par défaut : beaucoup d'indicateurs sont annuels).",
+    )
     expediteur: str | None = Field(
-        None, pattern=EMAIL_PATTERN,
+        None,
+        pattern=EMAIL_PATTERN,
         description="Adresse d'expédition des messages de relance préparés par « fiches relances --format eml » "
-                    "(facultatif : sans elle, votre messagerie met la vôtre).")
+        "(facultatif : sans elle, votre messagerie met la vôtre).",
+    )
 
 
 class Collectivite(Strict):
-    code: str = Field(description="Code court de la collectivité (ex. VILLE), utilisé dans les fiches.",
-                      pattern=CODE_PATTERN)
+    code: str = Field(
+        description="Code court de la collectivité (ex. VILLE), utilisé dans les fiches.", pattern=CODE_PATTERN
+    )
     nom: Texte = Field(description="Nom complet de la collectivité.")
 
 
@@ -288,8 +332,9 @@ class Objectif(Strict):
 class Axe(Strict):
     numero: str = Field(description="Numéro N de l'axe.", pattern=AXE_PATTERN)
     titre: Texte = Field(description="Intitulé de l'axe stratégique.")
-    couleur: str = Field("#1f4e79", description="Couleur de l'axe (#rrggbb), assez foncée pour un texte blanc.",
-                         pattern=COLOR_PATTERN)
+    couleur: str = Field(
+        "#1f4e79", description="Couleur de l'axe (#rrggbb), assez foncée pour un texte blanc.", pattern=COLOR_PATTERN
+    )
     description: str = Field("", description="Présentation de l'axe (Markdown).")
     objectifs: list[Objectif] = Field(default_factory=list, description="Objectifs de l'axe.")
 
@@ -301,17 +346,23 @@ class PageFormat(Strict):
 
 class BrochureOptions(Strict):
     format: Literal["A4", "A5"] | PageFormat = Field(
-        "A5", description="Format de page : A4, A5, ou {largeur, hauteur} en mm.")
+        "A5", description="Format de page : A4, A5, ou {largeur, hauteur} en mm."
+    )
     fond_perdu: Nombre = Field(3, description="Fond perdu en mm autour de la page (pour l'imprimeur).", ge=0, le=20)
     imprimeur: OuiNon = Field(False, description="Version imprimeur : PDF/X-4 en CMJN, fond perdu et traits de coupe.")
     papier: Literal["couche", "non_couche"] = Field(
-        "couche", description="Papier de la version imprimeur : couche (profil FOGRA39, par défaut) ou non_couche "
-                              "(profil FOGRA29).")
+        "couche",
+        description="Papier de la version imprimeur : couche (profil FOGRA39, par défaut) ou non_couche "
+        "(profil FOGRA29).",
+    )
 
 
 EtatConformite = Literal["totalement_conforme", "partiellement_conforme", "non_conforme"]
-ETATS_CONFORMITE = {"totalement_conforme": "totalement conforme", "partiellement_conforme": "partiellement conforme",
-                    "non_conforme": "non conforme"}
+ETATS_CONFORMITE = {
+    "totalement_conforme": "totalement conforme",
+    "partiellement_conforme": "partiellement conforme",
+    "non_conforme": "non conforme",
+}
 NatureNonAccessible = Literal["non_conformite", "derogation", "hors_champ"]
 CONTACT_PATTERN = r"^([^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+|https?://\S+)$"
 URL_PATTERN = r"^https?://\S+$"
@@ -319,34 +370,44 @@ URL_PATTERN = r"^https?://\S+$"
 
 class ContenuNonAccessible(Strict):
     contenu: Texte = Field(description="Le contenu ou la fonction qui n'est pas accessible.")
-    raison: Texte = Field(description="Pourquoi (critère non respecté, charge disproportionnée…) et l'alternative "
-                                      "proposée, s'il y en a une.")
+    raison: Texte = Field(
+        description="Pourquoi (critère non respecté, charge disproportionnée…) et l'alternative "
+        "proposée, s'il y en a une."
+    )
     nature: NatureNonAccessible = Field(
-        "non_conformite", description="non_conformite (par défaut), derogation (charge disproportionnée) ou "
-                                      "hors_champ (contenu non soumis à l'obligation d'accessibilité).")
+        "non_conformite",
+        description="non_conformite (par défaut), derogation (charge disproportionnée) ou "
+        "hors_champ (contenu non soumis à l'obligation d'accessibilité).",
+    )
 
 
 class Accessibilite(Strict):
     """The facts of the accessibility statement (RGAA), shown on the site's « Accessibilité » page."""
 
     etat_conformite: EtatConformite | None = Field(
-        None, description="totalement_conforme, partiellement_conforme ou non_conforme (sans audit : non_conforme).")
+        None, description="totalement_conforme, partiellement_conforme ou non_conforme (sans audit : non_conforme)."
+    )
     taux_conformite: Annotated[Nombre, Field(ge=0, le=100)] | None = Field(
-        None, description="Part des critères du RGAA respectés selon l'audit, en %.")
+        None, description="Part des critères du RGAA respectés selon l'audit, en %."
+    )
     date_audit: Date | None = Field(None, description="Date de l'audit de conformité (AAAA-MM-JJ).")
     auditeur: str = Field("", description="Qui a réalisé l'audit (prestataire ou équipe interne).")
-    methode: str = Field("", description="Méthode et échantillon de l'audit (outils, navigateurs, pages "
-                                          "vérifiées).")
+    methode: str = Field("", description="Méthode et échantillon de l'audit (outils, navigateurs, pages vérifiées).")
     referentiel: str = Field("RGAA 4.1.2", description="Version du référentiel appliqué.")
     contact: str | None = Field(
-        None, description="Adresse électronique ou adresse d'un formulaire pour signaler un défaut d'accessibilité.",
-        pattern=CONTACT_PATTERN)
+        None,
+        description="Adresse électronique ou adresse d'un formulaire pour signaler un défaut d'accessibilité.",
+        pattern=CONTACT_PATTERN,
+    )
     schema_pluriannuel: str | None = Field(
-        None, description="Adresse du schéma pluriannuel de mise en accessibilité.", pattern=URL_PATTERN)
-    plan_action: str | None = Field(None, description="Adresse du plan d'action de l'année (facultatif).",
-                                    pattern=URL_PATTERN)
+        None, description="Adresse du schéma pluriannuel de mise en accessibilité.", pattern=URL_PATTERN
+    )
+    plan_action: str | None = Field(
+        None, description="Adresse du plan d'action de l'année (facultatif).", pattern=URL_PATTERN
+    )
     contenus_non_accessibles: list[ContenuNonAccessible] = Field(
-        default_factory=list, description="Contenus non accessibles, avec la raison.")
+        default_factory=list, description="Contenus non accessibles, avec la raison."
+    )
     date_declaration: Date | None = Field(None, description="Date à laquelle la déclaration a été établie.")
 
 
@@ -372,29 +433,38 @@ class Plan(Strict):
     periode: Periode = Field(description="Années couvertes par le plan : {debut: AAAA, fin: AAAA}.")
     edition: Entier = Field(description="Année de l'édition en cours de la brochure (AAAA).", ge=1900, le=2200)
     date_situation: Date | None = Field(
-        None, description="Date « état au » des chiffres publiés (AAAA-MM-JJ). Par défaut : aujourd'hui.")
+        None, description="Date « état au » des chiffres publiés (AAAA-MM-JJ). Par défaut : aujourd'hui."
+    )
     edito: str = Field("", description="Éditorial (Markdown).")
     valeurs: list[Valeur] = Field(default_factory=list, description="Valeurs du projet.")
-    demarche: list[EtapeDemarche] = Field(default_factory=list,
-                                          description="Étapes de construction du plan (calendrier de la démarche).")
+    demarche: list[EtapeDemarche] = Field(
+        default_factory=list, description="Étapes de construction du plan (calendrier de la démarche)."
+    )
     chiffres_cles: list[ChiffreCle] = Field(default_factory=list, description="Chiffres clés.")
     directions: list[Direction] = Field(min_length=1, description="Directions pouvant piloter ou contribuer.")
     collectivites: list[Collectivite] = Field(
-        default_factory=list, description="Collectivités qui partagent le plan (facultatif).")
-    elus: list[Elu] = Field(default_factory=list,
-                            description="Élus référents que les fiches citent par leur code (facultatif).")
-    suivi: SuiviOptions = Field(default_factory=SuiviOptions,
-                                description="Règles de fraîcheur des fiches : {actualiser_apres_mois: 6}.")
+        default_factory=list, description="Collectivités qui partagent le plan (facultatif)."
+    )
+    elus: list[Elu] = Field(
+        default_factory=list, description="Élus référents que les fiches citent par leur code (facultatif)."
+    )
+    suivi: SuiviOptions = Field(
+        default_factory=SuiviOptions, description="Règles de fraîcheur des fiches : {actualiser_apres_mois: 6}."
+    )
     statuts: dict[StatutCode, StatutDef] = Field(
-        default_factory=dict, description="Libellés et couleurs des statuts, si différents de ceux par défaut.")
+        default_factory=dict, description="Libellés et couleurs des statuts, si différents de ceux par défaut."
+    )
     axes: list[Axe] = Field(min_length=1, description="Axes stratégiques, avec leurs objectifs.")
-    brochure: BrochureOptions = Field(default_factory=BrochureOptions,
-                                      description="Options d'impression de la brochure.")
+    brochure: BrochureOptions = Field(
+        default_factory=BrochureOptions, description="Options d'impression de la brochure."
+    )
     accessibilite: Accessibilite | None = Field(
-        None, description="Faits de la déclaration d'accessibilité (RGAA) publiée sur le site.")
+        None, description="Faits de la déclaration d'accessibilité (RGAA) publiée sur le site."
+    )
 
 
 # --- fiches -------------------------------------------------------------------------------------
+
 
 class Calendrier(Strict):
     debut: Date | None = Field(None, description="Début prévu (AAAA, AAAA-MM ou AAAA-MM-JJ).")
@@ -431,28 +501,34 @@ class Suivi(Strict):
 
 
 class Financement(Strict):
-    financeur: Texte = Field(description="Qui finance (ex. « État (DSIL) », « Région », « CNFPT », « FIPHFP », "
-                                         "« Ville de Montclair (fonds propres) »).")
+    financeur: Texte = Field(
+        description="Qui finance (ex. « État (DSIL) », « Région », « CNFPT », « FIPHFP », "
+        "« Ville de Montclair (fonds propres) »)."
+    )
     montant: Annotated[Nombre, Field(ge=0)] = Field(description="Montant en euros.")
     annee: Annee = Field(description="Année du financement (AAAA).")
     nature: NatureFinancement = Field(description="Section budgétaire : fonctionnement ou investissement.")
     etat: EtatFinancement = Field(
-        "prevu", description="Où en est ce financement : prevu, demande, obtenu ou verse (prevu par défaut).")
+        "prevu", description="Où en est ce financement : prevu, demande, obtenu ou verse (prevu par défaut)."
+    )
 
 
 class Fiche(Strict):
     """A fiche-action (front matter of `content/fiches/<id>-<slug>.md`)."""
 
-    model_config = ConfigDict(title="Fiche", json_schema_extra={
-        "description": "En-tête d'une fiche-action : content/fiches/<id>-<slug>.md"})
+    model_config = ConfigDict(
+        title="Fiche", json_schema_extra={"description": "En-tête d'une fiche-action : content/fiches/<id>-<slug>.md"}
+    )
 
     id: str = Field(description="Numéro N.M.K de la fiche (N.M : son objectif).", pattern=ID_PATTERN)
     titre: Texte = Field(description="Intitulé de l'action.")
-    resume: str = Field("", max_length=300,
-                        description="Une phrase (300 caractères au plus), pour les cartes et la brochure.")
+    resume: str = Field(
+        "", max_length=300, description="Une phrase (300 caractères au plus), pour les cartes et la brochure."
+    )
     statut: StatutCode = Field(description="Statut : a_venir, en_cours, realisee, en_pause, bloquee, abandonnee.")
     avancement: Annotated[Entier, Field(ge=0, le=100)] | None = Field(
-        None, description="Avancement en % (0 à 100). Par défaut : 100 si réalisée, sinon 0.")
+        None, description="Avancement en % (0 à 100). Par défaut : 100 si réalisée, sinon 0."
+    )
     prioritaire: OuiNon = Field(False, description="Action prioritaire ? (oui / non)")
     pilote: str = Field(description="Code de la direction pilote.")
     contributeurs: list[str] = Field(default_factory=list, description="Codes des directions contributrices.")
@@ -460,19 +536,25 @@ class Fiche(Strict):
     elus: list[str] = Field(
         default_factory=list,
         description="Élus référents : le code d'un élu de la liste « elus » de plan.yml (ex. ADJ-RH), ou son nom et "
-                    "sa fonction en toutes lettres (ex. « Mme Durand, adjointe aux finances »).")
+        "sa fonction en toutes lettres (ex. « Mme Durand, adjointe aux finances »).",
+    )
     partenaires: list[str] = Field(
-        default_factory=list, description="Partenaires extérieurs associés à l'action (ex. « CNFPT », « Centre de "
-                                          "gestion de la fonction publique territoriale »).")
-    collectivites: list[str] = Field(default_factory=list,
-                                     description="Codes des collectivités concernées (par défaut : toutes).")
+        default_factory=list,
+        description="Partenaires extérieurs associés à l'action (ex. « CNFPT », « Centre de "
+        "gestion de la fonction publique territoriale »).",
+    )
+    collectivites: list[str] = Field(
+        default_factory=list, description="Codes des collectivités concernées (par défaut : toutes)."
+    )
     calendrier: Calendrier = Field(default_factory=Calendrier, description="Début et fin prévus.")
     jalons: list[Jalon] = Field(default_factory=list, description="Jalons datés.")
     indicateurs: list[Indicateur] = Field(default_factory=list, description="Indicateurs de suivi.")
     budget: Annotated[Nombre, Field(ge=0)] | None = Field(None, description="Budget en euros.")
     financements: list[Financement] = Field(
-        default_factory=list, description="Plan de financement : une ligne par financeur et par année, "
-                                          "{financeur, montant, annee, nature, etat}.")
+        default_factory=list,
+        description="Plan de financement : une ligne par financeur et par année, "
+        "{financeur, montant, annee, nature, etat}.",
+    )
     etp: Annotated[Nombre, Field(ge=0)] | None = Field(None, description="Moyens humains en équivalents temps plein.")
     liens: list[str] = Field(default_factory=list, description="Numéros des fiches liées.")
     themes: list[str] = Field(default_factory=list, description="Thèmes (mots-clés libres).")
@@ -531,8 +613,12 @@ class Fiche(Strict):
     def en_retard(self) -> bool:
         """Past its planned end at the plan's « état au » date, and neither réalisée nor abandonnée."""
         fin = self.calendrier.fin
-        return bool(fin and self._situation and fin.last_day() < self._situation
-                    and self.statut not in ("realisee", "abandonnee"))
+        return bool(
+            fin
+            and self._situation
+            and fin.last_day() < self._situation
+            and self.statut not in ("realisee", "abandonnee")
+        )
 
     @property
     def slug(self) -> str:
@@ -577,6 +663,7 @@ def id_key(value: str) -> tuple[int, ...]:
 
 # --- history (filled from git by `builder.living.history`) -----------------------------------------------
 
+
 @dataclass(frozen=True)
 class Changement:
     """One dated change of a fiche, read from the commits that touched its file."""
@@ -598,6 +685,7 @@ class Historique:
 
 
 # --- the validated whole ------------------------------------------------------------------------
+
 
 class Statut:
     """A statut as displayed: code, label, colour, icon."""
@@ -621,21 +709,37 @@ class Projet:
     warnings: tuple[Problem, ...]  # what validation warned about
     statuts: dict[str, Statut]  # by code: libellé and couleur of plan.yml, else the defaults
 
-    def __init__(self, plan: Plan, fiches: Iterable[Fiche], today: dt.date | None = None, *,
-                 history: Mapping[str, Historique] | None = None, bilan: Any = None,
-                 bilan_markdown: str | None = None, bilan_resume: str | None = None,
-                 warnings: Iterable[Problem] = ()) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        fiches: Iterable[Fiche],
+        today: dt.date | None = None,
+        *,
+        history: Mapping[str, Historique] | None = None,
+        bilan: Any = None,
+        bilan_markdown: str | None = None,
+        bilan_resume: str | None = None,
+        warnings: Iterable[Problem] = (),
+    ) -> None:
         day = situation_date(plan, today)
         values = {
             "plan": plan,
             "fiches": tuple(sorted((f.at(day) for f in fiches), key=lambda f: id_key(f.id))),
             "date_situation": day,
             "history": MappingProxyType(dict(history or {})),
-            "bilan": bilan, "bilan_markdown": bilan_markdown, "bilan_resume": bilan_resume,
+            "bilan": bilan,
+            "bilan_markdown": bilan_markdown,
+            "bilan_resume": bilan_resume,
             "warnings": tuple(warnings),
-            "statuts": {code: Statut(code, (plan.statuts.get(code) or StatutDef()).libelle or label,
-                                     (plan.statuts.get(code) or StatutDef()).couleur or colour, icon)
-                        for code, (label, colour, icon) in DEFAULT_STATUTS.items()},
+            "statuts": {
+                code: Statut(
+                    code,
+                    (plan.statuts.get(code) or StatutDef()).libelle or label,
+                    (plan.statuts.get(code) or StatutDef()).couleur or colour,
+                    icon,
+                )
+                for code, (label, colour, icon) in DEFAULT_STATUTS.items()
+            },
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -655,9 +759,16 @@ class Projet:
         return Projet(**{**parts, **changes})
 
     def _parts(self) -> dict[str, Any]:
-        return {"plan": self.plan, "fiches": self.fiches, "today": self.date_situation, "history": dict(self.history),
-                "bilan": self.bilan, "bilan_markdown": self.bilan_markdown, "bilan_resume": self.bilan_resume,
-                "warnings": self.warnings}
+        return {
+            "plan": self.plan,
+            "fiches": self.fiches,
+            "today": self.date_situation,
+            "history": dict(self.history),
+            "bilan": self.bilan,
+            "bilan_markdown": self.bilan_markdown,
+            "bilan_resume": self.bilan_resume,
+            "warnings": self.warnings,
+        }
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled as its parts (a read-only mapping cannot be pickled)
         return _projet, (self._parts(),)

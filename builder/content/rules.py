@@ -21,6 +21,7 @@ ELU_EXAMPLE = "(ex. « Mme Durand, adjointe aux finances »)"
 
 # --- numbers ------------------------------------------------------------------------------------
 
+
 def valid_id(text: str) -> bool:
     """A fiche's number `N.M.K`: ASCII digits, no leading zero, nothing around it (`fullmatch`: `$` alone would
     accept a final newline)."""
@@ -44,10 +45,13 @@ def missing_objectif(fiche_id: str, objectifs: Collection[str], creatable: bool 
     if objectif in objectifs:
         return None
     if creatable:
-        return (f"l'objectif {objectif} n'existe pas dans plan.yml ; indiquez son intitulé dans cette colonne pour "
-                "le créer")
-    return (f"l'objectif {objectif} n'existe pas dans plan.yml ; objectifs existants : "
-            f"{', '.join(sorted(objectifs, key=id_key))}")
+        return (
+            f"l'objectif {objectif} n'existe pas dans plan.yml ; indiquez son intitulé dans cette colonne pour le créer"
+        )
+    return (
+        f"l'objectif {objectif} n'existe pas dans plan.yml ; objectifs existants : "
+        f"{', '.join(sorted(objectifs, key=id_key))}"
+    )
 
 
 def missing_axe(numero: str, axes: Collection[str]) -> str | None:
@@ -59,6 +63,7 @@ def missing_axe(numero: str, axes: Collection[str]) -> str | None:
 
 
 # --- codes of plan.yml --------------------------------------------------------------------------
+
 
 def duplicate_codes(values: Iterable[str]) -> list[tuple[int, int, str]]:
     """(index, index of the first, its spelling) of each value already in the list, without case: `DRH` and `drh`
@@ -84,8 +89,10 @@ def unknown_code(code: str, known: list[str], what: str) -> str | None:
     collectivité)."""
     if code in known:
         return None
-    return (f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : {', '.join(known)}"
-            f"{did_you_mean(code, known)}")
+    return (
+        f"« {code} » n'est pas un code de {what} de plan.yml ; codes possibles : {', '.join(known)}"
+        f"{did_you_mean(code, known)}"
+    )
 
 
 def unknown_elu(value: str, known: list[str]) -> str | None:
@@ -94,14 +101,19 @@ def unknown_elu(value: str, known: list[str]) -> str | None:
         return None
     known = list(dict.fromkeys(known))  # a code written twice in plan.yml is reported there
     if known:
-        return (f"« {value} » n'est pas un code d'élu de plan.yml ; codes possibles : {', '.join(known)}"
-                f"{did_you_mean(value, known)} ; pour un autre élu, écrivez son nom et sa fonction en toutes "
-                f"lettres {ELU_EXAMPLE}")
-    return (f"« {value} » ressemble à un code d'élu, mais plan.yml n'a pas de liste « elus » ; ajoutez-y cet "
-            f"élu (code, nom, délégation), ou écrivez son nom et sa fonction en toutes lettres {ELU_EXAMPLE}")
+        return (
+            f"« {value} » n'est pas un code d'élu de plan.yml ; codes possibles : {', '.join(known)}"
+            f"{did_you_mean(value, known)} ; pour un autre élu, écrivez son nom et sa fonction en toutes "
+            f"lettres {ELU_EXAMPLE}"
+        )
+    return (
+        f"« {value} » ressemble à un code d'élu, mais plan.yml n'a pas de liste « elus » ; ajoutez-y cet "
+        f"élu (code, nom, délégation), ou écrivez son nom et sa fonction en toutes lettres {ELU_EXAMPLE}"
+    )
 
 
 # --- fiches -------------------------------------------------------------------------------------
+
 
 def bad_link(target: str, fiche_id: str | None, known: Collection[str], among: str = "") -> str | None:
     """A fiche's `liens` name other fiches that exist (`among`: where they were looked for, when it is not only

@@ -54,8 +54,9 @@ def _accept_unquoted_numbers(node: Any) -> None:
 
 
 def render_schemas() -> dict[str, str]:
-    return {name: json.dumps(json_schema(model), ensure_ascii=False, indent=2) + "\n"
-            for name, model in SCHEMAS.items()}
+    return {
+        name: json.dumps(json_schema(model), ensure_ascii=False, indent=2) + "\n" for name, model in SCHEMAS.items()
+    }
 
 
 def write_schemas(directory: Path) -> list[Path]:

@@ -27,8 +27,19 @@ DOWNLOAD_FILES: tuple[tuple[str, str, str], ...] = (
     ("plan.schema.json", "Le schéma du JSON (JSON Schema)", "La description de chaque champ de plan.json."),
 )
 # The pages every site has, besides the axes and the fiches (see `SiteRenderer.render_all`).
-FIXED_PAGES = ("", "directions/", "statuts/", "prioritaires/", "collectivites/", "themes/", "calendrier/",
-               "tableau-de-bord/", "actualites/", f"{DOWNLOADS}/", "accessibilite/")
+FIXED_PAGES = (
+    "",
+    "directions/",
+    "statuts/",
+    "prioritaires/",
+    "collectivites/",
+    "themes/",
+    "calendrier/",
+    "tableau-de-bord/",
+    "actualites/",
+    f"{DOWNLOADS}/",
+    "accessibilite/",
+)
 
 _HREF = re.compile(r'href="([^"]*)"')
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")

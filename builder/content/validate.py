@@ -86,8 +86,15 @@ class _Refs:
     @classmethod
     def of(cls, source: Source, fiche: Fiche | None, bad: set[str]) -> _Refs:
         if fiche is not None:
-            return cls(source, fiche.id, fiche.pilote, list(fiche.contributeurs), list(fiche.collectivites),
-                       list(fiche.liens), list(fiche.elus))
+            return cls(
+                source,
+                fiche.id,
+                fiche.pilote,
+                list(fiche.contributeurs),
+                list(fiche.collectivites),
+                list(fiche.liens),
+                list(fiche.elus),
+            )
         data = source.data if isinstance(source.data, dict) else {}
 
         def text(key: str) -> str | None:
@@ -103,21 +110,31 @@ class _Refs:
         fiche_id = text("id")
         if fiche_id is not None and not valid_id(fiche_id):
             fiche_id = None
-        return cls(source, fiche_id, text("pilote"), texts("contributeurs"), texts("collectivites"),
-                   texts("liens"), texts("elus"))
+        return cls(
+            source,
+            fiche_id,
+            text("pilote"),
+            texts("contributeurs"),
+            texts("collectivites"),
+            texts("liens"),
+            texts("elus"),
+        )
 
 
 # --- per file -----------------------------------------------------------------------------------
 
-def _validate_model(model: type[BaseModel], source: Source | None, report: Report,
-                    situation: dt.date | None = None) -> tuple[Any, set[str]]:
+
+def _validate_model(
+    model: type[BaseModel], source: Source | None, report: Report, situation: dt.date | None = None
+) -> tuple[Any, set[str]]:
     """The model, or None; and the top-level fields that had errors. Values the loader refused (and reported)
     are not reported again. A fiche is read with its body, its path and the plan's « état au » date."""
     if source is None or () in source.reported:
         return None, set()
     if not isinstance(source.data, dict):
-        report.error(source.path, source.line(()), None,
-                     "le contenu doit être une série de champs « nom: valeur », un par ligne")
+        report.error(
+            source.path, source.line(()), None, "le contenu doit être une série de champs « nom: valeur », un par ligne"
+        )
         return None, set()
     try:
         if model is Fiche:
@@ -128,7 +145,7 @@ def _validate_model(model: type[BaseModel], source: Source | None, report: Repor
         for loc, message in french_errors(exc, model):
             if loc:
                 bad.add(str(loc[0]))
-            if not any(loc[:len(refused)] == refused for refused in source.reported):
+            if not any(loc[: len(refused)] == refused for refused in source.reported):
                 report.error(source.path, source.line(loc), _field_name(loc), message)
         return None, bad
 
@@ -145,8 +162,11 @@ def french_errors(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Lo
 def _clean_loc(loc: tuple) -> Location:
     # pydantic adds union/type tags into locations (e.g. 'function-before[...]'); keep only real keys.
     # Also the `[key]` of a dict key and the class names of union members (`PageFormat`): fields are lowercase.
-    return tuple(p for p in loc if isinstance(p, int)
-                 or not re.match(r"^[a-z-]+\[.*\]$|^(int|float|str)$|^\[key\]$|^[A-Z][A-Za-z]+$", p))
+    return tuple(
+        p
+        for p in loc
+        if isinstance(p, int) or not re.match(r"^[a-z-]+\[.*\]$|^(int|float|str)$|^\[key\]$|^[A-Z][A-Za-z]+$", p)
+    )
 
 
 def _field_name(loc: Location) -> str | None:
@@ -199,18 +219,22 @@ def _french(err: ErrorDetails, model: type[BaseModel], loc: Location) -> str:
         owner = _model_at(model, loc)
         known = list(owner.model_fields) if owner else []
         hint = did_you_mean(str(last), known)
-        return (f"champ inconnu{hint} ; champs possibles : {', '.join(known)}" if known
-                else "champ inconnu")
+        return f"champ inconnu{hint} ; champs possibles : {', '.join(known)}" if known else "champ inconnu"
     if kind == "literal_error":
         expected = re.findall(r"'([^']+)'", str(ctx.get("expected", "")))
-        what = {"statut": "un statut connu", "type": "un type d'indicateur connu",
-                "nature": "une nature de financement connue", "etat": "un état de financement connu"}.get(
-            str(last), "une valeur connue")
+        what = {
+            "statut": "un statut connu",
+            "type": "un type d'indicateur connu",
+            "nature": "une nature de financement connue",
+            "etat": "un état de financement connu",
+        }.get(str(last), "une valeur connue")
         if len(loc) == 2 and loc[0] == "statuts":
             what = "un statut connu"
         extra = " ou {largeur: …, hauteur: …} en millimètres" if last == "format" else ""
-        return (f"« {shown} » n'est pas {what} ; valeurs possibles : {', '.join(expected)}{extra}"
-                f"{did_you_mean(shown, expected)}")
+        return (
+            f"« {shown} » n'est pas {what} ; valeurs possibles : {', '.join(expected)}{extra}"
+            f"{did_you_mean(shown, expected)}"
+        )
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"« {shown} » : attendu un nombre entier"
     if kind in ("float_parsing", "float_type"):
@@ -237,8 +261,10 @@ def _french(err: ErrorDetails, model: type[BaseModel], loc: Location) -> str:
         return f"liste vide : au moins {ctx.get('min_length', 1)} élément attendu"
     if kind == "string_pattern_mismatch":
         if loc[:1] == ("accessibilite",) and last == "contact":
-            return (f"« {shown} » : attendu une adresse électronique (ex. accessibilite@ville.fr) ou l'adresse "
-                    "d'un formulaire (https://…)")
+            return (
+                f"« {shown} » : attendu une adresse électronique (ex. accessibilite@ville.fr) ou l'adresse "
+                "d'un formulaire (https://…)"
+            )
         return f"« {shown} » : " + _FIELD_HINTS.get(str(last), f"format attendu : {ctx.get('pattern')}")
     if kind == "union_tag_invalid" or kind.startswith("union"):
         return f"valeur « {shown} » non reconnue"
@@ -267,10 +293,15 @@ def _kind_of(value: Any) -> str:
 
 # --- across files -------------------------------------------------------------------------------
 
+
 def _check_plan(plan: Plan, source: Source, report: Report) -> None:
     if plan.periode.fin < plan.periode.debut:
-        report.error(source.path, source.line(("periode", "fin")), "periode.fin",
-                     f"la fin ({plan.periode.fin}) est avant le début ({plan.periode.debut})")
+        report.error(
+            source.path,
+            source.line(("periode", "fin")),
+            "periode.fin",
+            f"la fin ({plan.periode.fin}) est avant le début ({plan.periode.debut})",
+        )
     _unique(source, report, "directions", [d.code for d in plan.directions], "code de direction")
     _unique(source, report, "collectivites", [c.code for c in plan.collectivites], "code de collectivité")
     _unique(source, report, "elus", [e.code for e in plan.elus], "code d'élu")
@@ -280,20 +311,33 @@ def _check_plan(plan: Plan, source: Source, report: Report) -> None:
         for j, obj in enumerate(axe.objectifs):
             loc = ("axes", i, "objectifs", j, "numero")
             if obj.numero.split(".")[0] != axe.numero:
-                report.error(source.path, source.line(loc), f"axes[{i + 1}].objectifs[{j + 1}].numero",
-                             f"l'objectif {obj.numero} est rangé dans l'axe {axe.numero} : "
-                             f"son numéro doit commencer par « {axe.numero}. »")
+                report.error(
+                    source.path,
+                    source.line(loc),
+                    f"axes[{i + 1}].objectifs[{j + 1}].numero",
+                    f"l'objectif {obj.numero} est rangé dans l'axe {axe.numero} : "
+                    f"son numéro doit commencer par « {axe.numero}. »",
+                )
             if obj.numero in seen:
-                report.error(source.path, source.line(loc), f"axes[{i + 1}].objectifs[{j + 1}].numero",
-                             f"numéro d'objectif {obj.numero} en double (déjà ligne {seen[obj.numero]})")
+                report.error(
+                    source.path,
+                    source.line(loc),
+                    f"axes[{i + 1}].objectifs[{j + 1}].numero",
+                    f"numéro d'objectif {obj.numero} en double (déjà ligne {seen[obj.numero]})",
+                )
             seen.setdefault(obj.numero, source.line(loc))
 
 
-def _unique(source: Source, report: Report, list_key: str, values: list[str], what: str,
-            key_field: str = "code") -> None:
+def _unique(
+    source: Source, report: Report, list_key: str, values: list[str], what: str, key_field: str = "code"
+) -> None:
     for i, first, spelled in duplicate_codes(values):
-        report.error(source.path, source.line((list_key, i, key_field)), f"{list_key}[{i + 1}].{key_field}",
-                     duplicate_message(what, values[i], spelled, source.line((list_key, first, key_field))))
+        report.error(
+            source.path,
+            source.line((list_key, i, key_field)),
+            f"{list_key}[{i + 1}].{key_field}",
+            duplicate_message(what, values[i], spelled, source.line((list_key, first, key_field))),
+        )
 
 
 def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Source], report: Report) -> None:
@@ -302,9 +346,13 @@ def _check_fiches(plan: Plan | None, fiches: list[Fiche], sources: dict[int, Sou
         src = sources[id(fiche)]
         name = Path(src.path).name
         if not (name == f"{fiche.id}.md" or name.startswith(f"{fiche.id}-")):
-            report.error(src.path, src.line(("id",)), "id",
-                         f"le nom du fichier doit commencer par « {fiche.id}- » (ex. {fiche.id}-mon-action.md) "
-                         "pour correspondre au numéro de la fiche")
+            report.error(
+                src.path,
+                src.line(("id",)),
+                "id",
+                f"le nom du fichier doit commencer par « {fiche.id}- » (ex. {fiche.id}-mon-action.md) "
+                "pour correspondre au numéro de la fiche",
+            )
         for loc, message in fiche_rules(fiche):
             report.error(src.path, src.line(loc), _field_name(loc), message)
 
@@ -319,8 +367,12 @@ def _check_references(plan: Plan | None, refs: list[_Refs], report: Report) -> N
     for ref_id, ref in sorted(((r.id, r) for r in refs if r.id), key=lambda p: (id_key(p[0]), p[1].source.path)):
         src = ref.source
         if ref_id in first_file:
-            report.error(src.path, src.line(("id",)), "id",
-                         f"numéro {ref_id} déjà utilisé par {first_file[ref_id]} ; chaque fiche a son propre numéro")
+            report.error(
+                src.path,
+                src.line(("id",)),
+                "id",
+                f"numéro {ref_id} déjà utilisé par {first_file[ref_id]} ; chaque fiche a son propre numéro",
+            )
         first_file.setdefault(ref_id, src.path)
         missing = missing_objectif(ref_id, objectifs) if objectifs is not None else None
         if missing:
@@ -362,19 +414,32 @@ def _check_elu(src: Source, report: Report, index: int, value: str, known: list[
 
 # --- warnings -----------------------------------------------------------------------------------
 
+
 def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], report: Report) -> None:
     for fiche in projet.fiches:
         src = sources[id(fiche)]
         if fiche.statut == "realisee" and fiche.progression < 100:
-            report.warning(src.path, src.line(("avancement",)), "avancement",
-                           f"la fiche est réalisée mais son avancement est de {fiche.progression} % (attendu : 100)")
+            report.warning(
+                src.path,
+                src.line(("avancement",)),
+                "avancement",
+                f"la fiche est réalisée mais son avancement est de {fiche.progression} % (attendu : 100)",
+            )
         if fiche.statut == "a_venir" and fiche.progression > 0:
-            report.warning(src.path, src.line(("avancement",)), "avancement",
-                           f"la fiche est à venir mais son avancement est de {fiche.progression} % (attendu : 0)")
+            report.warning(
+                src.path,
+                src.line(("avancement",)),
+                "avancement",
+                f"la fiche est à venir mais son avancement est de {fiche.progression} % (attendu : 0)",
+            )
         if fiche.statut in ABANDON_STATUTS and not fiche.suivi:
             label = projet.statut(fiche.statut).libelle.lower()
-            report.warning(src.path, src.line(("statut",)), "statut",
-                           f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »")
+            report.warning(
+                src.path,
+                src.line(("statut",)),
+                "statut",
+                f"fiche {label} sans entrée de suivi qui explique pourquoi ; ajoutez-en une dans « suivi »",
+            )
         _warn_duplicates(fiche, src, report)
         _warn_budget(fiche, src, report)
         _warn_body(src, report)
@@ -387,14 +452,18 @@ def _warn(projet: Projet, plan_source: Source, sources: dict[int, Source], repor
         _warn_contrast(plan_source, ("axes", i, "couleur"), axe.couleur, report)
         for j, obj in enumerate(axe.objectifs):
             if not projet.fiches_of_objectif(obj.numero):
-                report.warning(plan_source.path, plan_source.line(("axes", i, "objectifs", j)),
-                               f"axes[{i + 1}].objectifs[{j + 1}]",
-                               f"l'objectif {obj.numero} n'a aucune fiche-action")
+                report.warning(
+                    plan_source.path,
+                    plan_source.line(("axes", i, "objectifs", j)),
+                    f"axes[{i + 1}].objectifs[{j + 1}]",
+                    f"l'objectif {obj.numero} n'a aucune fiche-action",
+                )
+
 
 # The facts an accessibility statement cannot go without (RGAA), and what each one is, for the warning.
 _ACCESS_REQUIRED = {
     "etat_conformite": "l'état de conformité (totalement_conforme, partiellement_conforme ou non_conforme ; sans "
-                       "audit : non_conforme)",
+    "audit : non_conforme)",
     "date_declaration": "la date à laquelle la déclaration est établie",
     "contact": "le contact pour signaler un défaut d'accessibilité (adresse électronique ou formulaire)",
     "schema_pluriannuel": "l'adresse du schéma pluriannuel de mise en accessibilité",
@@ -410,45 +479,61 @@ def warn_accessibilite(projet: Projet, source: Source, report: Report) -> None:
     """A warning for each fact of the accessibility statement that is missing or contradicts another."""
     facts = projet.plan.accessibilite
     if facts is None:
-        report.warning(source.path, source.line(()), "accessibilite",
-                       "déclaration d'accessibilité à compléter : ajoutez « accessibilite: » avec "
-                       + ", ".join(_ACCESS_REQUIRED) + " (la page Accessibilité du site les affiche)")
+        report.warning(
+            source.path,
+            source.line(()),
+            "accessibilite",
+            "déclaration d'accessibilité à compléter : ajoutez « accessibilite: » avec "
+            + ", ".join(_ACCESS_REQUIRED)
+            + " (la page Accessibilité du site les affiche)",
+        )
         return
     line = source.line(("accessibilite",))
     for name, what in _ACCESS_REQUIRED.items():
         if getattr(facts, name) is None:
-            report.warning(source.path, line, f"accessibilite.{name}",
-                           f"déclaration d'accessibilité incomplète : il manque {what}")
+            report.warning(
+                source.path, line, f"accessibilite.{name}", f"déclaration d'accessibilité incomplète : il manque {what}"
+            )
     etat, taux = facts.etat_conformite, facts.taux_conformite
     if etat in ("totalement_conforme", "partiellement_conforme"):
         for name, what in _ACCESS_AUDIT.items():
             if getattr(facts, name) in (None, ""):
-                report.warning(source.path, line, f"accessibilite.{name}",
-                               f"état « {etat} » sans audit décrit : il manque {what}")
+                report.warning(
+                    source.path, line, f"accessibilite.{name}", f"état « {etat} » sans audit décrit : il manque {what}"
+                )
     if taux is not None and etat is not None:
-        expected = ("totalement_conforme" if taux >= 100 else "partiellement_conforme" if taux >= 50
-                    else "non_conforme")
+        expected = "totalement_conforme" if taux >= 100 else "partiellement_conforme" if taux >= 50 else "non_conforme"
         if expected != etat:
-            report.warning(source.path, source.line(("accessibilite", "etat_conformite")),
-                           "accessibilite.etat_conformite",
-                           f"un taux de {taux:g} % correspond à l'état « {expected} », pas « {etat} » (RGAA : "
-                           "totalement conforme à 100 %, partiellement conforme à partir de 50 %)")
+            report.warning(
+                source.path,
+                source.line(("accessibilite", "etat_conformite")),
+                "accessibilite.etat_conformite",
+                f"un taux de {taux:g} % correspond à l'état « {expected} », pas « {etat} » (RGAA : "
+                "totalement conforme à 100 %, partiellement conforme à partir de 50 %)",
+            )
     if facts.date_declaration is not None:
         now = projet.date_situation
         limit = dt.date(now.year - 3, now.month, min(now.day, 28))
         if facts.date_declaration.last_day() < limit:
-            report.warning(source.path, source.line(("accessibilite", "date_declaration")),
-                           "accessibilite.date_declaration",
-                           "déclaration d'accessibilité de plus de trois ans : à mettre à jour")
+            report.warning(
+                source.path,
+                source.line(("accessibilite", "date_declaration")),
+                "accessibilite.date_declaration",
+                "déclaration d'accessibilité de plus de trois ans : à mettre à jour",
+            )
 
 
 _BODY_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<!!)\[[^\]]*\]\((/(?!/)[^)\s]*)"),  # a Markdown link to `/chemin` (not `//hôte`)
-     "lien « {0} » écrit depuis la racine du serveur : il casse quand le site est publié dans un sous-dossier ; "
-     "écrivez un lien relatif (ex. ../2-1-3/) ou l'adresse complète"),
-    (re.compile(r"!\[[^\]]*\]\(|<img\b", re.IGNORECASE),  # a Markdown image, or an HTML one
-     "image non publiée : le site et les PDF n'affichent pas d'images (intranet sans accès à Internet) ; seule sa "
-     "description entre crochets reste, décrivez-la dans le texte"),
+    (
+        re.compile(r"(?<!!)\[[^\]]*\]\((/(?!/)[^)\s]*)"),  # a Markdown link to `/chemin` (not `//hôte`)
+        "lien « {0} » écrit depuis la racine du serveur : il casse quand le site est publié dans un sous-dossier ; "
+        "écrivez un lien relatif (ex. ../2-1-3/) ou l'adresse complète",
+    ),
+    (
+        re.compile(r"!\[[^\]]*\]\(|<img\b", re.IGNORECASE),  # a Markdown image, or an HTML one
+        "image non publiée : le site et les PDF n'affichent pas d'images (intranet sans accès à Internet) ; seule sa "
+        "description entre crochets reste, décrivez-la dans le texte",
+    ),
 )
 
 
@@ -460,18 +545,23 @@ def _warn_budget(fiche: Fiche, src: Source, report: Report) -> None:
     total = sum(financement_totals(fiche.financements).values())
     if round(total, 2) != round(fiche.budget, 2):
         gap = abs(total - fiche.budget)
-        report.warning(src.path, src.line(("budget",)), "budget",
-                       f"le budget ({euros_fr(fiche.budget)}) diffère du total des financements prévus "
-                       f"({euros_fr(total)}, tous états confondus) : écart de {euros_fr(gap)} ; corrigez le budget "
-                       "ou les lignes de « financements »")
+        report.warning(
+            src.path,
+            src.line(("budget",)),
+            "budget",
+            f"le budget ({euros_fr(fiche.budget)}) diffère du total des financements prévus "
+            f"({euros_fr(total)}, tous états confondus) : écart de {euros_fr(gap)} ; corrigez le budget "
+            "ou les lignes de « financements »",
+        )
 
 
 def _warn_body(src: Source, report: Report) -> None:
     """What a fiche's Markdown text holds that will not be published as written, at its line."""
     for pattern, message in _BODY_WARNINGS:
         for match in pattern.finditer(src.body):
-            report.warning(src.path, src.body_line + src.body.count("\n", 0, match.start()), None,
-                           message.format(*match.groups()))
+            report.warning(
+                src.path, src.body_line + src.body.count("\n", 0, match.start()), None, message.format(*match.groups())
+            )
 
 
 def _warn_duplicates(fiche: Fiche, src: Source, report: Report) -> None:
@@ -481,8 +571,12 @@ def _warn_duplicates(fiche: Fiche, src: Source, report: Report) -> None:
             # thèmes as their page groups them; partenaires the same way (« CNFPT » = « cnfpt »)
             folded = theme_key(value) if key in ("themes", "partenaires") else value
             if folded in seen:
-                report.warning(src.path, src.line((key, i)), f"{key}[{i + 1}]",
-                               f"« {value} » figure déjà dans la liste ; retirez le doublon")
+                report.warning(
+                    src.path,
+                    src.line((key, i)),
+                    f"{key}[{i + 1}]",
+                    f"« {value} » figure déjà dans la liste ; retirez le doublon",
+                )
             seen.add(folded)
 
 
@@ -492,29 +586,40 @@ FAR = 5  # years before or after the plan's période that make a date look like 
 def _warn_far_dates(projet: Projet, fiche: Fiche, src: Source, report: Report) -> None:
     periode = projet.plan.periode
     low, high = periode.debut - FAR, periode.fin + FAR
-    dates: list[tuple[Location, PartialDate | None]] = [(("calendrier", "debut"), fiche.calendrier.debut),
-                                                         (("calendrier", "fin"), fiche.calendrier.fin)]
+    dates: list[tuple[Location, PartialDate | None]] = [
+        (("calendrier", "debut"), fiche.calendrier.debut),
+        (("calendrier", "fin"), fiche.calendrier.fin),
+    ]
     dates += [(("jalons", i, "date"), j.date) for i, j in enumerate(fiche.jalons)]
     for loc, date in dates:
         if date is not None and not low <= date.year <= high:
-            report.warning(src.path, src.line(loc), _field_name(loc),
-                           f"{date} est loin de la période du plan ({periode.debut}–{periode.fin}) ; "
-                           "faute de frappe dans l'année ?")
+            report.warning(
+                src.path,
+                src.line(loc),
+                _field_name(loc),
+                f"{date} est loin de la période du plan ({periode.debut}–{periode.fin}) ; "
+                "faute de frappe dans l'année ?",
+            )
     for i, line in enumerate(fiche.financements):
         if not low <= line.annee <= high:
             loc = ("financements", i, "annee")
-            report.warning(src.path, src.line(loc), _field_name(loc),
-                           f"{line.annee} est loin de la période du plan ({periode.debut}–{periode.fin}) ; "
-                           "faute de frappe dans l'année ?")
+            report.warning(
+                src.path,
+                src.line(loc),
+                _field_name(loc),
+                f"{line.annee} est loin de la période du plan ({periode.debut}–{periode.fin}) ; "
+                "faute de frappe dans l'année ?",
+            )
 
 
 def contrast_with_white(colour: str) -> float:
     """WCAG 2 contrast ratio between `#rrggbb` and white."""
+
     def channel(c: int) -> float:
         v = c / 255
         return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
     return 1.05 / (luminance + 0.05)
 
@@ -523,6 +628,10 @@ def _warn_contrast(source: Source, loc: tuple, colour: str, report: Report) -> N
     """Axe and statut colours carry white text (bands, covers) and are text on white (badges, titles)."""
     ratio = contrast_with_white(colour)
     if ratio < 4.5:
-        report.warning(source.path, source.line(loc), _field_name(loc),
-                       f"« {colour} » n'est pas assez contrastée avec le blanc ({number_fr(round(ratio, 1))}:1 ; au "
-                       "moins 4,5:1 pour un texte lisible, critère RGAA 3.2) ; choisissez une teinte plus foncée")
+        report.warning(
+            source.path,
+            source.line(loc),
+            _field_name(loc),
+            f"« {colour} » n'est pas assez contrastée avec le blanc ({number_fr(round(ratio, 1))}:1 ; au "
+            "moins 4,5:1 pour un texte lisible, critère RGAA 3.2) ; choisissez une teinte plus foncée",
+        )

@@ -13,6 +13,8 @@ from builder.content.model import Fiche
 from builder.text import file_slug
 
 FICHE_ORDER = list(Fiche.model_fields)
+
+
 def fiche_file_name(fiche_id: str, titre: str) -> str:
     """`1.2.3` and `Créer une école interne des managers` → `1.2.3-creer-ecole-interne-managers.md`."""
     return f"{fiche_id}-{file_slug(titre)}.md"
@@ -48,8 +50,7 @@ _Dumper.add_representer(list, _represent_list)
 
 
 def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
-                     default_flow_style=False)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
 
 
 def fiche_text(data: dict[str, Any], body: str) -> str:

@@ -27,9 +27,11 @@ from builder.fr import date_fr
 from builder.living.history import GitError, Repo, find_repo, git, read_blobs, read_log
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-UNKNOWN = ("les changements de statut autres que les réalisations, les créations et les renumérotations ne sont "
-           "pas connus ; les actions réalisées, les mesures et les entrées de suivi sont établies d'après leurs "
-           "dates.")
+UNKNOWN = (
+    "les changements de statut autres que les réalisations, les créations et les renumérotations ne sont "
+    "pas connus ; les actions réalisées, les mesures et les entrées de suivi sont établies d'après leurs "
+    "dates."
+)
 # Order of the statut groups in the report: the most telling first.
 GROUP_ORDER = ("realisee", "en_cours", "a_venir", "en_pause", "bloquee")
 
@@ -88,6 +90,7 @@ class Bilan:
 
 # --- entry points -------------------------------------------------------------------------------
 
+
 def bilan_command(content: Path, depuis: str | None, jusqua: str | None, output: Path | None) -> int:
     """`fiches bilan`: the report on standard output, or in `output`."""
     from builder.project import load_projet
@@ -113,6 +116,7 @@ def edition_bilan(projet: Projet, content: Path) -> Bilan | None:
 
 # --- states -------------------------------------------------------------------------------------
 
+
 def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: str | None) -> Bilan:
     """Compare the plan at `depuis` with the plan at `jusqua` (REV or AAAA-MM-JJ; defaults: 1st January of
     the edition year, and the working tree)."""
@@ -121,8 +125,9 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
     repo = find_repo(content)
     for spec, option in ((depuis, "--depuis"), (jusqua, "--jusqua")):
         if spec and not _DATE.match(spec) and repo is None:
-            raise BuildError(f"{option} {spec} : le dossier {content} n'est pas dans un dépôt git ; "
-                             "indiquez une date AAAA-MM-JJ")
+            raise BuildError(
+                f"{option} {spec} : le dossier {content} n'est pas dans un dépôt git ; indiquez une date AAAA-MM-JJ"
+            )
     note = None
     if repo is None:
         note = f"L'historique des modifications du plan n'est pas disponible : {UNKNOWN}"
@@ -131,15 +136,19 @@ def compute_bilan(content: Path, current: Projet, depuis: str | None, jusqua: st
         if states is not None and not states.chain():
             states, note = None, f"L'historique des modifications du plan est encore vide : {UNKNOWN}"
         elif states is not None and repo is not None and repo.shallow:
-            note = (f"L'historique des modifications disponible commence le {date_fr(states.chain()[-1][1])} : "
-                    "les états antérieurs du plan ne sont pas connus.")
+            note = (
+                f"L'historique des modifications disponible commence le {date_fr(states.chain()[-1][1])} : "
+                "les états antérieurs du plan ne sont pas connus."
+            )
         start = states.resolve(depuis, end=False) if states else _unknown(depuis, "--depuis")
         stop = states.resolve(jusqua, end=True) if states else _working_tree(current, None, content, jusqua)
     except GitError as exc:
         raise BuildError(f"git : {exc}") from None
     if start.date and stop.date and start.date > stop.date:
-        raise BuildError(f"--depuis ({start.libelle}) est après --jusqua ({stop.libelle}) : "
-                         "indiquez d'abord le début de la période, puis sa fin")
+        raise BuildError(
+            f"--depuis ({start.libelle}) est après --jusqua ({stop.libelle}) : "
+            "indiquez d'abord le début de la période, puis sa fin"
+        )
     # the period ends on the stated date: a revision's day, the --jusqua date, else the content's « état au »
     periode = (start.date or dt.date(edition, 1, 1), stop.date or current.date_situation)
     notes = [n for n in (note, start.note, stop.note) if n]
@@ -196,8 +205,9 @@ class _States:
         """The first-parent chain of HEAD (commits that touched the content), newest first, with author dates."""
         if self._chain is None:
             try:
-                out = git(self.repo.top, "log", "--first-parent", "--format=%H %as", "HEAD", "--",
-                          self.repo.content or ".").decode()
+                out = git(
+                    self.repo.top, "log", "--first-parent", "--format=%H %as", "HEAD", "--", self.repo.content or "."
+                ).decode()
             except GitError:  # no commit yet
                 out = ""
             self._chain = [(line[:40], dt.date.fromisoformat(line[41:51])) for line in out.splitlines() if line]
@@ -219,14 +229,18 @@ class _States:
                 first = chain[-1]
                 etat = self._at(first[0], label, date)
                 etat.historique_debut = first[1]
-                etat.note = (f"L'historique des modifications du plan commence le {date_fr(first[1])} : les "
-                             "changements de statut, créations et renumérotations antérieurs ne sont pas "
-                             "connus ; les actions réalisées, les mesures et les entrées de suivi de la période "
-                             "sont établies d'après leurs dates.")
+                etat.note = (
+                    f"L'historique des modifications du plan commence le {date_fr(first[1])} : les "
+                    "changements de statut, créations et renumérotations antérieurs ne sont pas "
+                    "connus ; les actions réalisées, les mesures et les entrées de suivi de la période "
+                    "sont établies d'après leurs dates."
+                )
                 return etat
             if found is None and end and not self.repo.shallow:
-                raise BuildError(f"--jusqua {spec} : le plan n'était pas encore enregistré dans git à cette date "
-                                 f"(premier enregistrement : {date_fr(chain[-1][1])})")
+                raise BuildError(
+                    f"--jusqua {spec} : le plan n'était pas encore enregistré dans git à cette date "
+                    f"(premier enregistrement : {date_fr(chain[-1][1])})"
+                )
             if found is None:  # beyond a shallow clone's history: unknown
                 etat = Etat(label, date, None)
                 self.commits[id(etat)] = None
@@ -236,15 +250,17 @@ class _States:
         try:
             sha = git(self.repo.top, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}").decode().strip()
         except GitError:
-            raise BuildError(f"révision inconnue : « {spec} » (attendu une révision git ou une date AAAA-MM-JJ)")\
-                from None
+            raise BuildError(
+                f"révision inconnue : « {spec} » (attendu une révision git ou une date AAAA-MM-JJ)"
+            ) from None
         date = dt.date.fromisoformat(git(self.repo.top, "log", "-1", "--format=%as", sha).decode().strip())
         return self._at(sha, f"la version {sha[:7]} ({date_fr(date)})", date)
 
     def _at(self, sha: str, label: str, date: dt.date) -> Etat:
         """The plan as committed in `sha` (fiches that did not validate then are left out)."""
-        out = git(self.repo.top, "ls-tree", "-r", "-z", sha, "--", self.repo.path("plan.yml"),
-                  self.repo.path("fiches") + "/")
+        out = git(
+            self.repo.top, "ls-tree", "-r", "-z", sha, "--", self.repo.path("plan.yml"), self.repo.path("fiches") + "/"
+        )
         entries = {}
         for item in out.decode("utf-8", "surrogateescape").split("\0"):
             if "\t" in item:
@@ -301,6 +317,7 @@ def _text(blob: bytes) -> str:
 
 
 # --- comparisons --------------------------------------------------------------------------------
+
 
 def _compare(bilan: Bilan, renames: dict[str, str | None]) -> None:
     """Match each fiche of `jusqua` with its earlier self (same file, renamed file, then same id)."""
@@ -460,31 +477,45 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False, per
     n_real = len(bilan.realisees)
     out.append(f"- {_count(n_real, 'action réalisée', 'actions réalisées')} sur la période.")
     if bilan.compared:
-        since = (f"Depuis le début de l'historique des modifications ({date_fr(bilan.historique_debut)}) : "
-                 if bilan.historique_debut else "")
-        out.append(f"- {since}{_count(len(bilan.creees), 'fiche créée', 'fiches créées')}, "
-                   f"{_count(len(bilan.abandonnees), 'abandonnée', 'abandonnées')}, "
-                   f"{_count(len(bilan.renumerotees), 'renumérotée', 'renumérotées')}"
-                   + (f", {_count(len(bilan.supprimees), 'retirée du plan', 'retirées du plan')}"
-                      if bilan.supprimees else "") + ".")
-        out.append(f"- {_count(bilan.changements, 'changement de statut', 'changements de statut')}"
-                   + (f", dont {n_real} vers « {label('realisee').lower()} »" if n_real else "") + ".")
+        since = (
+            f"Depuis le début de l'historique des modifications ({date_fr(bilan.historique_debut)}) : "
+            if bilan.historique_debut
+            else ""
+        )
+        out.append(
+            f"- {since}{_count(len(bilan.creees), 'fiche créée', 'fiches créées')}, "
+            f"{_count(len(bilan.abandonnees), 'abandonnée', 'abandonnées')}, "
+            f"{_count(len(bilan.renumerotees), 'renumérotée', 'renumérotées')}"
+            + (f", {_count(len(bilan.supprimees), 'retirée du plan', 'retirées du plan')}" if bilan.supprimees else "")
+            + "."
+        )
+        out.append(
+            f"- {_count(bilan.changements, 'changement de statut', 'changements de statut')}"
+            + (f", dont {n_real} vers « {label('realisee').lower()} »" if n_real else "")
+            + "."
+        )
     then_all, now_all = bilan.ensemble
     if now is not None:
-        progress = (f"{_pct(then_all)} → {_pct(now_all)}" if then_all is not None else _pct(now_all))
+        progress = f"{_pct(then_all)} → {_pct(now_all)}" if then_all is not None else _pct(now_all)
         out.append(f"- Avancement moyen du plan : {progress}.")
     n_ind = len(bilan.indicateurs)
-    out.append(f"- {_count(len(bilan.mesures), 'mesure', 'mesures')} d'indicateurs sur la période"
-               + (f" ({_count(n_ind, 'indicateur', 'indicateurs')})" if n_ind else "") + ".")
+    out.append(
+        f"- {_count(len(bilan.mesures), 'mesure', 'mesures')} d'indicateurs sur la période"
+        + (f" ({_count(n_ind, 'indicateur', 'indicateurs')})" if n_ind else "")
+        + "."
+    )
     out.append(f"- {_count(len(bilan.suivi), 'entrée de suivi', 'entrées de suivi')} sur la période.")
     out.append("")
 
     if bilan.compared:
         for heading, lines in (
-                ("Fiches créées", [f"- {_fiche(f)} ({label(f.statut)})" for f in bilan.creees]),
-                ("Fiches abandonnées", [f"- {_fiche(f)} (auparavant : {label(old).lower()})"
-                                        for f, old in bilan.abandonnees]),
-                ("Fiches renumérotées", [f"- {old} → {_fiche(f)}" for old, f in bilan.renumerotees])):
+            ("Fiches créées", [f"- {_fiche(f)} ({label(f.statut)})" for f in bilan.creees]),
+            (
+                "Fiches abandonnées",
+                [f"- {_fiche(f)} (auparavant : {label(old).lower()})" for f, old in bilan.abandonnees],
+            ),
+            ("Fiches renumérotées", [f"- {old} → {_fiche(f)}" for old, f in bilan.renumerotees]),
+        ):
             if lines or not compact:
                 out += [f"{h} {heading}", "", *(lines or ["Aucune."]), ""]
         if bilan.supprimees:
@@ -506,15 +537,18 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False, per
             out.append("")
         if bilan.abandonnees:
             out += [f"{h}# → {label('abandonnee')} ({len(bilan.abandonnees)})", ""]
-            out += [f"- {_fiche(f)} ({label(old).lower()} → {label('abandonnee').lower()})"
-                    for f, old in bilan.abandonnees]
+            out += [
+                f"- {_fiche(f)} ({label(old).lower()} → {label('abandonnee').lower()})" for f, old in bilan.abandonnees
+            ]
             out.append("")
 
     if now is not None:
         out += [f"{h} Avancement par axe", ""]
         if then_all is not None:
-            out += [f"| Axe | {_cap(bilan.depuis.libelle)} | {_cap(bilan.jusqua.libelle)} | Évolution |",
-                    "|---|---:|---:|---:|"]
+            out += [
+                f"| Axe | {_cap(bilan.depuis.libelle)} | {_cap(bilan.jusqua.libelle)} | Évolution |",
+                "|---|---:|---:|---:|",
+            ]
             out += [f"| {n}. {_esc(t)} | {_pct(a)} | {_pct(b)} | {_delta(a, b)} |" for n, t, a, b in bilan.axes]
             out.append(f"| **Ensemble du plan** | {_pct(then_all)} | {_pct(now_all)} | {_delta(then_all, now_all)} |")
         else:
@@ -535,8 +569,9 @@ def render_markdown(bilan: Bilan, title: bool = True, compact: bool = False, per
     out.append("")
 
     out += [f"{h} Suivi de la période", ""]
-    out += [f"- {date_fr(s.date)} — {_fiche(f)} : {' '.join(s.texte.split())}"
-            for s, f in bilan.suivi] or ["Aucune entrée."]
+    out += [f"- {date_fr(s.date)} — {_fiche(f)} : {' '.join(s.texte.split())}" for s, f in bilan.suivi] or [
+        "Aucune entrée."
+    ]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -24,6 +24,7 @@ _FORMAT = "%x1e%H%x1f%as%x1f%P"
 
 # --- git plumbing shared with `builder.living.bilan` ---------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Repo:
     """The git repository holding a content directory."""
@@ -39,9 +40,13 @@ class Repo:
 def git(top: Path, *args: str, stdin: bytes | None = None) -> bytes:
     """Run git in `top`; `GitError` when it fails or is missing."""
     try:
-        done = subprocess.run(["git", "-C", str(top), "-c", "core.quotepath=off", *args], input=stdin,
-                              capture_output=True, check=False,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+        done = subprocess.run(
+            ["git", "-C", str(top), "-c", "core.quotepath=off", *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
     except OSError as exc:
         raise GitError(f"git introuvable ({exc.strerror})") from None
     if done.returncode != 0:
@@ -85,7 +90,7 @@ def read_blobs(top: Path, shas: set[str] | list[str]) -> dict[str, bytes]:
         if len(header) < 3 or header[1] == b"missing":
             continue
         size = int(header[2])
-        blobs[header[0].decode()] = out[pos:pos + size]
+        blobs[header[0].decode()] = out[pos : pos + size]
         pos += size + 1
     return blobs
 
@@ -132,6 +137,7 @@ def progression(fields: dict[str, str]) -> str | None:
 
 # --- the log ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Commit:
     sha: str
@@ -145,8 +151,20 @@ def read_log(repo: Repo, *revisions: str) -> list[Commit]:
     """Every commit that touched the fiches (in `revisions`, default HEAD), oldest first, with its raw file
     changes (one git call)."""
     try:
-        out = git(repo.top, "log", "--topo-order", "--reverse", "--raw", "-z", "-M", "--no-abbrev",
-                  f"--format={_FORMAT}", *revisions, "--", repo.path("fiches"))
+        out = git(
+            repo.top,
+            "log",
+            "--topo-order",
+            "--reverse",
+            "--raw",
+            "-z",
+            "-M",
+            "--no-abbrev",
+            f"--format={_FORMAT}",
+            *revisions,
+            "--",
+            repo.path("fiches"),
+        )
     except GitError:  # e.g. a repository without any commit yet
         return []
     commits = []
@@ -175,6 +193,7 @@ def read_log(repo: Repo, *revisions: str) -> list[Commit]:
 
 # --- lineages -----------------------------------------------------------------------------------
 
+
 @dataclass
 class Lineage:
     """One fiche file followed through renames."""
@@ -202,15 +221,15 @@ def replay(commits: list[Commit], blobs: dict[str, bytes], shallow: bool) -> lis
         boundary = shallow and not commit.parents  # its parent is cut off: its diff tells nothing true
         changes = [c for c in commit.changes if c[4].endswith(".md")]
         # Take every old path out first: a commit may rename a→b and b→c at once.
-        owners = [live.pop(old_path, None) if status != "A" else None
-                  for status, _, _, old_path, _ in changes]
+        owners = [live.pop(old_path, None) if status != "A" else None for status, _, _, old_path, _ in changes]
         for (status, old_sha, new_sha, _, new_path), lineage in zip(changes, owners, strict=True):
             if lineage is None:
                 lineage = Lineage(new_path)
                 every.append(lineage)
                 if status == "A" and not boundary:
-                    lineage.changements.append(Changement(commit.date, "creation", None,
-                                                          fields(new_sha).get("statut"), commit.short))
+                    lineage.changements.append(
+                        Changement(commit.date, "creation", None, fields(new_sha).get("statut"), commit.short)
+                    )
             lineage.last_id = fields(new_sha).get("id") or fields(old_sha).get("id") or lineage.last_id
             if boundary:
                 live[new_path] = lineage
@@ -219,8 +238,9 @@ def replay(commits: list[Commit], blobs: dict[str, bytes], shallow: bool) -> lis
             lineage.modifications.append(commit.date)
             if status == "D":
                 lineage.deleted = True
-                lineage.changements.append(Changement(commit.date, "suppression", fields(old_sha).get("statut"),
-                                                      None, commit.short))
+                lineage.changements.append(
+                    Changement(commit.date, "suppression", fields(old_sha).get("statut"), None, commit.short)
+                )
                 continue
             lineage.path = new_path
             live[new_path] = lineage
@@ -266,8 +286,9 @@ def read_history(content: Path, projet: Projet, changes: bool = True) -> dict[st
     for fiche in projet.fiches:
         lineage = by_path.get(_repo_path(repo, fiche.source)) or by_id.get(fiche.id)
         if lineage is not None and (lineage.changements or lineage.derniere_modification):
-            history[fiche.id] = Historique(lineage.derniere_modification, list(lineage.changements),
-                                           list(lineage.modifications))
+            history[fiche.id] = Historique(
+                lineage.derniere_modification, list(lineage.changements), list(lineage.modifications)
+            )
     return history
 
 

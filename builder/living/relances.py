@@ -77,6 +77,7 @@ class DirectionRelance:
 
 # --- dates --------------------------------------------------------------------------------------
 
+
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day `months` months earlier (the last day of that month when it is shorter: 31 août → 28 février)."""
     index = day.year * 12 + day.month - 1 - months
@@ -93,6 +94,7 @@ def _seen(date: PartialDate, day: dt.date) -> dt.date | None:
 
 
 # --- the rules ----------------------------------------------------------------------------------
+
 
 def followed(fiche: Fiche, day: dt.date) -> bool:
     """Fiches whose news are expected: not finished, and started (à venir only past its planned start)."""
@@ -144,22 +146,32 @@ def motifs(projet: Projet, fiche: Fiche, day: dt.date) -> list[Motif]:
     out: list[Motif] = []
     if en_retard(fiche, day):
         statut = projet.statut(fiche.statut).libelle
-        out.append(Motif("fin_depassee", f"fin prévue {_when(fiche.calendrier.fin)} dépassée (statut : {statut}, "
-                                         f"avancement {fiche.progression}\u00a0%)"))
+        out.append(
+            Motif(
+                "fin_depassee",
+                f"fin prévue {_when(fiche.calendrier.fin)} dépassée (statut : {statut}, "
+                f"avancement {fiche.progression}\u00a0%)",
+            )
+        )
     if fiche.statut != "abandonnee":
         for jalon in sorted(fiche.jalons, key=lambda j: j.date):
             if not jalon.fait and jalon.date.last_day() < day:
-                out.append(Motif("jalon_en_retard", f"jalon « {jalon.libelle} » prévu {_when(jalon.date)}, "
-                                                    "non atteint"))
+                out.append(
+                    Motif("jalon_en_retard", f"jalon « {jalon.libelle} » prévu {_when(jalon.date)}, non atteint")
+                )
     if not followed(fiche, day):
         return out
     last = derniere_activite(projet, fiche, day)
     if last is None:
-        out.append(Motif("a_actualiser", "à actualiser : aucune entrée de suivi, aucune mesure ni modification "
-                                         "connue"))
+        out.append(Motif("a_actualiser", "à actualiser : aucune entrée de suivi, aucune mesure ni modification connue"))
     elif last.date < limit:
-        out.append(Motif("a_actualiser", f"à actualiser : rien de neuf depuis {_since(last)} ({last.source}), "
-                                         f"plus de {plural(months, 'mois', 'mois')}"))
+        out.append(
+            Motif(
+                "a_actualiser",
+                f"à actualiser : rien de neuf depuis {_since(last)} ({last.source}), "
+                f"plus de {plural(months, 'mois', 'mois')}",
+            )
+        )
     debut = fiche.calendrier.debut
     start = debut.first_day() if debut is not None and debut.first_day() <= day else None
     measure_months = projet.plan.suivi.mesurer_apres_mois
@@ -172,8 +184,13 @@ def motifs(projet: Projet, fiche: Fiche, day: dt.date) -> list[Motif]:
         if mesure is None:
             out.append(Motif("mesure_ancienne", f"indicateur « {ind.nom} » : aucune mesure"))
         else:
-            out.append(Motif("mesure_ancienne", f"indicateur « {ind.nom} » : dernière mesure {_when(mesure.date)}, "
-                                                f"plus de {plural(measure_months, 'mois', 'mois')}"))
+            out.append(
+                Motif(
+                    "mesure_ancienne",
+                    f"indicateur « {ind.nom} » : dernière mesure {_when(mesure.date)}, "
+                    f"plus de {plural(measure_months, 'mois', 'mois')}",
+                )
+            )
     return out
 
 
@@ -195,21 +212,26 @@ def _since(activite: Activite) -> str:
 
 # --- per direction ------------------------------------------------------------------------------
 
+
 def fiche_url(base: str | None, fiche: Fiche) -> str:
     """The fiche's intranet address (`site_url` of mkdocs.yml), or its path on the site when it is unknown."""
     path = f"fiches/{fiche.slug}/"
     return (base.rstrip("/") + "/" + path) if base else path
 
 
-def relances(projet: Projet, day: dt.date, base_url: str | None = None,
-             direction: str | None = None) -> list[DirectionRelance]:
+def relances(
+    projet: Projet, day: dt.date, base_url: str | None = None, direction: str | None = None
+) -> list[DirectionRelance]:
     """The pilot directions (in plan.yml's order) with the fiches that need their attention on `day`."""
     out = []
     for d in projet.plan.directions:
         if direction is not None and d.code != direction:
             continue
-        fiches = tuple(FicheRelance(f, fiche_url(base_url, f), tuple(found))
-                       for f in projet.fiches if f.pilote == d.code and (found := motifs(projet, f, day)))
+        fiches = tuple(
+            FicheRelance(f, fiche_url(base_url, f), tuple(found))
+            for f in projet.fiches
+            if f.pilote == d.code and (found := motifs(projet, f, day))
+        )
         if fiches:
             out.append(DirectionRelance(d, fiches))
     return out
@@ -217,14 +239,17 @@ def relances(projet: Projet, day: dt.date, base_url: str | None = None,
 
 # --- formats ------------------------------------------------------------------------------------
 
+
 def _fiche_lines(item: FicheRelance) -> list[str]:
     return [f"{item.fiche.id} — {item.fiche.titre}", f"  {item.url}"] + [f"  - {m.texte}" for m in item.motifs]
 
 
 def _heading(projet: Projet, day: dt.date) -> str:
     months = projet.plan.suivi.actualiser_apres_mois
-    return (f"Relances au {date_fr(day)} (une fiche suivie est à actualiser après "
-            f"{plural(months, 'mois', 'mois')} sans nouvelles)")
+    return (
+        f"Relances au {date_fr(day)} (une fiche suivie est à actualiser après "
+        f"{plural(months, 'mois', 'mois')} sans nouvelles)"
+    )
 
 
 def to_text(projet: Projet, day: dt.date, groups: list[DirectionRelance], direction: str | None = None) -> str:
@@ -258,8 +283,9 @@ def to_csv(groups: list[DirectionRelance]) -> bytes:
         d = group.direction
         for item in group.fiches:
             for m in item.motifs:
-                writer.writerow([d.code, d.nom, d.contact or "", item.fiche.id, item.fiche.titre, MOTIFS[m.code],
-                                 m.texte, item.url])
+                writer.writerow(
+                    [d.code, d.nom, d.contact or "", item.fiche.id, item.fiche.titre, MOTIFS[m.code], m.texte, item.url]
+                )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -271,21 +297,30 @@ def to_email(projet: Projet, day: dt.date, group: DirectionRelance) -> EmailMess
     message["To"] = Address(d.nom, addr_spec=d.contact or "")
     if projet.plan.suivi.expediteur:
         message["From"] = Address(projet.plan.titre, addr_spec=projet.plan.suivi.expediteur)
-    message["Subject"] = (f"{projet.plan.titre} : {plural(n, 'fiche')} à mettre à jour "
-                          f"(relance au {date_fr(day)})")
+    message["Subject"] = f"{projet.plan.titre} : {plural(n, 'fiche')} à mettre à jour (relance au {date_fr(day)})"
     message["Date"] = format_datetime(dt.datetime(day.year, day.month, day.day, 8, 0, tzinfo=dt.UTC))
     message["X-Unsent"] = "1"  # opened as a draft to send, not as a received message
-    body = ["Bonjour,", "",
-            f"Voici {'la fiche-action' if n == 1 else f'les {n} fiches-actions'} du projet d'administration dont "
-            f"votre direction ({d.nom}, {d.code}) est pilote et qui demande{'nt' if n > 1 else ''} votre attention "
-            f"au {date_fr(day)} :", ""]
+    body = [
+        "Bonjour,",
+        "",
+        f"Voici {'la fiche-action' if n == 1 else f'les {n} fiches-actions'} du projet d'administration dont "
+        f"votre direction ({d.nom}, {d.code}) est pilote et qui demande{'nt' if n > 1 else ''} votre attention "
+        f"au {date_fr(day)} :",
+        "",
+    ]
     for item in group.fiches:
         body += _fiche_lines(item) + [""]
     months = projet.plan.suivi.actualiser_apres_mois
-    body += [f"Merci de les mettre à jour (statut, avancement, jalons, suivi, mesures des indicateurs) : une fiche "
-             f"sans nouvelles depuis plus de {plural(months, 'mois', 'mois')} est signalée « à actualiser » sur le "
-             "tableau de bord du plan.", "", "Bien cordialement,", "", "-- ",
-             "Message préparé par « fiches relances »."]
+    body += [
+        f"Merci de les mettre à jour (statut, avancement, jalons, suivi, mesures des indicateurs) : une fiche "
+        f"sans nouvelles depuis plus de {plural(months, 'mois', 'mois')} est signalée « à actualiser » sur le "
+        "tableau de bord du plan.",
+        "",
+        "Bien cordialement,",
+        "",
+        "-- ",
+        "Message préparé par « fiches relances ».",
+    ]
     message.set_content("\n".join(body) + "\n")
     return message
 
@@ -305,6 +340,7 @@ def write_emails(projet: Projet, day: dt.date, groups: list[DirectionRelance], f
 
 # --- the command --------------------------------------------------------------------------------
 
+
 def load_for_relances(content: Path) -> Projet:
     """The validated plan with the dates of the commits of each fiche (no file version read: fast)."""
     from builder.project import load_projet
@@ -312,8 +348,15 @@ def load_for_relances(content: Path) -> Projet:
     return load_projet(content, changes=False, bilan=False)
 
 
-def relances_command(content: Path, day: dt.date | None, direction: str | None, fmt: str, output: Path | None,
-                     exit_code: bool, site_url: str | None = None) -> int:
+def relances_command(
+    content: Path,
+    day: dt.date | None,
+    direction: str | None,
+    fmt: str,
+    output: Path | None,
+    exit_code: bool,
+    site_url: str | None = None,
+) -> int:
     """`fiches relances`: 0, or 1 with `--exit-code` when a fiche needs attention; 2 for an unknown direction.
     Fiches are given by their address on the site `site_url`."""
     projet = load_for_relances(content)
@@ -322,13 +365,19 @@ def relances_command(content: Path, day: dt.date | None, direction: str | None, 
         from builder.errors import did_you_mean
 
         codes = list(projet.directions)
-        print(f"fiches relances : erreur : « {direction} » n'est pas un code de direction de plan.yml ; codes "
-              f"possibles : {', '.join(codes)}{did_you_mean(direction, codes)}", file=sys.stderr)
+        print(
+            f"fiches relances : erreur : « {direction} » n'est pas un code de direction de plan.yml ; codes "
+            f"possibles : {', '.join(codes)}{did_you_mean(direction, codes)}",
+            file=sys.stderr,
+        )
         return 2
     base = site_url
     if base is None:
-        print("Attention : pas d'adresse du site (site_url dans mkdocs.yml) : les adresses des fiches sont données "
-              "depuis la racine du site.", file=sys.stderr)
+        print(
+            "Attention : pas d'adresse du site (site_url dans mkdocs.yml) : les adresses des fiches sont données "
+            "depuis la racine du site.",
+            file=sys.stderr,
+        )
     groups = relances(projet, day, base, direction)
     n = sum(len(g.fiches) for g in groups)
     if fmt == "eml":
@@ -339,8 +388,11 @@ def relances_command(content: Path, day: dt.date | None, direction: str | None, 
             print(f"Message écrit : {path}", file=sys.stderr)
         without = [g.direction.code for g in groups if not g.direction.contact]
         if without:
-            print(f"Sans adresse « contact » dans plan.yml, aucun message pour : {', '.join(without)} ; "
-                  "utilisez --format texte pour leur relance.", file=sys.stderr)
+            print(
+                f"Sans adresse « contact » dans plan.yml, aucun message pour : {', '.join(without)} ; "
+                "utilisez --format texte pour leur relance.",
+                file=sys.stderr,
+            )
         if not groups:
             print(to_text(projet, day, groups, direction).strip().splitlines()[-1], file=sys.stderr)
     else:
@@ -362,4 +414,3 @@ def parse_day(text: str) -> dt.date:
         import argparse
 
         raise argparse.ArgumentTypeError(f"« {text} » n'est pas une date AAAA-MM-JJ (ex. 2026-06-30)") from None
-

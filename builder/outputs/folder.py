@@ -20,19 +20,55 @@ from pathlib import Path
 
 MARKER = ".fiches-build"
 FORMAT = 1
-_NOTE = ("Dossier produit par « fiches build » : il est remplacé à chaque construction ; n'y rangez pas d'autres "
-         "fichiers.")
+_NOTE = (
+    "Dossier produit par « fiches build » : il est remplacé à chaque construction ; n'y rangez pas d'autres fichiers."
+)
 _OLD_MARKER = "Dossier produit par « fiches build »".encode()  # the marker's text before it listed files
 _MARKER_LIMIT = 20 * 1024 * 1024
 
 # An output written before the marker existed: its top-level entries and the kinds of files it holds.
-_LEGACY_DIRS = {"accessibilite", "actualites", "admin", "assets", "axes", "calendrier", "collectivites",
-                "directions", "fiches", "prioritaires", "search", "statuts", "tableau-de-bord", "telechargements",
-                "themes"}
+_LEGACY_DIRS = {
+    "accessibilite",
+    "actualites",
+    "admin",
+    "assets",
+    "axes",
+    "calendrier",
+    "collectivites",
+    "directions",
+    "fiches",
+    "prioritaires",
+    "search",
+    "statuts",
+    "tableau-de-bord",
+    "telechargements",
+    "themes",
+}
 _LEGACY_DIR_PATTERN = re.compile(r"bilan-\d{4}")
 _LEGACY_FILES = {"index.html", "404.html", "sitemap.xml", "sitemap.xml.gz", "actualites.xml"}
-_LEGACY_SUFFIXES = {".html", ".xml", ".gz", ".json", ".js", ".css", ".map", ".svg", ".png", ".jpg", ".ico",
-                    ".otf", ".ttf", ".woff", ".woff2", ".csv", ".xlsx", ".ics", ".pdf", ".txt", ".yml"}
+_LEGACY_SUFFIXES = {
+    ".html",
+    ".xml",
+    ".gz",
+    ".json",
+    ".js",
+    ".css",
+    ".map",
+    ".svg",
+    ".png",
+    ".jpg",
+    ".ico",
+    ".otf",
+    ".ttf",
+    ".woff",
+    ".woff2",
+    ".csv",
+    ".xlsx",
+    ".ics",
+    ".pdf",
+    ".txt",
+    ".yml",
+}
 _TEMP_NAME = "[a-z0-9_]{8}"  # what `tempfile` adds to a prefix
 _UNLISTED = ["*"]  # what `_marker` gives for a marker of the first kind, which listed no files
 

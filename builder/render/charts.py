@@ -94,8 +94,14 @@ def label_box(x: float, y: float, width: float, size: float, anchor: str) -> Box
     return (left, y - 0.78 * size, left + width, y + 0.25 * size)
 
 
-def indicator_svg(ind: Indicateur, width: int = 240, height: int = 160, color: str = "#0b5cad",
-                  font_size: float = 12, fluid: bool = False) -> Markup:
+def indicator_svg(
+    ind: Indicateur,
+    width: int = 240,
+    height: int = 160,
+    color: str = "#0b5cad",
+    font_size: float = 12,
+    fluid: bool = False,
+) -> Markup:
     """The measures of `ind` as a line on a time axis, with its initial value and target as labelled lines.
 
     `width`×`height` is the viewBox (user units); `font_size` is in the same units: the site draws 12 at a scale
@@ -144,20 +150,28 @@ def indicator_svg(ind: Indicateur, width: int = 240, height: int = 160, color: s
         ty = y(tick)
         grid = "#888" if tick == low else "#e1e4e8"
         parts.append(f'<line x1="{left}" y1="{ty}" x2="{left + plot_w}" y2="{ty}" stroke="{grid}" stroke-width="1"/>')
-        parts.append(f'<text x="{round(left - 0.4 * fs, 1)}" y="{round(ty + 0.35 * fs, 1)}" font-size="{fs}" '
-                     f'text-anchor="end" fill="#333">{escape(text)}</text>')
+        parts.append(
+            f'<text x="{round(left - 0.4 * fs, 1)}" y="{round(ty + 0.35 * fs, 1)}" font-size="{fs}" '
+            f'text-anchor="end" fill="#333">{escape(text)}</text>'
+        )
 
     coords = [(x(d), y(v)) for d, v in zip(days, values, strict=True)]
     segments: list[Segment] = [(*a, *b) for a, b in zip(coords, coords[1:], strict=False)]
     marks: list[Box] = [(cx - 4, cy - 4, cx + 4, cy + 4) for cx, cy in coords]  # the points, a little wider
     taken: list[Box] = []
-    references: list[Segment] = [(left, y(v), left + plot_w, y(v)) for v in (ind.cible, ind.valeur_initiale)
-                                 if v is not None]
+    references: list[Segment] = [
+        (left, y(v), left + plot_w, y(v)) for v in (ind.cible, ind.valeur_initiale) if v is not None
+    ]
 
     def free(box: Box) -> bool:
-        return (box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= base - 1
-                and not any(_intersects(box, s) for s in segments + references)
-                and not any(_overlaps(box, m) for m in marks + taken))
+        return (
+            box[0] >= 0
+            and box[2] <= width
+            and box[1] >= 0
+            and box[3] <= base - 1
+            and not any(_intersects(box, s) for s in segments + references)
+            and not any(_overlaps(box, m) for m in marks + taken)
+        )
 
     def line_label(value: float, text: str, fill: str, prefer_right: bool) -> None:
         ly = y(value)
@@ -171,33 +185,42 @@ def indicator_svg(ind: Indicateur, width: int = 240, height: int = 160, color: s
             box = label_box(lx, by, w, fs, anchor)
             if free(box):
                 taken.append(box)
-                parts.append(f'<text x="{round(lx, 1)}" y="{round(by, 1)}" font-size="{fs}" text-anchor="{anchor}" '
-                             f'fill="{fill}">{escape(text)}</text>')
+                parts.append(
+                    f'<text x="{round(lx, 1)}" y="{round(by, 1)}" font-size="{fs}" text-anchor="{anchor}" '
+                    f'fill="{fill}">{escape(text)}</text>'
+                )
                 return
         # no free place inside the plot: above it, where nothing is drawn
         anchor, lx = ("end", left + plot_w) if prefer_right else ("start", left)
         taken.append(label_box(lx, top - 0.4 * fs, w, fs, anchor))
-        parts.append(f'<text x="{lx}" y="{round(top - 0.4 * fs, 1)}" font-size="{fs}" text-anchor="{anchor}" '
-                     f'fill="{fill}">{escape(text)}</text>')
+        parts.append(
+            f'<text x="{lx}" y="{round(top - 0.4 * fs, 1)}" font-size="{fs}" text-anchor="{anchor}" '
+            f'fill="{fill}">{escape(text)}</text>'
+        )
 
     if ind.cible is not None:
         ty = y(ind.cible)
-        parts.append(f'<line x1="{left}" y1="{ty}" x2="{left + plot_w}" y2="{ty}" stroke="#17753a" '
-                     'stroke-width="1.5" stroke-dasharray="6 4"/>')
+        parts.append(
+            f'<line x1="{left}" y1="{ty}" x2="{left + plot_w}" y2="{ty}" stroke="#17753a" '
+            'stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
     if ind.valeur_initiale is not None:
         iy = y(ind.valeur_initiale)
-        parts.append(f'<line x1="{left}" y1="{iy}" x2="{left + plot_w}" y2="{iy}" stroke="#6b7280" '
-                     'stroke-width="1.2" stroke-dasharray="2 3"/>')
+        parts.append(
+            f'<line x1="{left}" y1="{iy}" x2="{left + plot_w}" y2="{iy}" stroke="#6b7280" '
+            'stroke-width="1.2" stroke-dasharray="2 3"/>'
+        )
     if coords:
-        parts.append(f'<polyline points="{" ".join(f"{cx},{cy}" for cx, cy in coords)}" fill="none" '
-                     f'stroke="{color}" stroke-width="2.5"/>')
+        parts.append(
+            f'<polyline points="{" ".join(f"{cx},{cy}" for cx, cy in coords)}" fill="none" '
+            f'stroke="{color}" stroke-width="2.5"/>'
+        )
         for cx, cy in coords:
             parts.append(f'<circle cx="{cx}" cy="{cy}" r="3.5" fill="{color}"/>')
     if ind.cible is not None:
         line_label(ind.cible, f"cible {number_fr(ind.cible)}{unit}", "#17753a", prefer_right=True)
     if ind.valeur_initiale is not None:
-        line_label(ind.valeur_initiale, f"départ {number_fr(ind.valeur_initiale)}{unit}", "#4b5563",
-                   prefer_right=False)
+        line_label(ind.valeur_initiale, f"départ {number_fr(ind.valeur_initiale)}{unit}", "#4b5563", prefer_right=False)
 
     # x labels: the last measure, the first, then the others wherever they fit (the table gives them all)
     placed: list[Box] = []
@@ -211,9 +234,13 @@ def indicator_svg(ind: Indicateur, width: int = 240, height: int = 160, color: s
         if any(_overlaps((box[0] - 0.5 * fs, box[1], box[2] + 0.5 * fs, box[3]), b) for b in placed):
             continue
         placed.append(box)
-        parts.append(f'<line x1="{coords[i][0]}" y1="{base}" x2="{coords[i][0]}" y2="{base + 4}" stroke="#888" '
-                     'stroke-width="1"/>')
-        parts.append(f'<text x="{round(lx, 1)}" y="{label_y}" font-size="{fs}" text-anchor="middle" '
-                     f'fill="#333">{escape(text)}</text>')
+        parts.append(
+            f'<line x1="{coords[i][0]}" y1="{base}" x2="{coords[i][0]}" y2="{base + 4}" stroke="#888" '
+            'stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{round(lx, 1)}" y="{label_y}" font-size="{fs}" text-anchor="middle" '
+            f'fill="#333">{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

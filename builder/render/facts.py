@@ -33,13 +33,13 @@ NBSP = "\u00a0"
 _ICON_PATHS = {
     "a_venir": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="{c}" stroke-width="2"/>',
     "en_cours": '<circle cx="8" cy="8" r="5.5" fill="none" stroke="{c}" stroke-width="2"/>'
-                '<path d="M8 2.5 A5.5 5.5 0 0 1 13.5 8 L8 8 Z" fill="{c}"/>',
+    '<path d="M8 2.5 A5.5 5.5 0 0 1 13.5 8 L8 8 Z" fill="{c}"/>',
     "realisee": '<circle cx="8" cy="8" r="7" fill="{c}"/>'
-                '<path d="M4.5 8.3 L7 10.8 L11.7 5.6" fill="none" stroke="#fff" stroke-width="2"/>',
+    '<path d="M4.5 8.3 L7 10.8 L11.7 5.6" fill="none" stroke="#fff" stroke-width="2"/>',
     "en_pause": '<rect x="3.5" y="3" width="3" height="10" fill="{c}"/><rect x="9.5" y="3" width="3" height="10" '
-                'fill="{c}"/>',
+    'fill="{c}"/>',
     "bloquee": '<path d="M8 1.5 L15 14.5 L1 14.5 Z" fill="{c}"/><rect x="7.1" y="6" width="1.8" height="4.6" '
-               'fill="#fff"/><rect x="7.1" y="11.6" width="1.8" height="1.7" fill="#fff"/>',
+    'fill="#fff"/><rect x="7.1" y="11.6" width="1.8" height="1.7" fill="#fff"/>',
     "abandonnee": '<path d="M3 3 L13 13 M13 3 L3 13" stroke="{c}" stroke-width="2.4"/>',
 }
 
@@ -138,11 +138,14 @@ class ChangementRow:
 
 # --- statut ---------------------------------------------------------------------------------------
 
+
 def statut_icon(projet: Projet, code: str) -> Markup:
     """The statut's icon as a small inline SVG in its colour (decorative: the label is always next to it)."""
     colour = projet.statut(code).couleur
-    return Markup(f'<svg class="fa-statut__icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
-                  f'focusable="false">{_ICON_PATHS[code].format(c=colour)}</svg>')
+    return Markup(
+        f'<svg class="fa-statut__icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" '
+        f'focusable="false">{_ICON_PATHS[code].format(c=colour)}</svg>'
+    )
 
 
 def statut_badge(projet: Projet, code: str) -> Badge:
@@ -151,6 +154,7 @@ def statut_badge(projet: Projet, code: str) -> Badge:
 
 
 # --- facts ----------------------------------------------------------------------------------------
+
 
 def direction_label(projet: Projet, code: str) -> str:
     """`Direction générale des services (DGS)`; the code alone when the direction is unknown."""
@@ -205,12 +209,12 @@ def fiche_facts(projet: Projet, fiche: Fiche) -> list[Fact]:
     facts.append(Fact("dernier_suivi", "Dernier suivi", date_fr(last) if last else "aucun"))
     historique = projet.historique(fiche)
     if historique and historique.derniere_modification:
-        facts.append(Fact("derniere_modification", "Dernière modification",
-                          date_fr(historique.derniere_modification)))
+        facts.append(Fact("derniere_modification", "Dernière modification", date_fr(historique.derniere_modification)))
     return facts
 
 
 # --- jalons, indicateurs, suivi, historique -------------------------------------------------------
+
 
 def jalon_state(projet: Projet, jalon: Jalon) -> tuple[str, str, str]:
     """(CSS modifier, icon, label) of a jalon: atteint, en retard (date passed, not done) or à venir."""
@@ -268,14 +272,25 @@ def financements_view(fiche: Fiche) -> FinancementsView:
     """The lines by year (as written within a year), the total of each état present (when there are several),
     then the total of every line: prévu, demandé, obtenu and versé are the stages of one line."""
     lines = sorted(fiche.financements, key=lambda f: f.annee)
-    rows = [FinancementRow(f.financeur, str(f.annee), NATURES_FINANCEMENT[f.nature], f.etat,
-                           ETATS_FINANCEMENT[f.etat], euros_fr(f.montant)) for f in lines]
+    rows = [
+        FinancementRow(
+            f.financeur,
+            str(f.annee),
+            NATURES_FINANCEMENT[f.nature],
+            f.etat,
+            ETATS_FINANCEMENT[f.etat],
+            euros_fr(f.montant),
+        )
+        for f in lines
+    ]
     totals = financement_totals(fiche.financements)
     present = [etat for etat in ETATS_FINANCEMENT if any(f.etat == etat for f in fiche.financements)]
     out = []
     if len(present) > 1:
-        out = [FinancementTotal(f"Total {ETATS_FINANCEMENT[etat].lower()}", euros_fr(totals[etat]), etat)
-               for etat in present]
+        out = [
+            FinancementTotal(f"Total {ETATS_FINANCEMENT[etat].lower()}", euros_fr(totals[etat]), etat)
+            for etat in present
+        ]
     out.append(FinancementTotal("Total", euros_fr(sum(totals.values()))))
     return FinancementsView(rows, out)
 
@@ -310,6 +325,7 @@ def historique_rows(projet: Projet, fiche: Fiche) -> list[ChangementRow]:
     historique = projet.historique(fiche)
     if not historique:
         return []
-    return [ChangementRow(date_fr(c.date), c.date.isoformat(), changement_text(projet, c))
-            for c in reversed(historique.changements)]
-
+    return [
+        ChangementRow(date_fr(c.date), c.date.isoformat(), changement_text(projet, c))
+        for c in reversed(historique.changements)
+    ]

@@ -23,13 +23,51 @@ from markdown.inlinepatterns import LinkInlineProcessor
 from markupsafe import Markup
 
 EXTENSIONS = ["tables", "sane_lists", "smarty"]
-EXTENSION_CONFIGS = {"smarty": {"substitutions": {
-    "left-single-quote": "’", "right-single-quote": "’",
-    "left-double-quote": "« ", "right-double-quote": " »"}}}
+EXTENSION_CONFIGS = {
+    "smarty": {
+        "substitutions": {
+            "left-single-quote": "’",
+            "right-single-quote": "’",
+            "left-double-quote": "« ",
+            "right-double-quote": " »",
+        }
+    }
+}
 
-_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del", "code", "pre",
-         "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
-         "span"}
+_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "abbr",
+    "sup",
+    "sub",
+    "span",
+}
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align", "style"}, "td": {"align", "style"}}
 
 
@@ -86,6 +124,7 @@ def _get_link(original: _GetLink) -> _GetLink:
     """`LinkInlineProcessor.getLink` (the `(destination "title")` part) that reads at most `LINK_SPAN`
     characters, and nothing once the text's `LINK_BUDGET` is spent: an unclosed `(` is never looked for to the
     end of the text again and again."""
+
     def get_link(self: LinkInlineProcessor, data: str, index: int) -> tuple[str, str | None, int, bool]:
         end = min(len(data), index + LINK_SPAN)
         if _BRACKETS.budget <= 0 or data.find(")", index, end) < 0:
@@ -93,6 +132,7 @@ def _get_link(original: _GetLink) -> _GetLink:
         result = original(self, data if end == len(data) else data[:end], index)
         _BRACKETS.budget -= (result[2] - index) if result[3] else (end - index)
         return result
+
     return get_link
 
 
@@ -106,8 +146,11 @@ class _BoundedLinks(Extension):
             processor = markdown.inlinePatterns[name]
             if not isinstance(processor, LinkInlineProcessor):  # all six are, unless an extension replaced one
                 continue
-            bounded = type(f"Bounded{type(processor).__name__}", (type(processor),),
-                           {"getText": _get_text, "getLink": _get_link(type(processor).getLink)})
+            bounded = type(
+                f"Bounded{type(processor).__name__}",
+                (type(processor),),
+                {"getText": _get_text, "getLink": _get_link(type(processor).getLink)},
+            )
             processor.__class__ = bounded
 
 
@@ -151,8 +194,9 @@ def nesting_too_deep(text: str) -> int | None:
 
 @lru_cache(maxsize=1)
 def _converter() -> md.Markdown:
-    return md.Markdown(extensions=[*EXTENSIONS, _BoundedLinks()], extension_configs=EXTENSION_CONFIGS,
-                       output_format="html")
+    return md.Markdown(
+        extensions=[*EXTENSIONS, _BoundedLinks()], extension_configs=EXTENSION_CONFIGS, output_format="html"
+    )
 
 
 @lru_cache(maxsize=16384)  # the same suivi text is shown on its fiche, the home, the actualités and the feed
@@ -166,8 +210,14 @@ def to_html(text: str, shift_headings: int = 0) -> Markup:
     for level in range(5, 0, -1) if shift_headings else ():
         target = min(level + shift_headings, 6)
         html = html.replace(f"<h{level}>", f"<h{target}>").replace(f"</h{level}>", f"</h{target}>")
-    clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                      link_rel="noopener noreferrer", filter_style_properties={"text-align"})
+    clean = nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        filter_style_properties={"text-align"},
+    )
     return Markup(clean)
 
 

@@ -147,14 +147,29 @@ def tableau_de_bord(projet: Projet) -> TableauDeBord:
         group = Alertes(d, [f for f in late if f.pilote == d.code], [f for f in stale if f.pilote == d.code])
         if group.en_retard or group.a_actualiser:
             alertes.append(group)
-    trajectoires = [t for f in projet.fiches if f.statut != "abandonnee"
-                    for ind in f.indicateurs if (t := trajectoire(projet, f, ind, day)) is not None]
+    trajectoires = [
+        t
+        for f in projet.fiches
+        if f.statut != "abandonnee"
+        for ind in f.indicateurs
+        if (t := trajectoire(projet, f, ind, day)) is not None
+    ]
     return TableauDeBord(
-        date=day, mois=projet.plan.suivi.actualiser_apres_mois, statuts=[projet.statut(c) for c in STATUTS],
-        axes=axes, totaux=totaux, total=len(projet.fiches), alertes=alertes, en_retard=late, a_actualiser=stale,
+        date=day,
+        mois=projet.plan.suivi.actualiser_apres_mois,
+        statuts=[projet.statut(c) for c in STATUTS],
+        axes=axes,
+        totaux=totaux,
+        total=len(projet.fiches),
+        alertes=alertes,
+        en_retard=late,
+        a_actualiser=stale,
         prioritaires=projet.prioritaires,
-        hors_trajectoire=[t for t in trajectoires if _behind(t)], indicateurs_suivis=len(trajectoires),
-        financements=_financements(projet), financeurs=_financeurs(projet))
+        hors_trajectoire=[t for t in trajectoires if _behind(t)],
+        indicateurs_suivis=len(trajectoires),
+        financements=_financements(projet),
+        financeurs=_financeurs(projet),
+    )
 
 
 def trajectoire(projet: Projet, fiche: Fiche, ind: Indicateur, day: dt.date) -> Trajectoire | None:
@@ -187,8 +202,12 @@ def _financements(projet: Projet) -> list[FinancementEtat]:
         for line in fiche.financements:
             sums[line.etat][line.nature] += line.montant
             sums[line.etat]["lignes"] += 1
-    return [FinancementEtat(etat, label, sums[etat]["fonctionnement"], sums[etat]["investissement"],
-                            int(sums[etat]["lignes"])) for etat, label in ETATS_FINANCEMENT.items()]
+    return [
+        FinancementEtat(
+            etat, label, sums[etat]["fonctionnement"], sums[etat]["investissement"], int(sums[etat]["lignes"])
+        )
+        for etat, label in ETATS_FINANCEMENT.items()
+    ]
 
 
 def _financeurs(projet: Projet) -> list[Financeur]:
@@ -201,8 +220,10 @@ def _financeurs(projet: Projet) -> list[Financeur]:
                 entry["obtenu"] += line.montant
             if fiche not in entry["fiches"]:
                 entry["fiches"].append(fiche)
-    return sorted((Financeur(name, e["total"], e["obtenu"], e["fiches"]) for name, e in by_name.items()),
-                  key=lambda f: (-f.total, f.nom))
+    return sorted(
+        (Financeur(name, e["total"], e["obtenu"], e["fiches"]) for name, e in by_name.items()),
+        key=lambda f: (-f.total, f.nom),
+    )
 
 
 # --- chart ---------------------------------------------------------------------------------------
@@ -222,8 +243,10 @@ _TEXTURES = {
 
 def _swatch(code: str, colour: str, x: float, y: float, w: float, h: float) -> str:
     if code == "a_venir":
-        return (f'<rect x="{x + 0.75}" y="{y + 0.75}" width="{max(w - 1.5, 0)}" height="{h - 1.5}" fill="#fff" '
-                f'stroke="{colour}" stroke-width="1.5"/>')
+        return (
+            f'<rect x="{x + 0.75}" y="{y + 0.75}" width="{max(w - 1.5, 0)}" height="{h - 1.5}" fill="#fff" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+        )
     out = f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{colour}"/>'
     if _TEXTURES[code]:
         out += f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="url(#fa-texture-{code})"/>'
@@ -238,24 +261,32 @@ def statuts_svg(tdb: TableauDeBord, width: int = 640) -> Markup:
     plot_w = width - label_w - total_w
     scale = plot_w / max([a.total for a in tdb.axes] + [1])
     height = top + len(tdb.axes) * (bar_h + gap) + legend_h
-    desc = " ; ".join(f"axe {a.axe.numero} : " + ", ".join(f"{a.counts[s.code]} {s.libelle.lower()}"
-                                                             for s in statuts if a.counts[s.code])
-                      for a in tdb.axes)
+    desc = " ; ".join(
+        f"axe {a.axe.numero} : "
+        + ", ".join(f"{a.counts[s.code]} {s.libelle.lower()}" for s in statuts if a.counts[s.code])
+        for a in tdb.axes
+    )
     title = "Fiches par statut et par axe"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart fa-tdb-chart" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" font-family="{FONT}" role="img" '
-             f'aria-label="{escape(title)} : {escape(desc)}">',
-             # the <title> is the PDF Figure's /Alt: a sentence with the data, as for the indicator charts
-             f"<title>{escape(title)} : {escape(desc)}</title><desc>{escape(desc)}</desc><defs>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart fa-tdb-chart" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="{FONT}" role="img" '
+        f'aria-label="{escape(title)} : {escape(desc)}">',
+        # the <title> is the PDF Figure's /Alt: a sentence with the data, as for the indicator charts
+        f"<title>{escape(title)} : {escape(desc)}</title><desc>{escape(desc)}</desc><defs>",
+    ]
     for code, texture in _TEXTURES.items():
         if texture:
-            parts.append(f'<pattern id="fa-texture-{code}" width="6" height="6" patternUnits="userSpaceOnUse">'
-                         f"{texture}</pattern>")
+            parts.append(
+                f'<pattern id="fa-texture-{code}" width="6" height="6" patternUnits="userSpaceOnUse">'
+                f"{texture}</pattern>"
+            )
     parts.append("</defs>")
     y = top
     for line in tdb.axes:
-        parts.append(f'<text x="0" y="{y + 14}" font-size="11" font-weight="600" fill="#1e2328">'
-                     f"Axe {escape(line.axe.numero)}</text>")
+        parts.append(
+            f'<text x="0" y="{y + 14}" font-size="11" font-weight="600" fill="#1e2328">'
+            f"Axe {escape(line.axe.numero)}</text>"
+        )
         x = float(label_w)
         for s in statuts:
             n = line.counts[s.code]
@@ -265,9 +296,11 @@ def statuts_svg(tdb: TableauDeBord, width: int = 640) -> Markup:
             parts.append(_swatch(s.code, s.couleur, x, y, w, bar_h))
             if w >= 20:
                 cx = round(x + w / 2, 1)
-                parts.append(f'<rect x="{cx - 9}" y="{y + 3}" width="18" height="14" rx="3" fill="#fff"/>'
-                             f'<text x="{cx}" y="{y + 14}" font-size="10" font-weight="700" text-anchor="middle" '
-                             f'fill="#1e2328">{n}</text>')
+                parts.append(
+                    f'<rect x="{cx - 9}" y="{y + 3}" width="18" height="14" rx="3" fill="#fff"/>'
+                    f'<text x="{cx}" y="{y + 14}" font-size="10" font-weight="700" text-anchor="middle" '
+                    f'fill="#1e2328">{n}</text>'
+                )
             x += w
         parts.append(f'<text x="{round(x + 6, 1)}" y="{y + 14}" font-size="11" fill="#1e2328">{line.total}</text>')
         y += bar_h + gap
@@ -291,12 +324,20 @@ def pdf_limits(t: TableauDeBord) -> dict[str, int]:
     and the alertes (one line per direction) is the height of two columns, the prioritaires on the left, the
     financements (8 lines) and the indicators (two lines each) on the right."""
     column = PDF_LINES - round(2.4 * len(t.axes)) - len(t.alertes)
-    return {"refs": PDF_REFS, "prioritaires": max(4, min(16, column - 2)),
-            "trajectoires": max(1, min(8, (column - 11) // 2))}
+    return {
+        "refs": PDF_REFS,
+        "prioritaires": max(4, min(16, column - 2)),
+        "trajectoires": max(1, min(8, (column - 11) // 2)),
+    }
 
 
 def print_context(projet: Projet) -> dict[str, object]:
     """What `theme/print/_tableau_de_bord.html.j2` needs: the figures, the chart, the PDF's internal links."""
     t = tableau_de_bord(projet)
-    return {"tdb": t, "tdb_chart": statuts_svg(t), "tdb_limits": pdf_limits(t),
-            "tdb_fiche_link": lambda fiche: f"#fiche-{fiche.slug}", "tdb_axe_link": lambda axe: f"#axe-{axe.numero}"}
+    return {
+        "tdb": t,
+        "tdb_chart": statuts_svg(t),
+        "tdb_limits": pdf_limits(t),
+        "tdb_fiche_link": lambda fiche: f"#fiche-{fiche.slug}",
+        "tdb_axe_link": lambda axe: f"#axe-{axe.numero}",
+    }

@@ -37,6 +37,7 @@ SCHEMAS = ROOT / "schema"
 
 # --- the configuration --------------------------------------------------------------------------
 
+
 def _schema_paths(schema: dict, node: dict, prefix: str = "") -> set[str]:
     """Every field of a JSON Schema, as dotted paths (`indicateurs.mesures.date`), read from the schema alone."""
     paths: set[str] = set()
@@ -76,13 +77,18 @@ def test_the_configuration_names_every_field_of_the_schemas(mini_copy: Path) -> 
     assert _config_paths(fiches["fields"]) == _schema_paths(fiche_schema, fiche_schema) | {"body"}
     # the brochure's format is A4 or A5 (a select), or {largeur, hauteur} when the plan has a format of its own
     custom = {"brochure.format.largeur", "brochure.format.hauteur"}
-    assert _config_paths(plan["files"][0]["fields"], skip=frozenset({"statuts"})) == _schema_paths(
-        plan_schema, plan_schema) - custom
-    (mini_copy / "plan.yml").write_text((mini_copy / "plan.yml").read_text(encoding="utf-8")
-                                        + "brochure:\n  format: {largeur: 210, hauteur: 210}\n", encoding="utf-8")
+    assert (
+        _config_paths(plan["files"][0]["fields"], skip=frozenset({"statuts"}))
+        == _schema_paths(plan_schema, plan_schema) - custom
+    )
+    (mini_copy / "plan.yml").write_text(
+        (mini_copy / "plan.yml").read_text(encoding="utf-8") + "brochure:\n  format: {largeur: 210, hauteur: 210}\n",
+        encoding="utf-8",
+    )
     plan = cms.cms_config(mini_copy)["collections"][1]
     assert _config_paths(plan["files"][0]["fields"], skip=frozenset({"statuts"})) == _schema_paths(
-        plan_schema, plan_schema)
+        plan_schema, plan_schema
+    )
 
 
 def test_every_field_has_a_french_label_and_its_description_as_hint() -> None:
@@ -97,6 +103,7 @@ def test_every_field_has_a_french_label_and_its_description_as_hint() -> None:
                 if inner is not None and inner.kind == "model" and inner.model not in done:
                     done.add(inner.model)
                     walk(inner.model)
+
     done: set = set()
     walk(Fiche)
     walk(Plan)
@@ -109,27 +116,36 @@ def test_every_field_has_a_french_label_and_its_description_as_hint() -> None:
 
 def test_selects_come_from_the_plan_and_dates_have_a_pattern(mini_copy: Path) -> None:
     plan = mini_copy / "plan.yml"
-    plan.write_text(plan.read_text(encoding="utf-8") + "statuts:\n  realisee: {libelle: Terminée}\n",
-                    encoding="utf-8")
+    plan.write_text(plan.read_text(encoding="utf-8") + "statuts:\n  realisee: {libelle: Terminée}\n", encoding="utf-8")
     fields = {f["name"]: f for f in cms.cms_config(mini_copy)["collections"][0]["fields"]}
     statut = {o["value"]: o["label"] for o in fields["statut"]["options"]}
     assert statut["realisee"] == "Terminée" and statut["en_cours"] == "En cours" and len(statut) == 6
     assert [o["value"] for o in fields["pilote"]["options"]] == ["DRH", "DSI"]
     assert fields["contributeurs"]["multiple"] and [o["value"] for o in fields["contributeurs"]["options"]] == [
-        "DRH", "DSI"]
+        "DRH",
+        "DSI",
+    ]
     assert [o["value"] for o in fields["collectivites"]["options"]] == ["VILLE", "CCAS"]
     assert fields["prioritaire"]["widget"] == "boolean" and fields["body"]["widget"] == "markdown"
     date = {f["name"]: f for f in fields["calendrier"]["fields"]}["debut"]
-    assert date["widget"] == "string" and re.match(date["pattern"][0], "2025-03") and re.match(
-        date["pattern"][0], "2025") and re.match(date["pattern"][0], "2025-03-15")
+    assert (
+        date["widget"] == "string"
+        and re.match(date["pattern"][0], "2025-03")
+        and re.match(date["pattern"][0], "2025")
+        and re.match(date["pattern"][0], "2025-03-15")
+    )
     assert not re.match(date["pattern"][0], "15/03/2025")
     jalons, suivi = fields["jalons"], fields["suivi"]
     assert jalons["widget"] == suivi["widget"] == "list" and jalons["default"] == []
     mesures = {f["name"]: f for f in fields["indicateurs"]["fields"]}["mesures"]
     assert mesures["widget"] == "list" and {f["name"] for f in mesures["fields"]} == {"date", "valeur"}
     # the configuration follows the plan: a direction added to plan.yml is offered at once
-    plan.write_text(plan.read_text(encoding="utf-8").replace(
-        "directions:\n", "directions:\n  - code: DFIN\n    nom: Direction des finances\n"), encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            "directions:\n", "directions:\n  - code: DFIN\n    nom: Direction des finances\n"
+        ),
+        encoding="utf-8",
+    )
     fields = {f["name"]: f for f in cms.cms_config(mini_copy)["collections"][0]["fields"]}
     assert "DFIN" in [o["value"] for o in fields["pilote"]["options"]]
 
@@ -191,9 +207,16 @@ def _as_decap(entry_text: str, change) -> str:  # noqa: ANN001
 
 
 def _persist(backend: cms_api.LocalBackend, path: str, raw: str, new: bool = False) -> object:
-    return backend.answer({"action": "persistEntry", "params": {
-        "dataFiles": [{"path": path, "slug": Path(path).stem, "raw": raw}], "assets": [],
-        "options": {"newEntry": new, "collectionName": "fiches"}}})
+    return backend.answer(
+        {
+            "action": "persistEntry",
+            "params": {
+                "dataFiles": [{"path": path, "slug": Path(path).stem, "raw": raw}],
+                "assets": [],
+                "options": {"newEntry": new, "collectionName": "fiches"},
+            },
+        }
+    )
 
 
 def _loaded(path: Path):  # noqa: ANN202
@@ -204,8 +227,11 @@ def _loaded(path: Path):  # noqa: ANN202
 
 
 def _files(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_a_save_keeps_what_did_not_change(mini_copy: Path) -> None:
@@ -232,12 +258,20 @@ def test_a_save_keeps_what_did_not_change(mini_copy: Path) -> None:
     assert after.data["statut"] == "realisee"
     assert after.data["suivi"] == before.data["suivi"] + [{"date": "2025-06-20", "texte": "Livret imprimé."}]
     assert after.data["indicateurs"][0]["mesures"] == before.data["indicateurs"][0]["mesures"] + [
-        {"date": "2025-06", "valeur": "110"}]
+        {"date": "2025-06", "valeur": "110"}
+    ]
     text = fiche.read_text(encoding="utf-8")
     # untouched values keep their text, untouched lines their comments, the body its spaces
-    for kept in ("calendrier: {debut: 2024-09, fin: 2025-3}", "liens: [1.10.1]", "etp: 0,3", "budget: 4 500",
-                 "prioritaire: oui", "# une fiche écrite à la main, avec des commentaires",
-                 "# le suivi, du plus ancien au plus récent", "Texte *écrit* à la main,   avec des espaces."):
+    for kept in (
+        "calendrier: {debut: 2024-09, fin: 2025-3}",
+        "liens: [1.10.1]",
+        "etp: 0,3",
+        "budget: 4 500",
+        "prioritaire: oui",
+        "# une fiche écrite à la main, avec des commentaires",
+        "# le suivi, du plus ancien au plus récent",
+        "Texte *écrit* à la main,   avec des espaces.",
+    ):
         assert kept in text
     assert "statut: realisee" in text and "# à mettre à jour" not in text  # the changed line's comment goes
     assert run_fiches("check", "--content", str(mini_copy)).returncode == 0
@@ -248,8 +282,9 @@ def test_an_unchanged_save_writes_nothing_and_the_whole_demo_reads_back(tmp_path
     shutil.copytree(DEMO, content)
     before = _files(content)
     backend = cms_api.LocalBackend(content)
-    entries = backend.answer({"action": "entriesByFolder", "params": {"folder": "fiches", "extension": "md",
-                                                                        "depth": 1}})
+    entries = backend.answer(
+        {"action": "entriesByFolder", "params": {"folder": "fiches", "extension": "md", "depth": 1}}
+    )
     assert len(entries) == len(list((DEMO / "fiches").glob("*.md")))
     for entry in entries + backend.answer({"action": "entriesByFiles", "params": {"files": [{"path": "plan.yml"}]}}):
         path = entry["file"]["path"]
@@ -262,17 +297,25 @@ def test_an_unchanged_save_writes_nothing_and_the_whole_demo_reads_back(tmp_path
 
 def test_a_new_fiche_is_named_as_fiches_new_names_it(mini_copy: Path) -> None:
     backend = cms_api.LocalBackend(mini_copy)
-    raw = ("---\nid: '2.1.2'\ntitre: Créer une école interne des managers\nstatut: a_venir\npilote: DSI\n"
-           "prioritaire: false\nresume: ''\ncalendrier:\n  debut: ''\n  fin: ''\njalons: []\n---\n## Contexte\n")
+    raw = (
+        "---\nid: '2.1.2'\ntitre: Créer une école interne des managers\nstatut: a_venir\npilote: DSI\n"
+        "prioritaire: false\nresume: ''\ncalendrier:\n  debut: ''\n  fin: ''\njalons: []\n---\n## Contexte\n"
+    )
     _persist(backend, "fiches/2-1-2-creer-une-ecole-interne-des-managers.md", raw, new=True)
     created = mini_copy / "fiches" / "2.1.2-creer-ecole-interne-managers.md"
     assert created.is_file() and not (mini_copy / "fiches" / "2-1-2-creer-une-ecole-interne-des-managers.md").exists()
     data = _loaded(created).data
-    assert data == {"id": "2.1.2", "titre": "Créer une école interne des managers", "statut": "a_venir",
-                    "pilote": "DSI", "prioritaire": False}  # the form's empty fields are not written
+    assert data == {
+        "id": "2.1.2",
+        "titre": "Créer une école interne des managers",
+        "statut": "a_venir",
+        "pilote": "DSI",
+        "prioritaire": False,
+    }  # the form's empty fields are not written
     # the form asks for the entry under the name it made: it gets the file
-    entry = backend.answer({"action": "getEntry",
-                            "params": {"path": "fiches/2-1-2-creer-une-ecole-interne-des-managers.md"}})
+    entry = backend.answer(
+        {"action": "getEntry", "params": {"path": "fiches/2-1-2-creer-une-ecole-interne-des-managers.md"}}
+    )
     assert "Créer une école interne des managers" in entry["data"]
     again = raw.replace("Créer une école", "Autre école")
     with pytest.raises(cms_api.Refused, match="la fiche 2.1.2 existe déjà"):
@@ -322,8 +365,8 @@ def test_with_commit_each_save_is_a_git_commit_in_french(mini_copy: Path, monkey
     _persist(backend, "fiches/2.1.1-parapheur.md", _as_decap(entry["data"], lambda d: d.update(id="2.1.3")))
     assert git("log", "-1", "--format=%s") == "Fiche 2.1.1 → 2.1.3\n"
     assert sorted(git("show", "--name-status", "--format=", "-M", "HEAD").split()) == sorted(
-        ["R100", "fiches/2.1.1-parapheur.md", "fiches/2.1.3-parapheur.md"]) or "fiches/2.1.3-parapheur.md" in git(
-        "show", "--name-only", "--format=", "HEAD")
+        ["R100", "fiches/2.1.1-parapheur.md", "fiches/2.1.3-parapheur.md"]
+    ) or "fiches/2.1.3-parapheur.md" in git("show", "--name-only", "--format=", "HEAD")
     assert git("status", "--porcelain").split() == ["??", "notes.txt"]
 
 
@@ -335,25 +378,35 @@ def test_commit_outside_git_is_refused_in_french(tmp_path: Path) -> None:
 
 # --- the editor published with the site ----------------------------------------------------------
 
-FORGE_SETTINGS = {"site_name": "Projet", "site_url": "https://intranet.exemple.fr/projet/",
-                  "repo_url": "https://forge.exemple.fr/dgs/projet-administration",
-                  "extra": {"cms": {"backend": "gitlab", "app_id": "abc123"}}}
+FORGE_SETTINGS = {
+    "site_name": "Projet",
+    "site_url": "https://intranet.exemple.fr/projet/",
+    "repo_url": "https://forge.exemple.fr/dgs/projet-administration",
+    "extra": {"cms": {"backend": "gitlab", "app_id": "abc123"}},
+}
 
 
 def test_forge_settings_are_checked_in_french() -> None:
     forge = cms.forge_settings(FORGE_SETTINGS, ROOT / "content", ROOT)
     assert forge is not None and (forge.repo, forge.base_url, forge.api_root, forge.folder) == (
-        "dgs/projet-administration", "https://forge.exemple.fr", "https://forge.exemple.fr/api/v4", "content")
+        "dgs/projet-administration",
+        "https://forge.exemple.fr",
+        "https://forge.exemple.fr/api/v4",
+        "content",
+    )
     assert forge.editorial_workflow and forge.branch == "main"
     assert cms.forge_settings({"extra": {}}, ROOT / "content", ROOT) is None
-    bad = [({"backend": "github", "app_id": "x"}, "n'est pas une forge connue"),
-           ({"backend": "gitlab"}, "app_id : manquant"),
-           ({"backend": "gitea", "app_id": "x", "editorial_workflow": True}, "qu'avec GitLab")]
+    bad = [
+        ({"backend": "github", "app_id": "x"}, "n'est pas une forge connue"),
+        ({"backend": "gitlab"}, "app_id : manquant"),
+        ({"backend": "gitea", "app_id": "x", "editorial_workflow": True}, "qu'avec GitLab"),
+    ]
     for settings, message in bad:
         with pytest.raises(BuildError, match=message):
             cms.forge_settings({**FORGE_SETTINGS, "extra": {"cms": settings}}, ROOT / "content", ROOT)
-    gitea = cms.forge_settings({**FORGE_SETTINGS, "extra": {"cms": {"backend": "forgejo", "app_id": "x"}}},
-                               ROOT / "content", ROOT)
+    gitea = cms.forge_settings(
+        {**FORGE_SETTINGS, "extra": {"cms": {"backend": "forgejo", "app_id": "x"}}}, ROOT / "content", ROOT
+    )
     assert gitea is not None and gitea.backend == "gitea" and gitea.api_root.endswith("/api/v1")
     assert not gitea.editorial_workflow
 
@@ -368,8 +421,15 @@ def test_the_editor_is_published_only_when_configured(tmp_path: Path) -> None:
 
 # --- one browser session on `fiches serve` -------------------------------------------------------
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 FICHE = "fiches/2.3.1-marque-employeur-recrutement.md"
 
 
@@ -410,8 +470,12 @@ def page(served: tuple[str, Path, queue.Queue[str]]) -> Iterator[tuple[object, l
 
 
 def _post(url: str, payload: object, headers: dict[str, str] | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url + "admin/api/v1", data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url + "admin/api/v1",
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -500,17 +564,22 @@ def test_an_edit_in_the_form_changes_only_what_was_edited(page, served) -> None:
     line = _saved(lines, path.name)
     assert "(Fiche 2.3.1 : statut → Réalisée ; 1 mesure ajoutée ; suivi : 1 entrée ajoutée)" in line
     after = _loaded(path)
-    assert path.read_text(encoding="utf-8").split("\n---\n", 1)[1] == \
-        (DEMO / FICHE).read_text(encoding="utf-8").split("\n---\n", 1)[1]  # the body, byte for byte
+    assert (
+        path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        == (DEMO / FICHE).read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    )  # the body, byte for byte
     assert after.body == before.body
     others = {k: v for k, v in before.data.items() if k not in ("statut", "suivi", "indicateurs")}
     assert {k: after.data[k] for k in others} == others and set(after.data) == set(before.data)
     assert (before.data["statut"], after.data["statut"]) == ("en_cours", "realisee")
-    assert after.data["suivi"] == before.data["suivi"] + [{"date": "2026-10-20",
-                                                            "texte": "Bilan présenté en comité de direction."}]
+    assert after.data["suivi"] == before.data["suivi"] + [
+        {"date": "2026-10-20", "texte": "Bilan présenté en comité de direction."}
+    ]
     first, second = after.data["indicateurs"]
-    assert first == {**before.data["indicateurs"][0],
-                     "mesures": before.data["indicateurs"][0]["mesures"] + [{"date": "2026-10", "valeur": "65"}]}
+    assert first == {
+        **before.data["indicateurs"][0],
+        "mesures": before.data["indicateurs"][0]["mesures"] + [{"date": "2026-10", "valeur": "65"}],
+    }
     assert second == before.data["indicateurs"][1]
     check = run_fiches("check", "--content", str(content))
     assert check.returncode == 0, check.stdout
@@ -537,7 +606,11 @@ def test_a_fiche_created_in_the_form_is_valid_and_named_as_by_fiches_new(page, s
     assert created.is_file()
     data = _loaded(created).data
     assert (data["id"], data["titre"], data["pilote"], data["statut"]) == (
-        "2.3.5", "Créer une école interne des managers", "DRH", "a_venir")
+        "2.3.5",
+        "Créer une école interne des managers",
+        "DRH",
+        "a_venir",
+    )
     check = run_fiches("check", "--content", str(content))
     assert check.returncode == 0, check.stdout
 
@@ -560,11 +633,25 @@ def test_an_invalid_save_is_prevented_or_refused_in_french(page, served) -> None
     assert "Échec de l'enregistrement" in tab.locator("body").inner_text()
     tab.screenshot(path=str(content.parent / "refus.png"))
     assert _files(content) == before
-    status, answer = _post(url, {"action": "persistEntry", "params": {
-        "dataFiles": [{"path": "fiches/2.3.2-egalite-professionnelle.md", "slug": "x",
-                       "raw": (content / "fiches/2.3.2-egalite-professionnelle.md").read_text(
-                           encoding="utf-8").replace("pilote: DRH", "pilote: DXX")}],
-        "assets": [], "options": {}}})
+    status, answer = _post(
+        url,
+        {
+            "action": "persistEntry",
+            "params": {
+                "dataFiles": [
+                    {
+                        "path": "fiches/2.3.2-egalite-professionnelle.md",
+                        "slug": "x",
+                        "raw": (content / "fiches/2.3.2-egalite-professionnelle.md")
+                        .read_text(encoding="utf-8")
+                        .replace("pilote: DRH", "pilote: DXX"),
+                    }
+                ],
+                "assets": [],
+                "options": {},
+            },
+        },
+    )
     assert status == 422 and "pilote : « DXX » n'est pas un code de direction de plan.yml" in answer["error"]
     assert _files(content) == before
 
@@ -583,8 +670,9 @@ def test_the_plan_is_edited_as_a_file(page, served) -> None:  # noqa: ANN001
     _saved(lines, "plan.yml")
     after = plan.read_text(encoding="utf-8").split("\n")
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
-    assert changed == [('sous_titre: "Ensemble, au service des habitants du territoire"',
-                        "sous_titre: Ensemble, pour les habitants")]
+    assert changed == [
+        ('sous_titre: "Ensemble, au service des habitants du territoire"', "sous_titre: Ensemble, pour les habitants")
+    ]
     report = Report()
     assert load_yaml_file(plan, report) is not None and not report.errors
 
@@ -596,13 +684,30 @@ def test_the_local_api_refuses_paths_outside_content(served) -> None:  # noqa: A
     os.symlink("/etc/hostname", link)
     outside = content.parent / "dehors.md"
     outside.write_text("---\nid: 1.1.9\n---\n", encoding="utf-8")
-    for path in ("../dehors.md", str(outside), "/etc/hostname", "fiches/../../dehors.md", "fiches/9.9.9-lien.md",
-                 "../content/plan.yml", "fiches\\..\\plan.yml", "README.md", "fiches/sous-dossier/1.1.9-x.md"):
+    for path in (
+        "../dehors.md",
+        str(outside),
+        "/etc/hostname",
+        "fiches/../../dehors.md",
+        "fiches/9.9.9-lien.md",
+        "../content/plan.yml",
+        "fiches\\..\\plan.yml",
+        "README.md",
+        "fiches/sous-dossier/1.1.9-x.md",
+    ):
         status, answer = _post(url, {"action": "getEntry", "params": {"path": path}})
         assert status == 403 and answer["error"].startswith("chemin refusé"), (path, answer)
-        status, answer = _post(url, {"action": "persistEntry", "params": {
-            "dataFiles": [{"path": path, "slug": "x", "raw": "---\nid: 1.1.9\n---\n"}], "assets": [],
-            "options": {"newEntry": True}}})
+        status, answer = _post(
+            url,
+            {
+                "action": "persistEntry",
+                "params": {
+                    "dataFiles": [{"path": path, "slug": "x", "raw": "---\nid: 1.1.9\n---\n"}],
+                    "assets": [],
+                    "options": {"newEntry": True},
+                },
+            },
+        )
         assert status == 403, (path, answer)
     assert _post(url, {"action": "entriesByFolder", "params": {"folder": "..", "extension": "md"}})[0] == 403
     host = urlsplit(url).netloc
@@ -640,5 +745,6 @@ def test_the_editor_made_no_request_to_another_host(page, served) -> None:  # no
     host = urlsplit(served[0]).hostname  # the preview's, and the forge page's static server on the same host
     assert any(r.endswith("/admin/decap-cms.js") for r in requests)
     assert any(r.endswith("/admin/api/v1") for r in requests)
-    assert [r for r in requests if urlsplit(r).scheme in ("http", "https", "ws", "wss")
-                                    and urlsplit(r).hostname != host] == []
+    assert [
+        r for r in requests if urlsplit(r).scheme in ("http", "https", "ws", "wss") and urlsplit(r).hostname != host
+    ] == []

@@ -31,15 +31,21 @@ def _small_files_only() -> None:  # in the child: writing more than 4 KB to one 
 
 def test_write_failure_on_a_later_row_writes_nothing(tmp_path: Path) -> None:
     mini(tmp_path)
-    _csv(tmp_path, "1.1.2;Première action;a_venir;DRH;court", "1.1.3;Deuxième action;a_venir;DRH;court",
-         "1.1.4;Troisième action;a_venir;DRH;" + "long " * 2000)
+    _csv(
+        tmp_path,
+        "1.1.2;Première action;a_venir;DRH;court",
+        "1.1.3;Deuxième action;a_venir;DRH;court",
+        "1.1.4;Troisième action;a_venir;DRH;" + "long " * 2000,
+    )
     before = tree(tmp_path)
     result = fiches("import", "t.csv", "--content", "content", cwd=tmp_path, preexec_fn=_small_files_only)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == ("Erreur : t.csv:ligne 4: numéro : écriture impossible de "
-                             "content/fiches/1.1.4-troisieme-action.md : "
-                             "fichier trop grand (taille maximale des fichiers atteinte)"
-                             f"{UNDONE}\n")
+    assert result.stderr == (
+        "Erreur : t.csv:ligne 4: numéro : écriture impossible de "
+        "content/fiches/1.1.4-troisieme-action.md : "
+        "fichier trop grand (taille maximale des fichiers atteinte)"
+        f"{UNDONE}\n"
+    )
     assert tree(tmp_path) == before
 
 
@@ -50,9 +56,14 @@ def test_interrupt_while_writing_leaves_the_content_as_it_was(tmp_path: Path) ->
     rows = [f"1.1.{k};Action {k};a_venir;DRH;x" for k in range(2, 1502)]
     _csv(tmp_path, "1.1.1;Créer un livret d'accueil;en_cours;DRH;remplacée", *rows)
     before = tree(tmp_path)
-    job = subprocess.Popen([sys.executable, "-m", "builder", "import", "t.csv", "--content", "content", "--force"],
-                           cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    job = subprocess.Popen(
+        [sys.executable, "-m", "builder", "import", "t.csv", "--content", "content", "--force"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     folder = content / "fiches"
     names = set(os.listdir(folder))
     deadline = time.monotonic() + 60
@@ -61,8 +72,11 @@ def test_interrupt_while_writing_leaves_the_content_as_it_was(tmp_path: Path) ->
     assert job.poll() is None and set(os.listdir(folder)) != names  # a first file is being written
     job.send_signal(signal.SIGINT)
     out, err = job.communicate(timeout=60)
-    assert (job.returncode, out, err) == (130, "", "Import interrompu : rien n'a été écrit, le contenu est tel "
-                                                   "qu'avant.\n")
+    assert (job.returncode, out, err) == (
+        130,
+        "",
+        "Import interrompu : rien n'a été écrit, le contenu est tel qu'avant.\n",
+    )
     assert tree(tmp_path) == before
 
 
@@ -75,29 +89,36 @@ def test_committed_link_is_not_written_through(tmp_path: Path) -> None:
     before = tree(tmp_path)
     code, out, err = inline("import", "t.csv", "--content", "content", "--force", cwd=tmp_path)
     assert (code, out) == (1, "")
-    assert err == ("Erreur : t.csv:ligne 3: numéro : content/fiches/1.1.2-premiere-action.md est un lien "
-                   "symbolique : rien n'est écrit à travers lui ; supprimez le lien, ou remplacez-le par un fichier "
-                   f"ordinaire{UNDONE}\n")
+    assert err == (
+        "Erreur : t.csv:ligne 3: numéro : content/fiches/1.1.2-premiere-action.md est un lien "
+        "symbolique : rien n'est écrit à travers lui ; supprimez le lien, ou remplacez-le par un fichier "
+        f"ordinaire{UNDONE}\n"
+    )
     assert tree(tmp_path) == before
 
 
 def test_csv_mixing_encodings_is_refused_at_its_first_bad_line(tmp_path: Path) -> None:
     mini(tmp_path)
     path = tmp_path / "t.csv"
-    path.write_bytes((HEADER + "\n1.1.2;Accueillir les élus;a_venir;DRH;x\n").encode()
-                     + "1.1.3;Réunir les équipes;a_venir;DRH;x\n".encode("cp1252"))
+    path.write_bytes(
+        (HEADER + "\n1.1.2;Accueillir les élus;a_venir;DRH;x\n").encode()
+        + "1.1.3;Réunir les équipes;a_venir;DRH;x\n".encode("cp1252")
+    )
     before = tree(tmp_path)
     code, out, err = inline("import", "t.csv", "--content", "content", cwd=tmp_path)
     assert (code, out) == (1, "")
-    assert err == ("Erreur : t.csv:ligne 3 : encodages mélangés : le fichier est en UTF-8, mais cette ligne ne l'est "
-                   "pas (octet 0xe9, sans doute du Windows-1252 collé d'ailleurs) ; corrigez cette ligne, ou "
-                   "enregistrez tout le fichier au format « CSV UTF-8 » depuis le tableur\n")
+    assert err == (
+        "Erreur : t.csv:ligne 3 : encodages mélangés : le fichier est en UTF-8, mais cette ligne ne l'est "
+        "pas (octet 0xe9, sans doute du Windows-1252 collé d'ailleurs) ; corrigez cette ligne, ou "
+        "enregistrez tout le fichier au format « CSV UTF-8 » depuis le tableur\n"
+    )
     assert tree(tmp_path) == before
     # a file all in Windows-1252 (Excel's « CSV (séparateur : point-virgule) ») is still read
     path.write_bytes((HEADER + "\n1.1.3;Réunir les équipes;a_venir;DRH;x\n").encode("cp1252"))
     code, out, _ = inline("import", "t.csv", "--content", "content", cwd=tmp_path)
-    assert code == 0 and "Réunir les équipes" in (tmp_path / "content" / "fiches" /
-                                                   "1.1.3-reunir-equipes.md").read_text(encoding="utf-8")
+    assert code == 0 and "Réunir les équipes" in (
+        tmp_path / "content" / "fiches" / "1.1.3-reunir-equipes.md"
+    ).read_text(encoding="utf-8")
 
 
 def _workbook(path: Path, rows: list[list[str]]) -> None:
@@ -125,11 +146,18 @@ def test_workbook_limits(tmp_path: Path) -> None:
     (tmp_path / "modele.xlsx").unlink()
     before = tree(tmp_path)
     for name, message in (
-            ("enorme.xlsx", "enorme.xlsx : classeur trop gros une fois décompressé (101 Mo, au plus 100 Mo) ; "
-                            "importez les fiches en plusieurs fois"),
-            ("lignes.xlsx", "lignes.xlsx:fiches : plus de 10\u202f000 lignes ; importez le tableau en plusieurs fois"),
-            ("cellule.xlsx", "cellule.xlsx:fiches:ligne 3 : cellule de la colonne B trop longue (40\u202f000 "
-                             "caractères, au plus 32\u202f767)")):
+        (
+            "enorme.xlsx",
+            "enorme.xlsx : classeur trop gros une fois décompressé (101 Mo, au plus 100 Mo) ; "
+            "importez les fiches en plusieurs fois",
+        ),
+        ("lignes.xlsx", "lignes.xlsx:fiches : plus de 10\u202f000 lignes ; importez le tableau en plusieurs fois"),
+        (
+            "cellule.xlsx",
+            "cellule.xlsx:fiches:ligne 3 : cellule de la colonne B trop longue (40\u202f000 "
+            "caractères, au plus 32\u202f767)",
+        ),
+    ):
         code, out, err = inline("import", name, "--content", "content", cwd=tmp_path)
         assert (code, out, err) == (1, "", f"Erreur : {message}\n"), name
     assert tree(tmp_path) == before

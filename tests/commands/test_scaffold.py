@@ -16,16 +16,31 @@ from tests.conftest import DEMO, run_fiches
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     parent = tmp_path_factory.mktemp("init")
-    result = run_fiches("init", "plan", "--collectivite", "Ville de Brindas", "--site-url",
-                        "https://intranet.brindas.example/pa/", cwd=parent)
+    result = run_fiches(
+        "init",
+        "plan",
+        "--collectivite",
+        "Ville de Brindas",
+        "--site-url",
+        "https://intranet.brindas.example/pa/",
+        cwd=parent,
+    )
     assert result.returncode == 0, result.stderr
     assert "Projet créé dans plan/" in result.stdout
     return parent / "plan"
 
 
 def test_the_starter_project_is_complete_and_valid(project: Path) -> None:
-    for relative in ("content/plan.yml", "mkdocs.yml", ".gitignore", "README.md", ".gitlab-ci.yml",
-                     ".forgejo/workflows/fiches.yml", "theme/LISEZMOI.md", "theme/site/stylesheets/extra.css"):
+    for relative in (
+        "content/plan.yml",
+        "mkdocs.yml",
+        ".gitignore",
+        "README.md",
+        ".gitlab-ci.yml",
+        ".forgejo/workflows/fiches.yml",
+        "theme/LISEZMOI.md",
+        "theme/site/stylesheets/extra.css",
+    ):
         assert (project / relative).is_file(), relative
     assert len(list((project / "content" / "fiches").glob("*.md"))) >= 3
     check = run_fiches("check", "--strict", cwd=project)
@@ -73,8 +88,9 @@ def test_the_demo_project_holds_the_demo_plan(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     compare = filecmp.dircmp(DEMO, tmp_path / "demo" / "content")
     assert not compare.left_only and not compare.right_only and not compare.diff_files
-    assert sorted(p.name for p in (tmp_path / "demo" / "content" / "fiches").iterdir()) == \
-        sorted(p.name for p in (DEMO / "fiches").iterdir())
+    assert sorted(p.name for p in (tmp_path / "demo" / "content" / "fiches").iterdir()) == sorted(
+        p.name for p in (DEMO / "fiches").iterdir()
+    )
     site_name = yaml.safe_load((tmp_path / "demo" / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
     assert site_name == "Projet d'administration — Montclair Agglomération"
 
@@ -85,7 +101,9 @@ def test_init_never_writes_into_a_folder_that_is_not_empty(tmp_path: Path) -> No
     (target / "notes.txt").write_text("à garder", encoding="utf-8")
     result = run_fiches("init", "plan", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == ("Erreur : plan existe déjà et n'est pas un dossier vide : rien n'y est écrit ; "
-                                     "choisissez un dossier absent ou vide")
+    assert result.stderr.strip() == (
+        "Erreur : plan existe déjà et n'est pas un dossier vide : rien n'y est écrit ; "
+        "choisissez un dossier absent ou vide"
+    )
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]  # no staging folder left behind

@@ -27,8 +27,13 @@ def test_busy_port_fails_at_once_in_french() -> None:
         busy.listen()
         port = busy.getsockname()[1]
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "builder", "serve", "--port", str(port), "--content", str(MINI)],
-                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "builder", "serve", "--port", str(port), "--content", str(MINI)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         elapsed = time.monotonic() - started
     assert result.returncode == 1
     assert f"le port {port} est déjà utilisé : choisissez-en un autre avec --port {port + 1}" in result.stderr
@@ -43,11 +48,13 @@ def _preview(tmp_path: Path, debug: bool = False) -> serve.Preview:
 def _failing_build(exc: Exception):  # type: ignore[no-untyped-def]
     def build(*args: object, **kwargs: object) -> None:
         raise exc
+
     return build
 
 
-def test_an_internal_error_is_shown_and_the_preview_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_internal_error_is_shown_and_the_preview_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     preview = _preview(tmp_path)
     monkeypatch.setattr("builder.build.build", _failing_build(KeyError("axe")))
     preview.rebuild()
@@ -63,8 +70,9 @@ def test_an_internal_error_is_shown_and_the_preview_goes_on(tmp_path: Path, monk
     assert preview.error is None and preview.version == 2
 
 
-def test_internal_error_with_debug_shows_the_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_with_debug_shows_the_trace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     preview = _preview(tmp_path, debug=True)
     monkeypatch.setattr("builder.build.build", _failing_build(ZeroDivisionError("division by zero")))
     preview.rebuild()
@@ -73,12 +81,16 @@ def test_internal_error_with_debug_shows_the_trace(tmp_path: Path, monkeypatch: 
     assert "Traceback" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("exc", "shown"), [
-    (OSError(28, "No space left on device", "site/a.html"), "Erreur : site/a.html : plus de place sur le disque"),
-    (BuildError("le gabarit fiche.html est introuvable"), "Erreur : le gabarit fiche.html est introuvable"),
-])
-def test_system_and_build_errors_are_shown_in_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     exc: Exception, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("exc", "shown"),
+    [
+        (OSError(28, "No space left on device", "site/a.html"), "Erreur : site/a.html : plus de place sur le disque"),
+        (BuildError("le gabarit fiche.html est introuvable"), "Erreur : le gabarit fiche.html est introuvable"),
+    ],
+)
+def test_system_and_build_errors_are_shown_in_french(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: Exception, shown: str
+) -> None:
     preview = _preview(tmp_path)
     monkeypatch.setattr("builder.build.build", _failing_build(exc))
     preview.rebuild()
@@ -166,8 +178,7 @@ def test_real_server_shows_content_errors_and_rebuilds_once(running: tuple[str, 
     assert status == 200 and serve.VERSION_PATH in page and "Simplifier" in page
     version = _get(url + serve.VERSION_PATH.lstrip("/"))[1]
     fiche = content / "fiches" / "2.1.1-parapheur.md"
-    fiche.write_text(fiche.read_text(encoding="utf-8").replace("statut: a_venir", "statut: en-cour"),
-                     encoding="utf-8")
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace("statut: a_venir", "statut: en-cour"), encoding="utf-8")
     version = _wait_for_version(url, version)
     status, page = _get(url)
     assert status == 500 and "Le site n’a pas pu être construit" in page and "« en-cour »" in page

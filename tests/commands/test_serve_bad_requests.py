@@ -64,9 +64,16 @@ def test_bad_paths_answer_400_or_404_in_french_and_print_nothing(running) -> Non
     system, a control character."""
     address, lines = running
     _output(lines, 0)
-    cases = {"/%00": 400, "/fiches/%00/index.html": 400, "/%1b[2J": 400, "/" + "a" * 5000: 400,
-             "/..%2f..%2f..%2f..%2fetc%2fpasswd": 404, "/../../../../etc/passwd": 404, "/" + "a" * 300: 404,
-             "/fiches/" + "é" * 200 + "/": 404}
+    cases = {
+        "/%00": 400,
+        "/fiches/%00/index.html": 400,
+        "/%1b[2J": 400,
+        "/" + "a" * 5000: 400,
+        "/..%2f..%2f..%2f..%2fetc%2fpasswd": 404,
+        "/../../../../etc/passwd": 404,
+        "/" + "a" * 300: 404,
+        "/fiches/" + "é" * 200 + "/": 404,
+    }
     for path, status in cases.items():
         code, body = _raw(address, path)
         assert code == status, (path, code, body)

@@ -67,8 +67,9 @@ def test_lines_point_at_keys_and_items() -> None:
 
 def test_tabs_inside_a_block_or_brackets_are_text_not_indentation() -> None:
     report = Report()
-    text = ("---\nid: 1.1.1\nresume: |\n  Étapes :\n  \t1. lire\nreferent: |\n  \tCheffe\nthemes: [rh,\n\tformation]\n"
-            "---\n")
+    text = (
+        "---\nid: 1.1.1\nresume: |\n  Étapes :\n  \t1. lire\nreferent: |\n  \tCheffe\nthemes: [rh,\n\tformation]\n---\n"
+    )
     source = parse_fiche(text, "x.md", report)
     assert report.errors == [] and source is not None
     assert source.data["resume"] == "Étapes :\n\t1. lire\n" and source.data["referent"] == "\tCheffe\n"
@@ -98,9 +99,12 @@ YAML_PROBLEMS = {
     "x: 1\n!!int 2: deux\n": (2, "2", ["« !!int »", "nom du champ sans étiquette"]),
     "valeurs:\n  ? {a: b}\n  : c\n": (2, "valeurs", ["clé complexe non acceptée"]),
     "a: " + "[" * 2000 + "]" * 2000 + "\n": (1, None, ["imbriquées trop profondément"]),
-    "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdef", "bcdefg", strict=True)): (
-        1, None, ["trop de valeurs", "alias"]),
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdef", "bcdefg", strict=True)): (
+        1,
+        None,
+        ["trop de valeurs", "alias"],
+    ),
 }
 
 
@@ -146,10 +150,11 @@ def test_files_that_are_not_fiches_are_warned_and_skipped(mini_copy: Path) -> No
     projet = read_projet(mini_copy, report)
     assert report.errors == [] and projet is not None and len(projet.fiches) == 3
     found = {Path(p.path).name: p.message for p in report.warnings if "/fiches/" in p.path}
-    assert set(found) == {"2.1.2-x.MD", "2.1.3-y.markdown", "notes.txt", "2.1.1-parapheur.md~", "README.md",
-                          "archives"}
-    assert found["2.1.2-x.MD"] == ("fichier ignoré : seules les fiches en .md de ce dossier sont lues "
-                                   "(renommez-le en 2.1.2-x.md si c'est une fiche)")
+    assert set(found) == {"2.1.2-x.MD", "2.1.3-y.markdown", "notes.txt", "2.1.1-parapheur.md~", "README.md", "archives"}
+    assert found["2.1.2-x.MD"] == (
+        "fichier ignoré : seules les fiches en .md de ce dossier sont lues "
+        "(renommez-le en 2.1.2-x.md si c'est une fiche)"
+    )
     assert "renommez-le en 2.1.3-y.md" in found["2.1.3-y.markdown"] and "notes.md" in found["notes.txt"]
     assert "renommez" not in found["2.1.1-parapheur.md~"]  # 2.1.1-parapheur.md is already there
     assert "ce n'est pas une fiche" in found["README.md"] and "sous-dossiers" in found["archives"]
@@ -174,35 +179,62 @@ def test_partial_dates_keep_precision_and_bound_periods() -> None:
 
 # --- property: random valid fiches load back equal -------------------------------------------------
 
-text = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs"), exclude_characters="\x85"),
-               min_size=1, max_size=40).map(str.strip).filter(bool)
+text = (
+    st.text(
+        alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs"), exclude_characters="\x85"),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31)).flatmap(
-    lambda d: st.sampled_from([f"{d.year}", f"{d:%Y-%m}", f"{d:%Y-%m-%d}"]))
+    lambda d: st.sampled_from([f"{d.year}", f"{d:%Y-%m}", f"{d:%Y-%m-%d}"])
+)
 numbers = st.one_of(st.integers(-10_000, 10_000), st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 3)))
 fiche_data = st.fixed_dictionaries(
-    {"id": st.sampled_from(["1.1.5", "1.10.7", "2.1.12"]), "titre": text,
-     "statut": st.sampled_from(["a_venir", "en_cours", "realisee", "en_pause", "bloquee", "abandonnee"]),
-     "pilote": st.sampled_from(["DRH", "DSI"])},
+    {
+        "id": st.sampled_from(["1.1.5", "1.10.7", "2.1.12"]),
+        "titre": text,
+        "statut": st.sampled_from(["a_venir", "en_cours", "realisee", "en_pause", "bloquee", "abandonnee"]),
+        "pilote": st.sampled_from(["DRH", "DSI"]),
+    },
     optional={
-        "resume": text, "avancement": st.integers(0, 100), "prioritaire": st.booleans(),
-        "contributeurs": st.lists(st.sampled_from(["DRH", "DSI"]), max_size=2), "referent": text,
+        "resume": text,
+        "avancement": st.integers(0, 100),
+        "prioritaire": st.booleans(),
+        "contributeurs": st.lists(st.sampled_from(["DRH", "DSI"]), max_size=2),
+        "referent": text,
         "collectivites": st.lists(st.sampled_from(["VILLE", "CCAS"]), max_size=2),
-        "jalons": st.lists(st.fixed_dictionaries({"date": dates, "libelle": text, "fait": st.booleans()}),
-                           max_size=3),
-        "indicateurs": st.lists(st.fixed_dictionaries(
-            {"nom": text, "type": st.sampled_from(["activite", "impact", "ressources"])},
-            optional={"unite": text, "cible": numbers, "valeur_initiale": numbers,
-                      "mesures": st.lists(st.fixed_dictionaries({"date": dates, "valeur": numbers}), max_size=3)}),
-            max_size=2),
-        "budget": st.integers(0, 10**7), "etp": st.floats(0, 50, allow_nan=False).map(lambda f: round(f, 2)),
-        "themes": st.lists(text, max_size=3), "suivi": st.lists(
-            st.fixed_dictionaries({"date": dates, "texte": text}), max_size=3)})
+        "jalons": st.lists(st.fixed_dictionaries({"date": dates, "libelle": text, "fait": st.booleans()}), max_size=3),
+        "indicateurs": st.lists(
+            st.fixed_dictionaries(
+                {"nom": text, "type": st.sampled_from(["activite", "impact", "ressources"])},
+                optional={
+                    "unite": text,
+                    "cible": numbers,
+                    "valeur_initiale": numbers,
+                    "mesures": st.lists(st.fixed_dictionaries({"date": dates, "valeur": numbers}), max_size=3),
+                },
+            ),
+            max_size=2,
+        ),
+        "budget": st.integers(0, 10**7),
+        "etp": st.floats(0, 50, allow_nan=False).map(lambda f: round(f, 2)),
+        "themes": st.lists(text, max_size=3),
+        "suivi": st.lists(st.fixed_dictionaries({"date": dates, "texte": text}), max_size=3),
+    },
+)
 
 
 @settings(max_examples=150, deadline=None)
 # control characters other than tab and newline are refused in bodies (tests/content/test_load_control_characters.py)
-@given(data=fiche_data, body=st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"),
-                                                   include_characters="\n\t\r"), max_size=200))
+@given(
+    data=fiche_data,
+    body=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), include_characters="\n\t\r"), max_size=200
+    ),
+)
 def test_random_valid_fiches_load_back_equal(data: dict, body: str) -> None:
     front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,7 +15,8 @@ def _fiche(content: Path, name: str, extra: str, body: str = "Texte.\n") -> None
     """A valid fiche whose line 6 is `extra`."""
     number = name.split("-", 1)[0]
     (content / "fiches" / name).write_text(
-        f"---\nid: {number}\ntitre: Une action\nstatut: a_venir\npilote: DRH\n{extra}\n---\n\n{body}", encoding="utf-8")
+        f"---\nid: {number}\ntitre: Une action\nstatut: a_venir\npilote: DRH\n{extra}\n---\n\n{body}", encoding="utf-8"
+    )
 
 
 def test_controls_are_refused_with_file_line_and_field(tmp_path: Path) -> None:
@@ -27,8 +28,9 @@ def test_controls_are_refused_with_file_line_and_field(tmp_path: Path) -> None:
     _fiche(content, "1.1.6-echap-ansi.md", 'resume: "\\e[2K\\e[1A0 erreur"')
     _fiche(content, "1.1.7-sonnerie-dans-le-texte.md", "resume: Un résumé.", body="## Contexte\n\nUn\x07 bip.\n")
     _fiche(content, "1.1.8-tabulation-et-saut.md", 'resume: "une\\tcolonne\\nune ligne"', body="a\tb\n")
-    replace_in(content / "plan.yml", "nom: Direction des systèmes d'information",
-               'nom: "Direction\\x1b]8;;http://x\\x07"')
+    replace_in(
+        content / "plan.yml", "nom: Direction des systèmes d'information", 'nom: "Direction\\x1b]8;;http://x\\x07"'
+    )
     before = tree(tmp_path)
     code, out, err = inline("check", "--content", "content", cwd=tmp_path)
     assert (code, err) == (1, "")

@@ -15,8 +15,12 @@ CASES = FIXTURES / "fiches_invalides"
 
 # case: (file name prefix, line, field, words that must be in the message)
 ERRORS = {
-    "statut_inconnu": ("1.1.9", 4, "statut", ["« en-cour » n'est pas un statut connu", "a_venir, en_cours",
-                                               "vouliez-vous dire « en_cours »"]),
+    "statut_inconnu": (
+        "1.1.9",
+        4,
+        "statut",
+        ["« en-cour » n'est pas un statut connu", "a_venir, en_cours", "vouliez-vous dire « en_cours »"],
+    ),
     "avancement_texte": ("1.1.9", 5, "avancement", ["« beaucoup »", "nombre"]),
     "avancement_hors_limites": ("1.1.9", 5, "avancement", ["140", "≤ 100"]),
     "champ_inconnu": ("1.1.9", 5, "pilot", ["champ inconnu", "vouliez-vous dire « pilote »"]),
@@ -32,14 +36,22 @@ ERRORS = {
     "pas_utf8": ("1.1.9", 6, None, ["UTF-8", "0xe9", "ré-enregistrez"]),
     "pilote_inconnu": ("1.1.9", 5, "pilote", ["« DRX »", "direction", "DRH, DSI", "vouliez-vous dire « DRH »"]),
     "contributeur_inconnu": ("1.1.9", 6, "contributeurs[2]", ["« FINANCES »", "direction"]),
-    "collectivite_inconnue": ("1.1.9", 6, "collectivites[1]", ["« VILE »", "collectivité",
-                                                               "vouliez-vous dire « VILLE »"]),
+    "collectivite_inconnue": (
+        "1.1.9",
+        6,
+        "collectivites[1]",
+        ["« VILE »", "collectivité", "vouliez-vous dire « VILLE »"],
+    ),
     "lien_inexistant": ("1.1.9", 6, "liens[2]", ["« 4.4.4 » n'existe pas"]),
     "lien_vers_soi": ("1.1.9", 7, "liens[1]", ["elle-même"]),
     "fin_avant_debut": ("1.1.9", 8, "calendrier.fin", ["2025-01", "avant le début", "2025-06"]),
     "type_liste_attendue": ("1.1.9", 6, "themes", ["liste"]),
-    "indicateur_type_inconnu": ("1.1.9", 8, "indicateurs[1].type", ["« impacte »", "activite, impact, ressources",
-                                                                     "vouliez-vous dire « impact »"]),
+    "indicateur_type_inconnu": (
+        "1.1.9",
+        8,
+        "indicateurs[1].type",
+        ["« impacte »", "activite, impact, ressources", "vouliez-vous dire « impact »"],
+    ),
     "resume_trop_long": ("1.1.9", 6, "resume", ["trop long", "301", "300"]),
     "oui_non_invalide": ("1.1.9", 6, "prioritaire", ["peut-être", "oui ou non"]),
     "objectif_inconnu": ("3.1.1", 2, "id", ["objectif 3.1", "n'existe pas", "1.1, 1.10, 2.1"]),
@@ -155,8 +167,12 @@ WARNINGS = {
     "abandonnee_sans_suivi": ("statut: abandonnee\n", 4, "statut", ["abandonnée", "suivi"]),
     "theme_en_double": ("statut: en_cours\nthemes: [accueil, Accueil]\n", 5, "themes[2]", ["« Accueil »", "doublon"]),
     "lien_en_double": ("statut: en_cours\nliens:\n  - 1.1.1\n  - 1.1.1\n", 7, "liens[2]", ["« 1.1.1 »", "doublon"]),
-    "date_loin_de_la_periode": ("statut: en_cours\ncalendrier: {debut: 2024, fin: 2062}\n", 5, "calendrier.fin",
-                                ["2062", "loin de la période du plan (2024–2027)", "faute de frappe"]),
+    "date_loin_de_la_periode": (
+        "statut: en_cours\ncalendrier: {debut: 2024, fin: 2062}\n",
+        5,
+        "calendrier.fin",
+        ["2062", "loin de la période du plan (2024–2027)", "faute de frappe"],
+    ),
 }
 
 
@@ -192,7 +208,8 @@ def test_cross_file_rules_still_checked_in_a_fiche_with_other_errors(tmp_path: P
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
     (content / "fiches" / "1.1.9-x.md").write_text(
-        '---\nid: "1.1.9"\ntitre: X\nstatut: en-cour\npilote: DRX\nliens: [1.1.9, 9.9.9]\n---\n', encoding="utf-8")
+        '---\nid: "1.1.9"\ntitre: X\nstatut: en-cour\npilote: DRX\nliens: [1.1.9, 9.9.9]\n---\n', encoding="utf-8"
+    )
     report = Report()
     read_projet(content, report)
     found = [(p.line, p.field) for p in report.sorted().errors]

@@ -44,8 +44,9 @@ Tous les actes signés électroniquement.
 def _final_content(content: Path) -> None:
     (content / "fiches" / PARAPHEUR).write_text(PARAPHEUR_DONE, encoding="utf-8")
     livret = content / "fiches" / LIVRET
-    livret.write_text(livret.read_text(encoding="utf-8").replace("statut: en_cours", "statut: en_pause"),
-                      encoding="utf-8")
+    livret.write_text(
+        livret.read_text(encoding="utf-8").replace("statut: en_cours", "statut: en_pause"), encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +68,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for name, folder in (("git", content), ("hors-git", outside)):
         target = tmp_path_factory.mktemp(name) / "site"
-        result = run_fiches("build", "--content", str(folder), "--out", str(target),
-                            "--only", "site", "--only", "brochure")
+        result = run_fiches(
+            "build", "--content", str(folder), "--out", str(target), "--only", "site", "--only", "brochure"
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         out[name] = target
     out["content"] = outside
@@ -93,6 +95,7 @@ def _visible(html: Path) -> str:
 
 def _expected(content: Path) -> dict[str, int]:
     """Counts read straight from the fiches' YAML, with this test's own date arithmetic."""
+
     def day(value: object, end: bool) -> dt.date:
         if isinstance(value, dt.date):
             return value
@@ -107,12 +110,16 @@ def _expected(content: Path) -> dict[str, int]:
     def inside(value: object) -> bool:
         return day(value, True) >= START and day(value, False) <= STOP
 
-    fiches = [yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1])
-              for p in sorted((content / "fiches").glob("*.md"))]
+    fiches = [
+        yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1]) for p in sorted((content / "fiches").glob("*.md"))
+    ]
     suivi = [s for f in fiches for s in f.get("suivi", []) if inside(s["date"])]
     mesures = [m for f in fiches for i in f.get("indicateurs", []) for m in i.get("mesures", []) if inside(m["date"])]
-    realisees = [f for f in fiches if f["statut"] == "realisee"
-                 and inside(max(f.get("suivi", []), key=lambda s: day(s["date"], False))["date"])]
+    realisees = [
+        f
+        for f in fiches
+        if f["statut"] == "realisee" and inside(max(f.get("suivi", []), key=lambda s: day(s["date"], False))["date"])
+    ]
     return {"suivi": len(suivi), "mesures": len(mesures), "realisees": len(realisees)}
 
 
@@ -122,9 +129,11 @@ def _counts(text: str) -> dict[str, int]:
         assert len(found) == 1, (pattern, found, text[:3000])
         return found.pop()
 
-    out = {"realisees": number(r"(\d+) actions? réalisées? sur la période"),
-           "mesures": number(r"(\d+) mesures? d'indicateurs sur la période"),
-           "suivi": number(r"(\d+) entrées? de suivi sur la période")}
+    out = {
+        "realisees": number(r"(\d+) actions? réalisées? sur la période"),
+        "mesures": number(r"(\d+) mesures? d'indicateurs sur la période"),
+        "suivi": number(r"(\d+) entrées? de suivi sur la période"),
+    }
     changes = re.findall(r"(\d+) changements? de statut", text)
     if changes:
         out["changements"] = int(changes[0])
@@ -142,8 +151,9 @@ def test_brochure_and_page_agree_with_each_other_and_with_the_fiches(builds: dic
     assert in_brochure == on_page
     assert {k: on_page[k] for k in expected} == expected
     # the « Réalisé en 2025 » page lists exactly the réalisées of the bilan
-    assert re.search(rf"{expected['realisees']} actions menées à bien du 1er janvier au 30 juin 2025", brochure), \
-        brochure[brochure.find("Réalisé en 2025"):][:300]
+    assert re.search(rf"{expected['realisees']} actions menées à bien du 1er janvier au 30 juin 2025", brochure), (
+        brochure[brochure.find("Réalisé en 2025") :][:300]
+    )
     highlight = brochure.split("Réalisé en 2025", 1)[1].split("Ce qui a changé cette année", 1)[0]
     for titre in ("Déployer le parapheur électronique", "Bâtir un plan de formation pluriannuel"):
         assert titre in highlight and titre in page.split("Changements de statut", 1)[1]

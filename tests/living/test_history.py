@@ -21,9 +21,15 @@ D = dt.date
 
 
 def _git(repo: Path, *args: str, date: str | None = None) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org", "GIT_CONFIG_GLOBAL": "/dev/null",
-           "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.org",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.org",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     if date:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T12:00:00+0100"
     done = subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, text=True, check=True)
@@ -66,25 +72,46 @@ def make_history(repo: Path) -> Path:
     shutil.copy(MINI / "plan.yml", content / "plan.yml")
     _git(repo, "add", "content/plan.yml")
     livret = _fiche(LIVRET, statut="en_cours", avancement="20").replace("      - {date: 2025-05, valeur: 85}\n", "")
-    _commit(repo, "2024-10-01", "Premières fiches", {
-        LIVRET: livret,
-        FORMATION: _fiche(FORMATION, statut="en_cours", avancement="60"),
-        PARAPHEUR: _fiche(PARAPHEUR),
-        "1.10.2-tutorat.md": '---\nid: "1.10.2"\ntitre: Tutorat\nstatut: en_cours\navancement: 10\npilote: DRH\n'
-                             "---\n\nUn tuteur pour chaque nouvel agent.\n",
-    })
+    _commit(
+        repo,
+        "2024-10-01",
+        "Premières fiches",
+        {
+            LIVRET: livret,
+            FORMATION: _fiche(FORMATION, statut="en_cours", avancement="60"),
+            PARAPHEUR: _fiche(PARAPHEUR),
+            "1.10.2-tutorat.md": '---\nid: "1.10.2"\ntitre: Tutorat\nstatut: en_cours\navancement: 10\npilote: DRH\n'
+            "---\n\nUn tuteur pour chaque nouvel agent.\n",
+        },
+    )
     _commit(repo, "2024-12-15", "Livret : 40 %", {LIVRET: livret.replace("avancement: 20", "avancement: 40")})
-    _commit(repo, "2025-02-03", "Plan de formation réalisé",
-            {FORMATION: _fiche(FORMATION, statut="realisee", avancement="100")})
+    _commit(
+        repo,
+        "2025-02-03",
+        "Plan de formation réalisé",
+        {FORMATION: _fiche(FORMATION, statut="realisee", avancement="100")},
+    )
     _git(repo, "mv", "content/fiches/2.1.1-parapheur.md", "content/fiches/2.1.2-parapheur.md")
     _commit(repo, "2025-03-20", "Parapheur renuméroté", {"2.1.2-parapheur.md": _fiche(PARAPHEUR, id="2.1.2")})
-    _commit(repo, "2025-04-10", "Parapheur abandonné", {"2.1.2-parapheur.md": _fiche(
-        PARAPHEUR, id="2.1.2", statut="abandonnee").replace(
-        "---\n\n", "suivi:\n  - {date: 2025-04-10, texte: Remplacé par l'outil régional.}\n---\n\n", 1)})
-    _commit(repo, "2025-05-02", "Nouvelle fiche, livret à 50 %", {
-        LIVRET: _fiche(LIVRET, avancement="50"),
-        "1.1.2-parrainage.md": _fiche(PARAPHEUR, id="1.1.2", titre="Parrainer les nouveaux agents", pilote="DRH"),
-    })
+    _commit(
+        repo,
+        "2025-04-10",
+        "Parapheur abandonné",
+        {
+            "2.1.2-parapheur.md": _fiche(PARAPHEUR, id="2.1.2", statut="abandonnee").replace(
+                "---\n\n", "suivi:\n  - {date: 2025-04-10, texte: Remplacé par l'outil régional.}\n---\n\n", 1
+            )
+        },
+    )
+    _commit(
+        repo,
+        "2025-05-02",
+        "Nouvelle fiche, livret à 50 %",
+        {
+            LIVRET: _fiche(LIVRET, avancement="50"),
+            "1.1.2-parrainage.md": _fiche(PARAPHEUR, id="1.1.2", titre="Parrainer les nouveaux agents", pilote="DRH"),
+        },
+    )
     _commit(repo, "2025-06-01", "Tutorat retiré", {"1.10.2-tutorat.md": None})
     return content
 
@@ -102,16 +129,22 @@ def _changes(content: Path) -> dict[str, list[tuple]]:
 
 def test_history_of_each_fiche(history_repo: Path) -> None:
     assert _changes(history_repo) == {
-        "1.1.1": [(D(2024, 10, 1), "creation", None, "en_cours"),
-                  (D(2024, 12, 15), "avancement", "20", "40"),
-                  (D(2025, 5, 2), "avancement", "40", "50")],
+        "1.1.1": [
+            (D(2024, 10, 1), "creation", None, "en_cours"),
+            (D(2024, 12, 15), "avancement", "20", "40"),
+            (D(2025, 5, 2), "avancement", "40", "50"),
+        ],
         "1.1.2": [(D(2025, 5, 2), "creation", None, "a_venir")],
-        "1.10.1": [(D(2024, 10, 1), "creation", None, "en_cours"),
-                   (D(2025, 2, 3), "statut", "en_cours", "realisee"),
-                   (D(2025, 2, 3), "avancement", "60", "100")],
-        "2.1.2": [(D(2024, 10, 1), "creation", None, "a_venir"),
-                  (D(2025, 3, 20), "renumerotation", "2.1.1", "2.1.2"),
-                  (D(2025, 4, 10), "statut", "a_venir", "abandonnee")],
+        "1.10.1": [
+            (D(2024, 10, 1), "creation", None, "en_cours"),
+            (D(2025, 2, 3), "statut", "en_cours", "realisee"),
+            (D(2025, 2, 3), "avancement", "60", "100"),
+        ],
+        "2.1.2": [
+            (D(2024, 10, 1), "creation", None, "a_venir"),
+            (D(2025, 3, 20), "renumerotation", "2.1.1", "2.1.2"),
+            (D(2025, 4, 10), "statut", "a_venir", "abandonnee"),
+        ],
     }
 
 
@@ -201,8 +234,10 @@ def test_bilan_between_revisions(history_repo: Path) -> None:
     assert [(f.id, old) for f, old in bilan.abandonnees] == [("2.1.2", "a_venir")]
     assert bilan.statuts == {}
     assert bilan.periode == (D(2025, 2, 3), D(2025, 4, 10))
-    assert [(f.id, s.texte) for s, f in bilan.suivi] == [("1.10.1", "Plan adopté en comité technique."),
-                                                           ("2.1.2", "Remplacé par l'outil régional.")]
+    assert [(f.id, s.texte) for s, f in bilan.suivi] == [
+        ("1.10.1", "Plan adopté en comité technique."),
+        ("2.1.2", "Remplacé par l'outil régional."),
+    ]
 
 
 def test_bilan_between_dates(history_repo: Path) -> None:
@@ -225,8 +260,10 @@ def test_shallow_clone_says_less_and_invents_nothing(history_repo: Path, tmp_pat
     content = clone / "content"
     changes = _changes(content)
     # the third commit from the top is the boundary: its diff is unknown; the two after it are known
-    assert changes == {"1.1.1": [(D(2025, 5, 2), "avancement", "40", "50")],
-                       "1.1.2": [(D(2025, 5, 2), "creation", None, "a_venir")]}
+    assert changes == {
+        "1.1.1": [(D(2025, 5, 2), "avancement", "40", "50")],
+        "1.1.2": [(D(2025, 5, 2), "creation", None, "a_venir")],
+    }
     projet = load_projet(content, history=False, bilan=False)
     history = read_history(content, projet)
     assert "1.10.1" not in history and history["1.1.1"].derniere_modification == D(2025, 5, 2)
@@ -248,8 +285,10 @@ def test_outside_git_builds_what_it_can(tmp_path: Path) -> None:
     assert "L'historique des modifications du plan n'est pas disponible" in text and "# Avancement par axe" in text
     assert "# Fiches créées" not in text
     # no earlier state: the latest measure of the period (none before it to compare with)
-    assert ("- **1.1.1** Créer un livret d'accueil — Livrets remis : 40\u00a0livrets (janvier 2025) → "
-            "85\u00a0livrets (mai 2025)\n") in text
+    assert (
+        "- **1.1.1** Créer un livret d'accueil — Livrets remis : 40\u00a0livrets (janvier 2025) → "
+        "85\u00a0livrets (mai 2025)\n"
+    ) in text
     result = run_fiches("bilan", "--content", str(content), "--depuis", "HEAD~1")
     assert result.returncode == 1 and "n'est pas dans un dépôt git" in result.stderr
 

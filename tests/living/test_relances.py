@@ -29,12 +29,19 @@ from tests.conftest import FIXTURES, require_tool, run_fiches
 
 PILOTAGE = FIXTURES / "pilotage"
 DAY = dt.date(2026, 6, 30)  # the fixture's « état au » date
-LABELS = {"À venir": "a_venir", "En cours": "en_cours", "Réalisée": "realisee", "En pause": "en_pause",
-          "Bloquée": "bloquee", "Abandonnée": "abandonnee"}
+LABELS = {
+    "À venir": "a_venir",
+    "En cours": "en_cours",
+    "Réalisée": "realisee",
+    "En pause": "en_pause",
+    "Bloquée": "bloquee",
+    "Abandonnée": "abandonnee",
+}
 ETATS = {"Prévu": "prevu", "Demandé": "demande", "Obtenu": "obtenu", "Versé": "verse"}
 
 
 # --- the fixture's files, read by the test itself -------------------------------------------------
+
 
 def front_matters(content: Path) -> dict[str, dict]:
     out = {}
@@ -75,8 +82,9 @@ def expected_figures(content: Path, day: dt.date) -> dict:
             late.add(fid)
         started = f["statut"] != "a_venir" or (cal.get("debut") and first_day(cal["debut"]) <= day)
         if not done and started:
-            dates = [s["date"] for s in f.get("suivi", [])] + [m["date"] for i in f.get("indicateurs", [])
-                                                                for m in i.get("mesures", [])]
+            dates = [s["date"] for s in f.get("suivi", [])] + [
+                m["date"] for i in f.get("indicateurs", []) for m in i.get("mesures", [])
+            ]
             seen = [min(last_day(d), day) for d in dates if first_day(d) <= day]
             if cal.get("debut"):
                 seen.append(first_day(cal["debut"]))
@@ -95,8 +103,16 @@ def expected_figures(content: Path, day: dt.date) -> dict:
                 behind.add(fid)
         for line in f.get("financements", []):
             money[line["etat"]] += line["montant"]
-    return {"counts": counts, "late": late, "stale": stale, "prioritaires": prioritaires, "behind": behind,
-            "money": money, "fiches": fiches, "plan": plan}
+    return {
+        "counts": counts,
+        "late": late,
+        "stale": stale,
+        "prioritaires": prioritaires,
+        "behind": behind,
+        "money": money,
+        "fiches": fiches,
+        "plan": plan,
+    }
 
 
 def euros(text: str) -> float:
@@ -104,8 +120,11 @@ def euros(text: str) -> float:
 
 
 def ids_in(el: lxml.html.HtmlElement) -> list[str]:
-    return [urlsplit(a.get("href")).path.rstrip("/").rsplit("/", 1)[-1].replace("-", ".") for a in el.iter("a")
-            if "fiches/" in a.get("href", "")]
+    return [
+        urlsplit(a.get("href")).path.rstrip("/").rsplit("/", 1)[-1].replace("-", ".")
+        for a in el.iter("a")
+        if "fiches/" in a.get("href", "")
+    ]
 
 
 def words(text: str) -> str:
@@ -121,6 +140,7 @@ def content(tmp_path: Path) -> Path:
 
 # --- validation ---------------------------------------------------------------------------------
 
+
 def test_bad_financements_and_elus_are_located_french_errors_all_at_once(content: Path) -> None:
     (content / "fiches" / "1.1.9-erreurs.md").write_text(
         "---\n"
@@ -128,26 +148,34 @@ def test_bad_financements_and_elus_are_located_french_errors_all_at_once(content
         "titre: Une fiche pleine d'erreurs\n"
         "statut: en_cours\n"
         "pilote: DRH\n"
-        "elus: [ADJ-RX, \"Mme Durand, adjointe aux finances\"]\n"
+        'elus: [ADJ-RX, "Mme Durand, adjointe aux finances"]\n'
         "financements:\n"
         "  - {financeur: Région, montant: -500, annee: 2026, nature: fonctionnement}\n"
         "  - {financeur: CNFPT, montant: 1000, annee: 2026, nature: fonctionement, etat: demande}\n"
         "  - {financeur: État, montant: 2000, annee: 2250, nature: investissement, etat: versé}\n"
-        "---\n", encoding="utf-8")
+        "---\n",
+        encoding="utf-8",
+    )
     result = run_fiches("check", "--content", str(content))
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     path = content / "fiches" / "1.1.9-erreurs.md"
     lines = [line.removeprefix(f"{path}:") for line in result.stdout.splitlines() if line.startswith(str(path))]
     assert len(lines) == 5, result.stdout
     expected = [
-        ("6: elus[1] : « ADJ-RX » n'est pas un code d'élu de plan.yml",
-         ["MAIRE, ADJ-RH", "vouliez-vous dire « ADJ-RH »", "en toutes lettres"]),
+        (
+            "6: elus[1] : « ADJ-RX » n'est pas un code d'élu de plan.yml",
+            ["MAIRE, ADJ-RH", "vouliez-vous dire « ADJ-RH »", "en toutes lettres"],
+        ),
         ("8: financements[1].montant : « -500 »", ["ne peut pas être négatif"]),
-        ("9: financements[2].nature : « fonctionement » n'est pas une nature de financement connue",
-         ["fonctionnement, investissement", "vouliez-vous dire « fonctionnement »"]),
+        (
+            "9: financements[2].nature : « fonctionement » n'est pas une nature de financement connue",
+            ["fonctionnement, investissement", "vouliez-vous dire « fonctionnement »"],
+        ),
         ("10: financements[3].annee : « 2250 » : année hors limites", ["1900 à 2199"]),
-        ("10: financements[3].etat : « versé » n'est pas un état de financement connu",
-         ["prevu, demande, obtenu, verse", "vouliez-vous dire « verse »"]),
+        (
+            "10: financements[3].etat : « versé » n'est pas un état de financement connu",
+            ["prevu, demande, obtenu, verse", "vouliez-vous dire « verse »"],
+        ),
     ]
     for line, (start, extra) in zip(sorted(lines, key=lambda s: (int(s.split(":")[0]), s)), expected, strict=True):
         assert line.startswith(start), line
@@ -158,12 +186,14 @@ def test_bad_financements_and_elus_are_located_french_errors_all_at_once(content
 
 def test_plan_level_rules_for_elus_and_contacts(content: Path) -> None:
     plan = (content / "plan.yml").read_text(encoding="utf-8")
-    (content / "plan.yml").write_text(plan.replace("contact: dsi@test.example", "contact: dsi-at-test.example"),
-                                      encoding="utf-8")
+    (content / "plan.yml").write_text(
+        plan.replace("contact: dsi@test.example", "contact: dsi-at-test.example"), encoding="utf-8"
+    )
     report = Report()
     read_projet(content, report)
     assert [str(p).split("plan.yml:", 1)[1] for p in report.errors] == [
-        "8: directions[2].contact : « dsi-at-test.example » : attendu : une adresse électronique (ex. drh@ville.fr)"]
+        "8: directions[2].contact : « dsi-at-test.example » : attendu : une adresse électronique (ex. drh@ville.fr)"
+    ]
     (content / "plan.yml").write_text(plan.replace("  - {code: ADJ-RH,", "  - {code: MAIRE,"), encoding="utf-8")
     report = Report()
     read_projet(content, report)
@@ -171,7 +201,8 @@ def test_plan_level_rules_for_elus_and_contacts(content: Path) -> None:
         "1.1.1-former-encadrants.md:8: elus[1] : « ADJ-RH » n'est pas un code d'élu de plan.yml ; codes possibles : "
         "MAIRE ; pour un autre élu, écrivez son nom et sa fonction en toutes lettres (ex. « Mme Durand, "
         "adjointe aux finances »)",
-        "plan.yml:12: elus[2].code : code d'élu « MAIRE » en double (déjà ligne 11)"]
+        "plan.yml:12: elus[2].code : code d'élu « MAIRE » en double (déjà ligne 11)",
+    ]
 
 
 def test_a_budget_the_financements_do_not_add_up_to_is_a_warning(content: Path) -> None:
@@ -191,18 +222,23 @@ def test_freshness_never_fails_check_strict_but_fails_relances_exit_code(content
     assert check.returncode == 0 and check.stdout.strip() == "8 fiches, 0 erreur, 0 avertissement"
     relances = run_fiches("relances", "--content", str(content), "--date", "2026-06-30", "--exit-code")
     assert relances.returncode == 1 and "à actualiser" in relances.stdout
-    quiet = run_fiches("relances", "--content", str(content), "--date", "2026-06-30", "--direction", "DCOM",
-                       "--exit-code")
+    quiet = run_fiches(
+        "relances", "--content", str(content), "--date", "2026-06-30", "--direction", "DCOM", "--exit-code"
+    )
     assert quiet.returncode == 1
 
 
 # --- relances on a scripted git history ----------------------------------------------------------
 
+
 def _git(repo: Path, when: str, *args: str) -> None:
     stamp = f"{when}T10:00:00+00:00"
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
-                   check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -228,8 +264,11 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     change("2.1.3-correspondants.md", "Un correspondant", "Un ou deux correspondants")
     _git(repo, "2026-05-15", "commit", "-q", "-am", "2.1.3 : texte")
     _git(repo, "2026-08-01", "mv", "content/fiches/1.2.1-outil-temps.md", "content/fiches/1.2.1-gestion-temps.md")
-    change("1.1.2-mobilites.md", "---\n\nUne bourse", "suivi:\n  - {date: 2026-07-30, texte: Bourse ouverte.}\n"
-                                                   "---\n\nUne bourse")
+    change(
+        "1.1.2-mobilites.md",
+        "---\n\nUne bourse",
+        "suivi:\n  - {date: 2026-07-30, texte: Bourse ouverte.}\n---\n\nUne bourse",
+    )
     _git(repo, "2026-08-01", "commit", "-q", "-am", "Renommage et suivi")
     return repo / "content"
 
@@ -254,8 +293,9 @@ def test_relances_per_direction_with_their_reasons_at_two_dates(history: Path) -
         "DSI": {"1.2.2": ["Jalon en retard"]},
     }
     assert relances_csv(history, "2026-06-30", "--direction", "DSI") == {"DSI": {"1.2.2": ["Jalon en retard"]}}
-    fresh = run_fiches("relances", "--content", str(history), "--date", "2026-06-30", "--direction", "DCOM",
-                       "--exit-code")
+    fresh = run_fiches(
+        "relances", "--content", str(history), "--date", "2026-06-30", "--direction", "DCOM", "--exit-code"
+    )
     assert fresh.returncode == 0 and fresh.stdout.strip().endswith("Rien à relancer pour la direction DCOM.")
 
 
@@ -266,8 +306,12 @@ def test_relances_without_git_count_suivi_measures_and_start_only(content: Path)
         "DCOM": {"2.1.3": ["À actualiser"]},
     }
     want = expected_figures(content, DAY)
-    found = [(fid, motif) for group in relances_csv(content, "2026-06-30").values() for fid, motifs in group.items()
-             for motif in motifs]
+    found = [
+        (fid, motif)
+        for group in relances_csv(content, "2026-06-30").values()
+        for fid, motifs in group.items()
+        for motif in motifs
+    ]
     assert {fid for fid, motif in found if motif == "À actualiser"} == want["stale"]
     assert {fid for fid, motif in found if motif == "Fin prévue dépassée"} == want["late"]
 
@@ -292,16 +336,19 @@ def test_relances_text_gives_reasons_and_intranet_addresses(history: Path) -> No
 
 def test_one_eml_per_direction_with_a_contact(content: Path, tmp_path: Path) -> None:
     out = tmp_path / "messages"
-    result = run_fiches("relances", "--content", str(content), "--date", "2026-06-30", "--format", "eml", "-o",
-                        str(out))
+    result = run_fiches(
+        "relances", "--content", str(content), "--date", "2026-06-30", "--format", "eml", "-o", str(out)
+    )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["relance-DRH-2026-06-30.eml", "relance-DSI-2026-06-30.eml"]
     assert "aucun message pour : DCOM" in result.stderr  # it has a fiche to look at, but no contact address
-    for code, address, name, fiches in (("DRH", "drh@test.example", "Direction des ressources humaines",
-                                         ["1.1.1", "1.1.2"]), ("DSI", "dsi@test.example", "Direction du numérique",
-                                                               ["1.2.1", "1.2.2"])):
-        message = email.message_from_bytes((out / f"relance-{code}-2026-06-30.eml").read_bytes(),
-                                           policy=email.policy.default)
+    for code, address, name, fiches in (
+        ("DRH", "drh@test.example", "Direction des ressources humaines", ["1.1.1", "1.1.2"]),
+        ("DSI", "dsi@test.example", "Direction du numérique", ["1.2.1", "1.2.2"]),
+    ):
+        message = email.message_from_bytes(
+            (out / f"relance-{code}-2026-06-30.eml").read_bytes(), policy=email.policy.default
+        )
         [to] = message["To"].addresses
         assert (to.addr_spec, to.display_name) == (address, name)
         assert message["From"].addresses[0].addr_spec == "pilotage@test.example"
@@ -314,6 +361,7 @@ def test_one_eml_per_direction_with_a_contact(content: Path, tmp_path: Path) -> 
 
 
 # --- the tableau de bord on the site ----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -356,19 +404,26 @@ def test_tableau_de_bord_numbers_are_the_files_counts(site: Path) -> None:
     assert all(want["fiches"][fid]["pilote"] == code for fid, code in {**late, **stale}.items())
 
     assert set(ids_in(article.cssselect("table.fa-tdb-prioritaires")[0])) == want["prioritaires"]
-    assert [words(td.text_content()) for td in article.cssselect("table.fa-tdb-prioritaires td:nth-child(3)")] \
-        == [f"{want['fiches'][fid].get('avancement', 0)} %" for fid in sorted(want["prioritaires"])]
+    assert [words(td.text_content()) for td in article.cssselect("table.fa-tdb-prioritaires td:nth-child(3)")] == [
+        f"{want['fiches'][fid].get('avancement', 0)} %" for fid in sorted(want["prioritaires"])
+    ]
     assert set(ids_in(article.cssselect("table.fa-tdb-trajectoires")[0])) == want["behind"] == {"1.1.1", "2.1.1"}
-    money = {ETATS[words(r.cssselect("th")[0].text_content())]: euros(r.cssselect("td")[2].text_content())
-             for r in article.cssselect("table.fa-tdb-financements tbody tr")}
+    money = {
+        ETATS[words(r.cssselect("th")[0].text_content())]: euros(r.cssselect("td")[2].text_content())
+        for r in article.cssselect("table.fa-tdb-financements tbody tr")
+    }
     assert money == want["money"]
-    assert euros(article.cssselect("table.fa-tdb-financements tfoot td")[2].text_content()) \
-        == sum(want["money"].values())
+    assert euros(article.cssselect("table.fa-tdb-financements tfoot td")[2].text_content()) == sum(
+        want["money"].values()
+    )
     # the chart is also text: a title and a description with every figure, and never colour alone (textures)
     svg = article.cssselect("svg.fa-tdb-chart")[0]
     for axe in ("1", "2"):
-        parts = [f"{want['counts'][(axe, code)]} {label.lower()}" for label, code in LABELS.items()
-                 if want["counts"].get((axe, code))]
+        parts = [
+            f"{want['counts'][(axe, code)]} {label.lower()}"
+            for label, code in LABELS.items()
+            if want["counts"].get((axe, code))
+        ]
         assert f"axe {axe} : {', '.join(parts)}" in svg.get("aria-label")
     assert len(svg.cssselect("pattern")) == 4  # en cours, en pause, bloquée, abandonnée; à venir is hollow
 
@@ -384,20 +439,25 @@ def test_every_link_of_the_tableau_de_bord_resolves(site: Path) -> None:
         path = site / target / "index.html" if not posixpath.splitext(target)[1] else site / target
         assert path.is_file(), href
         if parts.fragment:
-            assert lxml.html.fromstring(path.read_text(encoding="utf-8")).get_element_by_id(parts.fragment) \
-                is not None, href
+            assert (
+                lxml.html.fromstring(path.read_text(encoding="utf-8")).get_element_by_id(parts.fragment) is not None
+            ), href
     nav = [words(a.text_content()) for a in doc.cssselect("nav.md-tabs a")]
     assert "Tableau de bord" in nav
 
 
 def test_the_fiche_page_shows_elus_partenaires_and_its_plan_de_financement(site: Path) -> None:
     article = _page(site, "fiches/1-1-1").cssselect("article.md-content__inner")[0]
-    facts = {words(d.cssselect("dt")[0].text_content()): words(d.cssselect("dd")[0].text_content())
-             for d in article.cssselect("dl.fa-facts > div")}
+    facts = {
+        words(d.cssselect("dt")[0].text_content()): words(d.cssselect("dd")[0].text_content())
+        for d in article.cssselect("dl.fa-facts > div")
+    }
     assert facts["Élu référent"] == "Mme Sophie Martin, Adjointe chargée des ressources humaines"
     assert facts["Partenaires"] == "CNFPT, Centre de gestion"
-    rows = [[words(c.text_content()) for c in tr.cssselect("td, th")]
-            for tr in article.cssselect("table.fa-financements tr")]
+    rows = [
+        [words(c.text_content()) for c in tr.cssselect("td, th")]
+        for tr in article.cssselect("table.fa-financements tr")
+    ]
     assert rows[0] == ["Financeur", "Année", "Nature", "État", "Montant"]
     assert rows[1] == ["CNFPT", "2025", "Fonctionnement", "Obtenu", "5 000 €"]
     assert [r[0] for r in rows[4:]] == ["Total prévu", "Total demandé", "Total obtenu", "Total"]
@@ -408,13 +468,21 @@ def test_the_fiche_page_shows_elus_partenaires_and_its_plan_de_financement(site:
 
 # --- the plan PDF's summary page ----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def plan_pdf(tmp_path_factory: pytest.TempPathFactory) -> PdfReader:
     work = tmp_path_factory.mktemp("pilotage-pdf")
     content = work / "content"
     shutil.copytree(PILOTAGE, content)
-    result = run_fiches("pdf", "plan", "--content", str(content), "-o", str(work / "plan.pdf"),
-                        env={"FICHES_PDF_CACHE": str(work / "cache")})
+    result = run_fiches(
+        "pdf",
+        "plan",
+        "--content",
+        str(content),
+        "-o",
+        str(work / "plan.pdf"),
+        env={"FICHES_PDF_CACHE": str(work / "cache")},
+    )
     assert result.returncode == 0, result.stderr
     return PdfReader(work / "plan.pdf")
 
@@ -442,8 +510,10 @@ def test_the_plan_pdf_has_a_one_page_tableau_de_bord_after_the_sommaire(plan_pdf
     assert level1[2][1] == page + 1  # the next part starts on the next page: one page
     text = words(plan_pdf.pages[page].extract_text())
     want = expected_figures(PILOTAGE, DAY)
-    assert f"Au 30 juin 2026 : {len(want['fiches'])} fiches-actions, {len(want['late'])} en retard, " \
-           f"{len(want['stale'])} à actualiser, {len(want['prioritaires'])} prioritaires" in text
+    assert (
+        f"Au 30 juin 2026 : {len(want['fiches'])} fiches-actions, {len(want['late'])} en retard, "
+        f"{len(want['stale'])} à actualiser, {len(want['prioritaires'])} prioritaires" in text
+    )
     assert "Actions prioritaires (3)" in text and "Indicateurs en dessous de leur trajectoire (2 sur 3)" in text
     plain = text.replace("\u202f", " ").replace("\u00a0", " ")
     for label, code in ETATS.items():
@@ -474,6 +544,7 @@ def test_the_plan_pdf_shows_the_plan_de_financement_of_a_fiche(plan_pdf: PdfRead
 
 # --- exports and import -------------------------------------------------------------------------
 
+
 def test_xlsx_export_then_import_gives_identical_fiches_with_financements(tmp_path: Path) -> None:
     export = tmp_path / "fiches.xlsx"
     assert run_fiches("export", "--content", str(PILOTAGE), "--format", "xlsx", "-o", str(export)).returncode == 0
@@ -489,8 +560,9 @@ def test_xlsx_export_then_import_gives_identical_fiches_with_financements(tmp_pa
     result = run_fiches("import", str(export), "--content", str(target))
     assert result.returncode == 0, result.stdout
     before, after = load_projet(PILOTAGE, history=False, bilan=False), load_projet(target, history=False, bilan=False)
-    assert [(f.model_dump(), f.body.strip()) for f in after.fiches] == \
-        [(f.model_dump(), f.body.strip()) for f in before.fiches]
+    assert [(f.model_dump(), f.body.strip()) for f in after.fiches] == [
+        (f.model_dump(), f.body.strip()) for f in before.fiches
+    ]
     assert sum(len(f.financements) for f in after.fiches) == 6
 
 
@@ -498,9 +570,13 @@ def test_csv_carries_elus_partenaires_and_financement_totals(tmp_path: Path) -> 
     result = run_fiches("export", "--content", str(PILOTAGE), "--format", "csv")
     rows = {r["numéro"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert rows["1.1.1"]["élus"] == "ADJ-RH" and rows["1.1.1"]["partenaires"] == "CNFPT; Centre de gestion"
-    assert (rows["1.1.1"]["financements prévus"], rows["1.1.1"]["financements demandés"],
-            rows["1.1.1"]["financements obtenus"], rows["1.1.1"]["financements versés"],
-            rows["1.1.1"]["financements (total)"]) == ("8000", "12000", "5000", "0", "25000")
+    assert (
+        rows["1.1.1"]["financements prévus"],
+        rows["1.1.1"]["financements demandés"],
+        rows["1.1.1"]["financements obtenus"],
+        rows["1.1.1"]["financements versés"],
+        rows["1.1.1"]["financements (total)"],
+    ) == ("8000", "12000", "5000", "0", "25000")
     assert rows["2.1.2"]["financements (total)"] == ""
     excel = run_fiches("export", "--content", str(PILOTAGE), "--format", "csv-excel")
     assert "25000" in excel.stdout and ";" in excel.stdout.splitlines()[0]
@@ -520,9 +596,13 @@ def test_the_summary_page_stays_one_page_for_a_big_plan(tmp_path: Path) -> None:
     html = plan_html(projet, settings)
     start = html.index('<section class="tdb"')
     end = html.rindex("</section>", start, re.search(r'<section class="(intro|chapter)', html[start:]).start() + start)
-    section = html[start:end + len("</section>")].replace('href="#', 'data-href="#')  # the fiches are not there
-    write_pdf(html[:html.index("<body")] + f'<body class="plan">{section}</body></html>', tmp_path / "tdb.pdf",
-              [settings.theme_file(name) for name in PLAN_CSS], axe_css(projet))
+    section = html[start : end + len("</section>")].replace('href="#', 'data-href="#')  # the fiches are not there
+    write_pdf(
+        html[: html.index("<body")] + f'<body class="plan">{section}</body></html>',
+        tmp_path / "tdb.pdf",
+        [settings.theme_file(name) for name in PLAN_CSS],
+        axe_css(projet),
+    )
     reader = PdfReader(tmp_path / "tdb.pdf")
     assert len(reader.pages) == 1
     text = words(reader.pages[0].extract_text())

@@ -13,9 +13,11 @@ import pytest
 from builder.outputs.folder import MARKER, is_fiches_output
 from tests.safety import fiches, inline, mini, tree
 
-REFUSED = ("Erreur : le dossier de sortie {out} n'est pas une sortie de fiches : il n'est pas vide et n'a pas été "
-           "produit par fiches build (pas de fichier .fiches-build) ; rien n'y est touché ; choisissez un dossier "
-           "vide ou absent avec --out\n")
+REFUSED = (
+    "Erreur : le dossier de sortie {out} n'est pas une sortie de fiches : il n'est pas vide et n'a pas été "
+    "produit par fiches build (pas de fichier .fiches-build) ; rien n'y est touché ; choisissez un dossier "
+    "vide ou absent avec --out\n"
+)
 
 
 def _build(tmp_path: Path, *args: str) -> tuple[int, str, str]:
@@ -70,8 +72,9 @@ def test_older_build_is_recognised_by_its_own_files_only(built: Path, tmp_path: 
     assert is_fiches_output(site)  # only files fiches writes: it may be replaced (test_build replaces one)
     # the marker of the first kind (a sentence, no list of files) is recognised too
     (site / "wp-config.php").write_text("<?php", encoding="utf-8")
-    (site / MARKER).write_text("Dossier produit par « fiches build » : il est remplacé à chaque construction.\n",
-                               encoding="utf-8")
+    (site / MARKER).write_text(
+        "Dossier produit par « fiches build » : il est remplacé à chaque construction.\n", encoding="utf-8"
+    )
     assert is_fiches_output(site)
 
 
@@ -80,7 +83,8 @@ def test_marker_lists_every_file_the_build_wrote(built: Path) -> None:
     assert marker["format"] == 1
     assert marker["fichiers"] == _regular_files(built / "site")
     assert {"index.html", "sitemap.xml", "fiches/1-1-1/index.html", "telechargements/fiches.csv"} <= set(
-        marker["fichiers"])
+        marker["fichiers"]
+    )
 
 
 def test_lock_that_is_a_link_is_not_followed(tmp_path: Path) -> None:
@@ -89,8 +93,11 @@ def test_lock_that_is_a_link_is_not_followed(tmp_path: Path) -> None:
     (tmp_path / ".site.lock").symlink_to("victime.txt")
     before = tree(tmp_path)
     assert _build(tmp_path, "--only", "site", "--out", "site") == (
-        1, "", "Erreur : verrou impossible à ouvrir : .site.lock : lien symbolique refusé (ou en boucle) ; "
-               "supprimez-le s'il n'est pas un fichier ordinaire\n")
+        1,
+        "",
+        "Erreur : verrou impossible à ouvrir : .site.lock : lien symbolique refusé (ou en boucle) ; "
+        "supprimez-le s'il n'est pas un fichier ordinaire\n",
+    )
     assert tree(tmp_path) == before
 
 
@@ -106,14 +113,16 @@ def test_partial_builds_copy_only_owned_regular_files(built: Path, tmp_path: Pat
     (site / "telechargements" / "intrus.pdf").write_bytes(b"%PDF-1.7 ajoute a la main")
     secret_before = tree(secret)
 
-    (tmp_path / "mkdocs.yml").write_text("site_name: Test\nsite_url: https://intranet.test.example/\n",
-                                         encoding="utf-8")  # the project's address: no warning about the QR code
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Test\nsite_url: https://intranet.test.example/\n", encoding="utf-8"
+    )  # the project's address: no warning about the QR code
     result = fiches("build", "--content", "content", "--only", "brochure", "--out", "site", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (0, "Construit : site/ (brochure)\n", "")
     after = tree(site)
     assert not {"medias", "boucle", "telechargements/intrus.pdf"} & set(after)
-    assert "hunter2" not in "".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*")
-                                    if p.is_file())
+    assert "hunter2" not in "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.is_file()
+    )
     kept = {k: v for k, v in after.items() if k not in (MARKER, "telechargements/brochure-2025.pdf")}
     assert kept == {k: v for k, v in previous.items() if k != MARKER}  # the site as it was, byte for byte
     assert (site / "telechargements" / "brochure-2025.pdf").read_bytes().startswith(b"%PDF-")

@@ -35,8 +35,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Projet, Path, PdfRe
     """The site and the plan PDF of the demo plan, from one real `fiches build` (private PDF cache)."""
     work = tmp_path_factory.mktemp("facts")
     out = work / "site"
-    result = run_fiches("build", "--content", str(CONTENT), "--out", str(out), "--only", "site", "--only", "plan",
-                        env={"FICHES_PDF_CACHE": str(work / "cache")})
+    result = run_fiches(
+        "build",
+        "--content",
+        str(CONTENT),
+        "--out",
+        str(out),
+        "--only",
+        "site",
+        "--only",
+        "plan",
+        env={"FICHES_PDF_CACHE": str(work / "cache")},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     projet = load_checked(CONTENT)
     return projet, out, PdfReader(next((out / "telechargements").glob("plan-*.pdf")))
@@ -77,8 +87,9 @@ def test_fiche_facts_are_the_same_on_the_site_and_in_the_pdf(built) -> None:
         assert {"Référent", "Collectivités", "Moyens humains", "Thèmes", "Dernière modification"} <= set(labels)
 
     page = site_page(out, fiche)
-    shown = [(words(d.cssselect("dt")[0].text_content()), d.cssselect("dd")[0]) for d in page.cssselect(
-        "dl.fa-facts > div")]
+    shown = [
+        (words(d.cssselect("dt")[0].text_content()), d.cssselect("dd")[0]) for d in page.cssselect("dl.fa-facts > div")
+    ]
     assert [label for label, _ in shown] == labels  # every fact, in the same order, nothing else
     pdf = pdf_text_of(reader, fiche)
     for fact, (_, dd) in zip(facts, shown, strict=True):
@@ -112,8 +123,12 @@ def test_statut_badge_and_jalons_are_the_same_on_the_site_and_in_the_pdf(built) 
 
 def test_extreme_date_labels_of_a_chart_stay_inside_it() -> None:
     dates = ["2025-10", "2026-03", "2026-09"]
-    ind = Indicateur(nom="Test", type="activite", cible=80,
-                     mesures=[Mesure(date=d, valeur=v) for d, v in zip(dates, [18, 37, 52], strict=True)])
+    ind = Indicateur(
+        nom="Test",
+        type="activite",
+        cible=80,
+        mesures=[Mesure(date=d, valeur=v) for d, v in zip(dates, [18, 37, 52], strict=True)],
+    )
     svg = str(indicator_svg(ind, width=420))
     labels = re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="middle"[^>]*>([a-zé]+ \d{4})</text>', svg)
     shown = {text: float(x) for x, text in labels}

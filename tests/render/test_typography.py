@@ -32,55 +32,71 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 
 # --- the filter -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "typeset_form"), [
-    ("Objectif : réduire", f"Objectif{NBSP}: réduire"),
-    ("Objectif: réduire", f"Objectif{NBSP}: réduire"),
-    ("Vraiment ? Oui ! Non ; peut-être", f"Vraiment{NNBSP}? Oui{NNBSP}! Non{NNBSP}; peut-être"),
-    ("« Le Fil »", f"«{NBSP}Le Fil{NNBSP}»"),
-    ("«Le Fil»", f"«{NBSP}Le Fil{NNBSP}»"),
-    ("« un « petit » fil »", f"«{NBSP}un «{NBSP}petit{NNBSP}» fil{NNBSP}»"),
-    ("70 % des agents, 70%", f"70{NBSP}% des agents, 70{NBSP}%"),
-    ("1 850 agents et 12 500 000 €", f"1{NNBSP}850 agents et 12{NNBSP}500{NNBSP}000{NBSP}€"),
-    ("12 km, 3 ETP, 4 500 €", f"12{NBSP}km, 3{NBSP}ETP, 4{NNBSP}500{NBSP}€"),
-    ("l'action d'aujourd'hui", "l’action d’aujourd’hui"),
-    ("le plan 2024-2029, de 2024 - 2029", "le plan 2024–2029, de 2024–2029"),
-    ("le fichier plan-2024-2029.pdf",) * 2,
-    ("du 12-15 mars, mars-juin 2025", "du 12–15 mars, mars–juin 2025"),
-    ("le 2025-03-01, la fiche 2.1.3, à 14:30, en 2025 12 agents",) * 2,  # nothing to do
-    ("voir https://x.fr/a?b=1:2&c=d'e ; ou www.x.fr/?q=1 !",
-     f"voir https://x.fr/a?b=1:2&c=d'e{NNBSP}; ou www.x.fr/?q=1{NNBSP}!"),
-    ("écrire à dgs@ville.fr : merci", f"écrire à dgs@ville.fr{NBSP}: merci"),
-])
+
+@pytest.mark.parametrize(
+    ("typed", "typeset_form"),
+    [
+        ("Objectif : réduire", f"Objectif{NBSP}: réduire"),
+        ("Objectif: réduire", f"Objectif{NBSP}: réduire"),
+        ("Vraiment ? Oui ! Non ; peut-être", f"Vraiment{NNBSP}? Oui{NNBSP}! Non{NNBSP}; peut-être"),
+        ("« Le Fil »", f"«{NBSP}Le Fil{NNBSP}»"),
+        ("«Le Fil»", f"«{NBSP}Le Fil{NNBSP}»"),
+        ("« un « petit » fil »", f"«{NBSP}un «{NBSP}petit{NNBSP}» fil{NNBSP}»"),
+        ("70 % des agents, 70%", f"70{NBSP}% des agents, 70{NBSP}%"),
+        ("1 850 agents et 12 500 000 €", f"1{NNBSP}850 agents et 12{NNBSP}500{NNBSP}000{NBSP}€"),
+        ("12 km, 3 ETP, 4 500 €", f"12{NBSP}km, 3{NBSP}ETP, 4{NNBSP}500{NBSP}€"),
+        ("l'action d'aujourd'hui", "l’action d’aujourd’hui"),
+        ("le plan 2024-2029, de 2024 - 2029", "le plan 2024–2029, de 2024–2029"),
+        ("le fichier plan-2024-2029.pdf",) * 2,
+        ("du 12-15 mars, mars-juin 2025", "du 12–15 mars, mars–juin 2025"),
+        ("le 2025-03-01, la fiche 2.1.3, à 14:30, en 2025 12 agents",) * 2,  # nothing to do
+        (
+            "voir https://x.fr/a?b=1:2&c=d'e ; ou www.x.fr/?q=1 !",
+            f"voir https://x.fr/a?b=1:2&c=d'e{NNBSP}; ou www.x.fr/?q=1{NNBSP}!",
+        ),
+        ("écrire à dgs@ville.fr : merci", f"écrire à dgs@ville.fr{NBSP}: merci"),
+    ],
+)
 def test_typeset_french_text(typed: str, typeset_form: str) -> None:
     assert typeset(typed) == typeset_form
     assert typeset(typeset_form) == typeset_form  # idempotent: applying twice is applying once
 
 
 def test_typeset_html_keeps_tags_attributes_code_and_urls_byte_exact() -> None:
-    html = ('<p title="Objectif : 70 %" data-x="l\'a">Objectif : l&#39;action &amp; « Le Fil » '
-            '<code>a : b ; c</code> <kbd>Ctrl + ?</kbd> <a href="https://x.fr/?a=1:2">https://x.fr/?a=1:2</a></p>'
-            '<pre><code>x = "a : b"</code></pre><script>if (a ? b : c) {}</script><!-- note : ici -->')
+    html = (
+        '<p title="Objectif : 70 %" data-x="l\'a">Objectif : l&#39;action &amp; « Le Fil » '
+        '<code>a : b ; c</code> <kbd>Ctrl + ?</kbd> <a href="https://x.fr/?a=1:2">https://x.fr/?a=1:2</a></p>'
+        '<pre><code>x = "a : b"</code></pre><script>if (a ? b : c) {}</script><!-- note : ici -->'
+    )
     once = typeset_html(html)
-    assert once == ('<p title="Objectif : 70 %" data-x="l\'a">Objectif\u00a0: l’action &amp; «\u00a0Le Fil\u202f» '
-                    '<code>a : b ; c</code> <kbd>Ctrl + ?</kbd> <a href="https://x.fr/?a=1:2">https://x.fr/?a=1:2</a>'
-                    '</p><pre><code>x = "a : b"</code></pre><script>if (a ? b : c) {}</script><!-- note : ici -->')
+    assert once == (
+        '<p title="Objectif : 70 %" data-x="l\'a">Objectif\u00a0: l’action &amp; «\u00a0Le Fil\u202f» '
+        '<code>a : b ; c</code> <kbd>Ctrl + ?</kbd> <a href="https://x.fr/?a=1:2">https://x.fr/?a=1:2</a>'
+        '</p><pre><code>x = "a : b"</code></pre><script>if (a ? b : c) {}</script><!-- note : ici -->'
+    )
     assert typeset_html(once) == once
 
 
 # --- the outputs ----------------------------------------------------------------------------------
 
+
 def visible_text(doc: lxml.html.HtmlElement) -> str:
     """The text a reader sees: not code, scripts or styles, not decorative icons (`aria-hidden`), and URLs
     written as text removed (they keep their bytes)."""
-    hidden = [el for el in doc.iter() if isinstance(el.tag, str) and el.getparent() is not None
-              and (el.tag in SKIPPED or el.get("aria-hidden") == "true")]
+    hidden = [
+        el
+        for el in doc.iter()
+        if isinstance(el.tag, str)
+        and el.getparent() is not None
+        and (el.tag in SKIPPED or el.get("aria-hidden") == "true")
+    ]
     for el in hidden:
         el.drop_tree()
     return URL.sub(" ", doc.text_content())
 
 
 def bad_spaces(text: str) -> list[str]:
-    return [text[max(0, m.start() - 30):m.end() + 10] for m in BAD_SPACE.finditer(text)]
+    return [text[max(0, m.start() - 30) : m.end() + 10] for m in BAD_SPACE.finditer(text)]
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +118,17 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_page_of_the_site_is_typeset(demo_site: Path, mini_out: Path) -> None:
     pages = sorted(demo_site.rglob("*.html")) + sorted(mini_out.rglob("*.html"))
     kinds = {p.relative_to(site).parts[0] for site in (demo_site, mini_out) for p in site.rglob("*.html")}
-    assert {"fiches", "axes", "calendrier", "actualites", "index.html", "404.html", "tableau-de-bord",
-            "telechargements", "accessibilite"} <= kinds
+    assert {
+        "fiches",
+        "axes",
+        "calendrier",
+        "actualites",
+        "index.html",
+        "404.html",
+        "tableau-de-bord",
+        "telechargements",
+        "accessibilite",
+    } <= kinds
     problems, colons = {}, 0
     for path in pages:
         text = visible_text(lxml.html.fromstring(path.read_text(encoding="utf-8")))
@@ -117,8 +142,10 @@ def test_every_page_of_the_site_is_typeset(demo_site: Path, mini_out: Path) -> N
 
 def test_code_urls_and_attributes_keep_their_bytes(mini_out: Path) -> None:
     html = (mini_out / "fiches" / "2-1-1" / "index.html").read_text(encoding="utf-8")
-    assert '<a href="https://docs.exemple.fr/parapheur?a=1:2" rel="noopener noreferrer">' \
-           'https://docs.exemple.fr/parapheur?a=1:2</a>' in html
+    assert (
+        '<a href="https://docs.exemple.fr/parapheur?a=1:2" rel="noopener noreferrer">'
+        "https://docs.exemple.fr/parapheur?a=1:2</a>" in html
+    )
     assert "<code>a : b</code>" in html
     assert f"Le guide{NBSP}:" in html and f"1:2</a>{NNBSP};" in html
 
@@ -149,6 +176,7 @@ def test_both_pdfs_are_typeset(mini_out: Path, name: str) -> None:
 
 # --- prev / next and fiche numbers in suivi entries -----------------------------------------------
 
+
 def test_fiche_pages_link_the_previous_and_next_fiche_in_plan_order(mini_out: Path) -> None:
     projet = load_checked(MINI)
     order = [f.id for f in projet.fiches]
@@ -177,11 +205,14 @@ def test_fiche_numbers_in_suivi_entries_are_links_and_page_references(mini_out: 
     start = next(i for i, p in enumerate(reader.pages) if "aux nouveaux arrivants" in p.extract_text())
     suivi = " ".join(reader.pages[start].extract_text().split())
     page = int(re.search(r"fiche 1\.10\.1, p\. (\d+)\)", suivi)[1])
-    assert "1.10.1" in reader.pages[page - 1].extract_text() and "Bâtir un plan de formation" in \
-        reader.pages[page - 1].extract_text()
+    assert (
+        "1.10.1" in reader.pages[page - 1].extract_text()
+        and "Bâtir un plan de formation" in reader.pages[page - 1].extract_text()
+    )
 
 
 # --- charts ---------------------------------------------------------------------------------------
+
 
 def chart(svg: str) -> ElementTree.Element:
     return ElementTree.fromstring(svg)
@@ -207,26 +238,42 @@ def segment_hits_box(seg: tuple[float, float, float, float], box: tuple[float, f
 
 
 INDICATORS = [
-    Indicateur(nom="Taux d'entretiens", type="activite", unite="%", valeur_initiale=41, cible=95,
-               mesures=[Mesure(date=d, valeur=v) for d, v in [("2025-01", 52), ("2025-03", 60), ("2026-09", 93)]]),
-    Indicateur(nom="Délai", type="impact", unite="jours", valeur_initiale=30, cible=12,
-               mesures=[Mesure(date=d, valeur=v) for d, v in [("2024-06", 30), ("2024-07", 28), ("2025-06", 12.5)]]),
-    Indicateur(nom="Agents formés", type="activite", cible=12500,
-               mesures=[Mesure(date=d, valeur=v) for d, v in [("2025", 1850), ("2026-03-15", 12000)]]),
+    Indicateur(
+        nom="Taux d'entretiens",
+        type="activite",
+        unite="%",
+        valeur_initiale=41,
+        cible=95,
+        mesures=[Mesure(date=d, valeur=v) for d, v in [("2025-01", 52), ("2025-03", 60), ("2026-09", 93)]],
+    ),
+    Indicateur(
+        nom="Délai",
+        type="impact",
+        unite="jours",
+        valeur_initiale=30,
+        cible=12,
+        mesures=[Mesure(date=d, valeur=v) for d, v in [("2024-06", 30), ("2024-07", 28), ("2025-06", 12.5)]],
+    ),
+    Indicateur(
+        nom="Agents formés",
+        type="activite",
+        cible=12500,
+        mesures=[Mesure(date=d, valeur=v) for d, v in [("2025", 1850), ("2026-03-15", 12000)]],
+    ),
 ]
 
 
 @pytest.mark.parametrize("ind", INDICATORS, ids=lambda i: i.nom)
 @pytest.mark.parametrize(("width", "height", "size"), [(240, 160, 12), (340, 140, 9)], ids=["site", "plan"])
-def test_chart_time_axis_ticks_labels_and_no_label_on_the_line(ind: Indicateur, width: int, height: int,
-                                                                size: float) -> None:
+def test_chart_time_axis_ticks_labels_and_no_label_on_the_line(
+    ind: Indicateur, width: int, height: int, size: float
+) -> None:
     root = chart(str(indicator_svg(ind, width, height, font_size=size)))
     # a true time axis: x distances proportional to the days between the measures
     xs = [float(c.get("cx")) for c in root.iter(f"{SVG_NS}circle")]
     days = [m.date.first_day().toordinal() for m in sorted(ind.mesures, key=lambda m: m.date)]
     for i in range(1, len(xs) - 1):
-        assert (xs[i] - xs[0]) / (xs[-1] - xs[0]) == pytest.approx((days[i] - days[0]) / (days[-1] - days[0]),
-                                                                   abs=0.01)
+        assert (xs[i] - xs[0]) / (xs[-1] - xs[0]) == pytest.approx((days[i] - days[0]) / (days[-1] - days[0]), abs=0.01)
     boxes = text_boxes(root)
     texts = [t for t, _ in boxes]
     assert all(float(t.get("font-size")) == size for t in root.iter(f"{SVG_NS}text"))
@@ -236,8 +283,15 @@ def test_chart_time_axis_ticks_labels_and_no_label_on_the_line(ind: Indicateur, 
     if ind.cible == 12500:
         assert "15\u202f000" in ticks or "12\u202f500" in ticks
     # French month labels on the x axis, the first and last measures at least
-    months = [t for t in texts if re.fullmatch(r"(?:(?:janvier|février|mars|avril|mai|juin|juillet|août|"
-                                               r"septembre|octobre|novembre|décembre) )?\d{4}", t)]
+    months = [
+        t
+        for t in texts
+        if re.fullmatch(
+            r"(?:(?:janvier|février|mars|avril|mai|juin|juillet|août|"
+            r"septembre|octobre|novembre|décembre) )?\d{4}",
+            t,
+        )
+    ]
     assert len(months) >= 2 and not any(re.search(r"\d{4}-\d\d", t) for t in texts)
     # the initial value and the target are labelled
     unit = f" {ind.unite}" if ind.unite else ""
@@ -252,7 +306,7 @@ def test_chart_time_axis_ticks_labels_and_no_label_on_the_line(ind: Indicateur, 
         assert not any(segment_hits_box(s, box) for s in segments), text
         assert box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height, text
     for i, (a, box_a) in enumerate(boxes):
-        for b, box_b in boxes[i + 1:]:
+        for b, box_b in boxes[i + 1 :]:
             overlap = box_a[0] < box_b[2] and box_b[0] < box_a[2] and box_a[1] < box_b[3] and box_b[1] < box_a[3]
             assert not overlap, (a, b)
     # its data stays in its name and description
@@ -263,12 +317,18 @@ def test_chart_time_axis_ticks_labels_and_no_label_on_the_line(ind: Indicateur, 
 
 def test_plan_chart_labels_are_at_least_7_pt(mini_out: Path) -> None:
     pdftotext = require_tool("pdftotext")
-    xml = subprocess.run([pdftotext, "-bbox", str(mini_out / "telechargements" / "plan-2025.pdf"), "-"],
-                         capture_output=True, text=True, check=True).stdout
+    xml = subprocess.run(
+        [pdftotext, "-bbox", str(mini_out / "telechargements" / "plan-2025.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     font = TTFont(ROOT / "theme" / "fonts" / "Inter-Regular.otf")
     em_height = (font["hhea"].ascent - font["hhea"].descent) / font["head"].unitsPerEm  # word box height / size
-    sizes = [(float(m[2]) - float(m[1])) / em_height
-             for m in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(cible|départ)<', xml)]
+    sizes = [
+        (float(m[2]) - float(m[1])) / em_height
+        for m in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(cible|départ)<', xml)
+    ]
     assert sizes and min(sizes) >= 7, sizes  # lowercase « cible », « départ »: the chart's own labels
 
 

@@ -25,30 +25,73 @@ FEED = "actualites.xml"
 
 # (header, what it holds); computed columns are ignored by the import.
 FICHE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("numéro", "id"), ("titre", "titre"), ("résumé", "resume"),
-    ("axe", "axe"), ("intitulé de l'axe", "axe_titre"), ("objectif", "objectif"),
+    ("numéro", "id"),
+    ("titre", "titre"),
+    ("résumé", "resume"),
+    ("axe", "axe"),
+    ("intitulé de l'axe", "axe_titre"),
+    ("objectif", "objectif"),
     ("intitulé de l'objectif", "objectif_titre"),
-    ("statut", "statut"), ("avancement", "avancement"), ("prioritaire", "prioritaire"), ("pilote", "pilote"),
-    ("contributeurs", "contributeurs"), ("référent", "referent"), ("élus", "elus"), ("partenaires", "partenaires"),
+    ("statut", "statut"),
+    ("avancement", "avancement"),
+    ("prioritaire", "prioritaire"),
+    ("pilote", "pilote"),
+    ("contributeurs", "contributeurs"),
+    ("référent", "referent"),
+    ("élus", "elus"),
+    ("partenaires", "partenaires"),
     ("collectivités", "collectivites"),
-    ("début", "debut"), ("fin", "fin"), ("budget", "budget"),
+    ("début", "debut"),
+    ("fin", "fin"),
+    ("budget", "budget"),
     *((f"financements {label.lower()}s", f"financements_{etat}") for etat, label in ETATS_FINANCEMENT.items()),
-    ("financements (total)", "financements_total"), ("etp", "etp"), ("thèmes", "themes"),
-    ("liens", "liens"), ("en retard", "en_retard"), ("dernière mise à jour", "derniere_mise_a_jour"),
+    ("financements (total)", "financements_total"),
+    ("etp", "etp"),
+    ("thèmes", "themes"),
+    ("liens", "liens"),
+    ("en retard", "en_retard"),
+    ("dernière mise à jour", "derniere_mise_a_jour"),
     ("description", "description"),
 )
-COMPUTED = {"en_retard", "derniere_mise_a_jour", "financements_total",
-            *(f"financements_{etat}" for etat in ETATS_FINANCEMENT)}  # the financements sheet holds the lines
+COMPUTED = {
+    "en_retard",
+    "derniere_mise_a_jour",
+    "financements_total",
+    *(f"financements_{etat}" for etat in ETATS_FINANCEMENT),
+}  # the financements sheet holds the lines
 JALON_COLUMNS = (("fiche", "fiche"), ("date", "date"), ("libellé", "libelle"), ("fait", "fait"))
-INDICATEUR_COLUMNS = (("fiche", "fiche"), ("indicateur", "nom"), ("type", "type"), ("unité", "unite"),
-                      ("valeur initiale", "valeur_initiale"), ("cible", "cible"))
-MESURE_COLUMNS = (("fiche", "fiche"), ("indicateur", "indicateur"), ("date", "date"), ("valeur", "valeur"),
-                  ("unité", "unite"))
+INDICATEUR_COLUMNS = (
+    ("fiche", "fiche"),
+    ("indicateur", "nom"),
+    ("type", "type"),
+    ("unité", "unite"),
+    ("valeur initiale", "valeur_initiale"),
+    ("cible", "cible"),
+)
+MESURE_COLUMNS = (
+    ("fiche", "fiche"),
+    ("indicateur", "indicateur"),
+    ("date", "date"),
+    ("valeur", "valeur"),
+    ("unité", "unite"),
+)
 SUIVI_COLUMNS = (("fiche", "fiche"), ("date", "date"), ("texte", "texte"))
-FINANCEMENT_COLUMNS = (("fiche", "fiche"), ("financeur", "financeur"), ("montant", "montant"), ("année", "annee"),
-                       ("nature", "nature"), ("état", "etat"))
-SHEETS = {"fiches": FICHE_COLUMNS, "jalons": JALON_COLUMNS, "indicateurs": INDICATEUR_COLUMNS,
-          "mesures": MESURE_COLUMNS, "suivi": SUIVI_COLUMNS, "financements": FINANCEMENT_COLUMNS}
+FINANCEMENT_COLUMNS = (
+    ("fiche", "fiche"),
+    ("financeur", "financeur"),
+    ("montant", "montant"),
+    ("année", "annee"),
+    ("nature", "nature"),
+    ("état", "etat"),
+)
+SHEETS = {
+    "fiches": FICHE_COLUMNS,
+    "jalons": JALON_COLUMNS,
+    "indicateurs": INDICATEUR_COLUMNS,
+    "mesures": MESURE_COLUMNS,
+    "suivi": SUIVI_COLUMNS,
+    "financements": FINANCEMENT_COLUMNS,
+}
 
 
 def _oui(value: bool) -> str:
@@ -70,15 +113,33 @@ def fiche_row(projet: Projet, fiche: Fiche) -> dict[str, Any]:
     totals = financement_totals(fiche.financements) if fiche.financements else {}
     financements = {f"financements_{etat}": _number(totals.get(etat)) for etat in ETATS_FINANCEMENT}
     financements["financements_total"] = _number(sum(totals.values())) if totals else ""
-    return {**financements, "elus": "; ".join(fiche.elus), "partenaires": "; ".join(fiche.partenaires),
-        "id": fiche.id, "titre": fiche.titre, "resume": fiche.resume, "axe": axe.numero, "axe_titre": axe.titre,
-        "objectif": objectif.numero, "objectif_titre": objectif.titre, "statut": fiche.statut,
-        "avancement": "" if fiche.avancement is None else fiche.avancement, "prioritaire": _oui(fiche.prioritaire),
-        "pilote": fiche.pilote, "contributeurs": ", ".join(fiche.contributeurs), "referent": fiche.referent,
-        "collectivites": ", ".join(fiche.collectivites), "debut": str(cal.debut) if cal.debut else "",
-        "fin": str(cal.fin) if cal.fin else "", "budget": _number(fiche.budget), "etp": _number(fiche.etp),
-        "themes": "; ".join(fiche.themes), "liens": ", ".join(fiche.liens), "en_retard": _oui(fiche.en_retard),
-        "derniere_mise_a_jour": str(fiche.derniere_mise_a_jour or ""), "description": fiche.body.strip("\n"),
+    return {
+        **financements,
+        "elus": "; ".join(fiche.elus),
+        "partenaires": "; ".join(fiche.partenaires),
+        "id": fiche.id,
+        "titre": fiche.titre,
+        "resume": fiche.resume,
+        "axe": axe.numero,
+        "axe_titre": axe.titre,
+        "objectif": objectif.numero,
+        "objectif_titre": objectif.titre,
+        "statut": fiche.statut,
+        "avancement": "" if fiche.avancement is None else fiche.avancement,
+        "prioritaire": _oui(fiche.prioritaire),
+        "pilote": fiche.pilote,
+        "contributeurs": ", ".join(fiche.contributeurs),
+        "referent": fiche.referent,
+        "collectivites": ", ".join(fiche.collectivites),
+        "debut": str(cal.debut) if cal.debut else "",
+        "fin": str(cal.fin) if cal.fin else "",
+        "budget": _number(fiche.budget),
+        "etp": _number(fiche.etp),
+        "themes": "; ".join(fiche.themes),
+        "liens": ", ".join(fiche.liens),
+        "en_retard": _oui(fiche.en_retard),
+        "derniere_mise_a_jour": str(fiche.derniere_mise_a_jour or ""),
+        "description": fiche.body.strip("\n"),
     }
 
 
@@ -90,16 +151,39 @@ def sheet_rows(projet: Projet) -> dict[str, list[dict[str, Any]]]:
         for j in f.jalons:
             rows["jalons"].append({"fiche": f.id, "date": str(j.date), "libelle": j.libelle, "fait": _oui(j.fait)})
         for ind in f.indicateurs:
-            rows["indicateurs"].append({"fiche": f.id, "nom": ind.nom, "type": ind.type, "unite": ind.unite,
-                                        "valeur_initiale": _number(ind.valeur_initiale), "cible": _number(ind.cible)})
+            rows["indicateurs"].append(
+                {
+                    "fiche": f.id,
+                    "nom": ind.nom,
+                    "type": ind.type,
+                    "unite": ind.unite,
+                    "valeur_initiale": _number(ind.valeur_initiale),
+                    "cible": _number(ind.cible),
+                }
+            )
             for m in ind.mesures:
-                rows["mesures"].append({"fiche": f.id, "indicateur": ind.nom, "date": str(m.date),
-                                        "valeur": _number(m.valeur), "unite": ind.unite})
+                rows["mesures"].append(
+                    {
+                        "fiche": f.id,
+                        "indicateur": ind.nom,
+                        "date": str(m.date),
+                        "valeur": _number(m.valeur),
+                        "unite": ind.unite,
+                    }
+                )
         for s in f.suivi:
             rows["suivi"].append({"fiche": f.id, "date": str(s.date), "texte": s.texte})
         for line in f.financements:
-            rows["financements"].append({"fiche": f.id, "financeur": line.financeur, "montant": _number(line.montant),
-                                         "annee": line.annee, "nature": line.nature, "etat": line.etat})
+            rows["financements"].append(
+                {
+                    "fiche": f.id,
+                    "financeur": line.financeur,
+                    "montant": _number(line.montant),
+                    "annee": line.annee,
+                    "nature": line.nature,
+                    "etat": line.etat,
+                }
+            )
     return rows
 
 
@@ -148,10 +232,12 @@ def to_xlsx(projet: Projet, path: Path) -> None:
 
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                               "strings_to_urls": False})
-    workbook.set_properties({"title": projet.plan.titre, "author": "fiches",
-                             "created": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)})
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    workbook.set_properties(
+        {"title": projet.plan.titre, "author": "fiches", "created": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)}
+    )
     bold = workbook.add_format({"bold": True})
     for name, rows in sheet_rows(projet).items():
         columns = SHEETS[name]
@@ -182,12 +268,17 @@ COMPUTED_FIELDS: dict[str, dict[str, Any]] = {
     "description": {"type": "string", "description": "Texte de la fiche (Markdown), sous l'en-tête."},
     "axe": {"type": "string", "description": "Numéro de l'axe (calculé)."},
     "objectif": {"type": "string", "description": "Numéro de l'objectif (calculé)."},
-    "progression": {"type": "integer", "minimum": 0, "maximum": 100,
-                    "description": "Avancement effectif en % (calculé : avancement, ou 100 si réalisée)."},
-    "en_retard": {"type": "boolean",
-                  "description": "Fin prévue passée sans être réalisée ni abandonnée (calculé)."},
-    "derniere_mise_a_jour": {"anyOf": [{"type": "string"}, {"type": "null"}],
-                             "description": "Date de la dernière entrée de suivi (calculé)."},
+    "progression": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 100,
+        "description": "Avancement effectif en % (calculé : avancement, ou 100 si réalisée).",
+    },
+    "en_retard": {"type": "boolean", "description": "Fin prévue passée sans être réalisée ni abandonnée (calculé)."},
+    "derniere_mise_a_jour": {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "description": "Date de la dernière entrée de suivi (calculé).",
+    },
 }
 
 
@@ -199,20 +290,30 @@ class PlanExport(BaseModel):
     format: str = Field(description="Nom et version de ce format (« fiches/plan.json 1 »).")
     date_situation: str = Field(description="Date « état au » des données (AAAA-MM-JJ).")
     plan: Plan = Field(description="Le plan : content/plan.yml.")
-    fiches: list[Fiche] = Field(description="Les fiches-actions, dans l'ordre des numéros, avec leur texte et "
-                                            "les valeurs calculées.")
+    fiches: list[Fiche] = Field(
+        description="Les fiches-actions, dans l'ordre des numéros, avec leur texte et les valeurs calculées."
+    )
 
 
 def to_json_data(projet: Projet) -> dict[str, Any]:
     fiches = []
     for f in projet.fiches:
         data = f.model_dump(mode="json")
-        data.update(description=f.body.strip("\n"), axe=f.axe_numero, objectif=f.objectif_numero,
-                    progression=f.progression, en_retard=f.en_retard,
-                    derniere_mise_a_jour=str(f.derniere_mise_a_jour) if f.derniere_mise_a_jour else None)
+        data.update(
+            description=f.body.strip("\n"),
+            axe=f.axe_numero,
+            objectif=f.objectif_numero,
+            progression=f.progression,
+            en_retard=f.en_retard,
+            derniere_mise_a_jour=str(f.derniere_mise_a_jour) if f.derniere_mise_a_jour else None,
+        )
         fiches.append(data)
-    return {"format": "fiches/plan.json 1", "date_situation": projet.date_situation.isoformat(),
-            "plan": projet.plan.model_dump(mode="json"), "fiches": fiches}
+    return {
+        "format": "fiches/plan.json 1",
+        "date_situation": projet.date_situation.isoformat(),
+        "plan": projet.plan.model_dump(mode="json"),
+        "fiches": fiches,
+    }
 
 
 def to_json(projet: Projet) -> bytes:
@@ -229,6 +330,7 @@ def json_schema() -> bytes:
 
 
 # --- entry points -------------------------------------------------------------------------------
+
 
 def write_downloads(projet: Projet, out: Path, site_url: str | None = None) -> None:
     """Feeds and data files of a build: `out/actualites.xml` and `out/telechargements/*`; their links are absolute
@@ -255,8 +357,13 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
-DEFAULT_NAMES = {"csv": "fiches.csv", "csv-excel": "fiches-excel.csv", "xlsx": "fiches.xlsx", "json": "plan.json",
-                 "ics": "jalons.ics"}
+DEFAULT_NAMES = {
+    "csv": "fiches.csv",
+    "csv-excel": "fiches-excel.csv",
+    "xlsx": "fiches.xlsx",
+    "json": "plan.json",
+    "ics": "jalons.ics",
+}
 
 
 def export_command(content: Path, fmt: str, output: Path | None, site_url: str | None = None) -> int:
@@ -269,8 +376,12 @@ def export_command(content: Path, fmt: str, output: Path | None, site_url: str |
         to_xlsx(projet, target)
         print(f"Export écrit : {target}", file=sys.stderr)
         return 0
-    data = {"csv": lambda: to_csv(projet), "csv-excel": lambda: to_csv(projet, excel=True),
-            "json": lambda: to_json(projet), "ics": lambda: icalendar(projet, site_url).encode("utf-8")}[fmt]()
+    data = {
+        "csv": lambda: to_csv(projet),
+        "csv-excel": lambda: to_csv(projet, excel=True),
+        "json": lambda: to_json(projet),
+        "ics": lambda: icalendar(projet, site_url).encode("utf-8"),
+    }[fmt]()
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -63,28 +63,32 @@ def atom_feed(projet: Projet, site_url: str | None = None) -> str:
     updated = max([projet.date_situation] + [s.date.first_day() for s, _ in entries])
     base = (site_url or "").rstrip("/")
     subtitle = f"Le suivi des fiches-actions du projet d’administration ({plan.collectivite})"
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">',
-             f"  <id>urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'fiches:{plan.collectivite}:actualites')}</id>",
-             f"  <title>{escape(typeset(f'Actualités — {plan.titre}'))}</title>",
-             f"  <subtitle>{escape(typeset(subtitle))}</subtitle>",
-             f"  <updated>{_stamp(updated)}</updated>",
-             f"  <author><name>{escape(plan.collectivite)}</name></author>",
-             "  <generator>fiches</generator>"]
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">',
+        f"  <id>urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'fiches:{plan.collectivite}:actualites')}</id>",
+        f"  <title>{escape(typeset(f'Actualités — {plan.titre}'))}</title>",
+        f"  <subtitle>{escape(typeset(subtitle))}</subtitle>",
+        f"  <updated>{_stamp(updated)}</updated>",
+        f"  <author><name>{escape(plan.collectivite)}</name></author>",
+        "  <generator>fiches</generator>",
+    ]
     if site_url:
-        lines.append(f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(base + '/actualites.xml')}/>")
-        lines.append(f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(base + '/actualites/')}/>")
+        lines.append(f'  <link rel="self" type="application/atom+xml" href={quoteattr(base + "/actualites.xml")}/>')
+        lines.append(f'  <link rel="alternate" type="text/html" href={quoteattr(base + "/actualites/")}/>')
     for suivi, fiche in entries:
         when = _stamp(suivi.date.first_day())
-        lines += ["  <entry>",
-                  f"    <id>{entry_id(projet, fiche, suivi.date, ranks[id(suivi)])}</id>",
-                  f"    <title>{escape(typeset(f'{fiche.id} — {fiche.titre}'))}</title>",
-                  f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(_fiche_url(fiche, site_url))}/>",
-                  f"    <published>{when}</published>",
-                  f"    <updated>{when}</updated>",
-                  f"    <category term={quoteattr(projet.statut(fiche.statut).libelle)}/>",
-                  f"    <content type=\"html\">{escape(typeset_html(str(inline(suivi.texte))))}</content>",
-                  "  </entry>"]
+        lines += [
+            "  <entry>",
+            f"    <id>{entry_id(projet, fiche, suivi.date, ranks[id(suivi)])}</id>",
+            f"    <title>{escape(typeset(f'{fiche.id} — {fiche.titre}'))}</title>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(_fiche_url(fiche, site_url))}/>',
+            f"    <published>{when}</published>",
+            f"    <updated>{when}</updated>",
+            f"    <category term={quoteattr(projet.statut(fiche.statut).libelle)}/>",
+            f'    <content type="html">{escape(typeset_html(str(inline(suivi.texte))))}</content>',
+            "  </entry>",
+        ]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"
 
@@ -98,8 +102,14 @@ def _ics_text(value: str) -> str:
     """A TEXT value (RFC 5545 §3.3.11): `\\`, `;` and `,` escaped, every line break (CRLF, LF or a lone CR)
     written `\\n`, other control characters left out, so a value can never end its content line. The same rule
     as the `icalendar` library's `vText` (tested against it)."""
-    text = (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    text = (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
     return _ICS_CONTROL.sub("", text)
 
 
@@ -119,13 +129,20 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(parts).decode("utf-8")
 
 
-def _event(uid: str, stamp: str, day: dt.date, summary: str, description: str, url: str | None,
-           category: str) -> list[str]:
-    lines = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}",
-             f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-             f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-             f"SUMMARY:{_ics_text(summary)}", f"DESCRIPTION:{_ics_text(description)}",
-             f"CATEGORIES:{_ics_text(category)}", "TRANSP:TRANSPARENT"]
+def _event(
+    uid: str, stamp: str, day: dt.date, summary: str, description: str, url: str | None, category: str
+) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+        f"SUMMARY:{_ics_text(summary)}",
+        f"DESCRIPTION:{_ics_text(description)}",
+        f"CATEGORIES:{_ics_text(category)}",
+        "TRANSP:TRANSPARENT",
+    ]
     if url:
         lines.append(f"URL:{url}")
     return lines + ["END:VEVENT"]
@@ -145,22 +162,38 @@ def icalendar(projet: Projet, site_url: str | None = None) -> str:
     host = urlsplit(site_url).hostname if site_url else None
     domain = host or "fiches.invalid"
     stamp = projet.date_situation.strftime("%Y%m%dT000000Z")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{_ics_text(f'Jalons — {projet.plan.titre}')}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_ics_text(f'Jalons — {projet.plan.titre}')}",
+    ]
     for fiche in projet.fiches:
         url = _fiche_url(fiche, site_url) if site_url else None
         statut = projet.statut(fiche.statut).libelle
         seen: dict[str, int] = {}
         for jalon in fiche.jalons:
             state = "atteint" if jalon.fait else ("en retard" if projet.jalon_en_retard(jalon) else "à venir")
-            lines += _event(jalon_uid(projet, fiche, jalon.libelle, seen, domain), stamp, jalon.date.last_day(),
-                            f"{jalon.libelle} ({fiche.id})",
-                            f"Jalon de la fiche {fiche.id} « {fiche.titre} » ({statut}) : {state}. "
-                            f"Échéance : {jalon.date}.", url, "Jalon")
+            lines += _event(
+                jalon_uid(projet, fiche, jalon.libelle, seen, domain),
+                stamp,
+                jalon.date.last_day(),
+                f"{jalon.libelle} ({fiche.id})",
+                f"Jalon de la fiche {fiche.id} « {fiche.titre} » ({statut}) : {state}. Échéance : {jalon.date}.",
+                url,
+                "Jalon",
+            )
         if fiche.calendrier.fin is not None:
-            lines += _event(f"fin-{fiche.id}@{domain}", stamp, fiche.calendrier.fin.last_day(),
-                            f"Fin prévue : {fiche.id} {fiche.titre}",
-                            f"Fin prévue de la fiche {fiche.id} « {fiche.titre} » ({statut}). "
-                            f"Échéance : {fiche.calendrier.fin}.", url, "Fin de fiche")
+            lines += _event(
+                f"fin-{fiche.id}@{domain}",
+                stamp,
+                fiche.calendrier.fin.last_day(),
+                f"Fin prévue : {fiche.id} {fiche.titre}",
+                f"Fin prévue de la fiche {fiche.id} « {fiche.titre} » ({statut}). Échéance : {fiche.calendrier.fin}.",
+                url,
+                "Fin de fiche",
+            )
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)

@@ -79,8 +79,14 @@ def _outline(items: Any) -> list[tuple[str, Any, list]]:
     return out
 
 
-def assemble(parts: list[Path], target: Path, title: str | None = None, outline_levels: list[int] | None = None,
-             stamp: Path | None = None, fonts: Sequence[Path] = ()) -> list[int]:
+def assemble(
+    parts: list[Path],
+    target: Path,
+    title: str | None = None,
+    outline_levels: list[int] | None = None,
+    stamp: Path | None = None,
+    fonts: Sequence[Path] = (),
+) -> list[int]:
     """Write the tagged PDFs `parts` end to end as one tagged PDF at `target` (same inputs, same bytes); returns
     the index of each part's first page in the result.
 
@@ -128,8 +134,10 @@ def assemble(parts: list[Path], target: Path, title: str | None = None, outline_
             if names is not None and "/Dests" in names:
                 dests += [(name, _copy(out, dest)) for name, dest in _names(names.Dests)]
             if "/Outlines" in root:
-                items = [(t, _copy(out, d) if d is not None else None, c) for t, d, c in
-                         _copy_dests(out, _outline(root.Outlines))]
+                items = [
+                    (t, _copy(out, d) if d is not None else None, c)
+                    for t, d, c in _copy_dests(out, _outline(root.Outlines))
+                ]
                 if outline_levels is None:
                     outline += items
                 else:
@@ -163,8 +171,10 @@ def assemble(parts: list[Path], target: Path, title: str | None = None, outline_
 
 def _copy_dests(out: Any, items: list[tuple[str, Any, list]]) -> list[tuple[str, Any, list]]:
     """Children's destinations copied too (the top level is copied by the caller)."""
-    return [(t, d, [(ct, _copy(out, cd) if cd is not None else None, _copy_dests(out, cc))
-                    for ct, cd, cc in c]) for t, d, c in items]
+    return [
+        (t, d, [(ct, _copy(out, cd) if cd is not None else None, _copy_dests(out, cc)) for ct, cd, cc in c])
+        for t, d, c in items
+    ]
 
 
 def _document_settings(out: Any, first: Any, title: str | None) -> None:
@@ -192,8 +202,9 @@ def _structure(out: Any, kids: list[Any], parent_tree: list[tuple[int, Any]], ro
     import pikepdf
 
     tree = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
-    document = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document,
-                                                    P=tree, K=pikepdf.Array(kids)))
+    document = out.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=tree, K=pikepdf.Array(kids))
+    )
     for kid in kids:
         if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
             kid.P = document
@@ -267,7 +278,7 @@ def _rewire_links(out: Any) -> None:
             uri = bytes(action.URI).decode("utf-8", "replace")
             if uri.startswith("fiches-part:"):
                 del annot["/A"]
-                annot.Dest = pikepdf.String(uri[len("fiches-part:"):])
+                annot.Dest = pikepdf.String(uri[len("fiches-part:") :])
 
 
 def _stamp(out: Any, stamp: Path) -> None:

@@ -60,8 +60,14 @@ def qr_svg(url: str) -> Markup:
     import segno
 
     code = segno.make(url, error="m", micro=False)
-    svg = code.svg_inline(scale=1, border=QR_QUIET_ZONE, dark="#14253a", light="#ffffff", omitsize=True,
-                          title=f"QR code de l'adresse de l'intranet : {url}")
+    svg = code.svg_inline(
+        scale=1,
+        border=QR_QUIET_ZONE,
+        dark="#14253a",
+        light="#ffffff",
+        omitsize=True,
+        title=f"QR code de l'adresse de l'intranet : {url}",
+    )
     # no default black fill for the modules' stroked path (it would be an RGB black in the print version)
     return Markup(svg.replace("<svg ", '<svg fill="none" ', 1))
 
@@ -90,12 +96,13 @@ def crop_marks_svg(width: float, height: float, bleed: float, slug: float = SLUG
         marks += [f"M{x:g} {far:g}V{near:g}", f"M{x:g} {total_h - far:g}V{total_h - near:g}"]
     for y in (top, bottom):  # horizontal marks left and right of the page
         marks += [f"M{far:g} {y:g}H{near:g}", f"M{total_w - far:g} {y:g}H{total_w - near:g}"]
-    frame = (f"M0 0H{total_w:g}V{total_h:g}H0Z M{slug:g} {slug:g}V{total_h - slug:g}H{total_w - slug:g}"
-             f"V{slug:g}Z")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:g}mm" height="{total_h:g}mm" '
-            f'viewBox="0 0 {total_w:g} {total_h:g}">'
-            f'<path d="{frame}" fill="device-cmyk(0 0 0 0)" fill-rule="evenodd"/>'
-            f'<path d="{" ".join(marks)}" fill="none" stroke="device-cmyk(1 1 1 1)" stroke-width="0.1"/></svg>')
+    frame = f"M0 0H{total_w:g}V{total_h:g}H0Z M{slug:g} {slug:g}V{total_h - slug:g}H{total_w - slug:g}V{slug:g}Z"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:g}mm" height="{total_h:g}mm" '
+        f'viewBox="0 0 {total_w:g} {total_h:g}">'
+        f'<path d="{frame}" fill="device-cmyk(0 0 0 0)" fill-rule="evenodd"/>'
+        f'<path d="{" ".join(marks)}" fill="none" stroke="device-cmyk(1 1 1 1)" stroke-width="0.1"/></svg>'
+    )
 
 
 def _data_url(svg: str) -> str:
@@ -111,17 +118,21 @@ def page_css(projet: Projet) -> str:
         bleed = float(options.fond_perdu)
         outer = bleed + SLUG_MM
         marks = _data_url(crop_marks_svg(width, height, bleed))
-        css += (f"@page {{ bleed: {outer:g}mm; background-image: url({marks}); background-repeat: no-repeat; "
-                f"background-attachment: fixed; background-position: -{outer:g}mm -{outer:g}mm; "
-                f"background-size: {width + 2 * outer:g}mm {height + 2 * outer:g}mm; }}\n")
+        css += (
+            f"@page {{ bleed: {outer:g}mm; background-image: url({marks}); background-repeat: no-repeat; "
+            f"background-attachment: fixed; background-position: -{outer:g}mm -{outer:g}mm; "
+            f"background-size: {width + 2 * outer:g}mm {height + 2 * outer:g}mm; }}\n"
+        )
     return css
 
 
 def notes_lines_svg() -> str:
     """Ruled lines of a notes page (a background: an artifact), 9 mm apart, in a light grey."""
     lines = "".join(f'<path d="M0 {y}H1000" />' for y in range(90, 1500, 90))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1500" preserveAspectRatio="none">'
-            f'<g stroke="#c8cdd3" stroke-width="2">{lines}</g></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1500" preserveAspectRatio="none">'
+        f'<g stroke="#c8cdd3" stroke-width="2">{lines}</g></svg>'
+    )
 
 
 def brochure_context(projet: Projet, url: str | None, fillers: tuple[str, ...] = FILLERS) -> dict[str, Any]:
@@ -129,9 +140,15 @@ def brochure_context(projet: Projet, url: str | None, fillers: tuple[str, ...] =
     axes = []
     for axe in plan.axes:
         fiches = projet.fiches_of_axe(axe.numero)
-        axes.append({"axe": axe, "objectifs": [(o, projet.fiches_of_objectif(o.numero)) for o in axe.objectifs],
-                     "count": len(fiches), "progress": projet.progress(fiches),
-                     "realisees": sum(1 for f in fiches if f.statut == "realisee")})
+        axes.append(
+            {
+                "axe": axe,
+                "objectifs": [(o, projet.fiches_of_objectif(o.numero)) for o in axe.objectifs],
+                "count": len(fiches),
+                "progress": projet.progress(fiches),
+                "realisees": sum(1 for f in fiches if f.statut == "realisee"),
+            }
+        )
     by_statut = projet.by_statut()
     setup = print_setup(projet)
     convert = None
@@ -140,25 +157,38 @@ def brochure_context(projet: Projet, url: str | None, fillers: tuple[str, ...] =
 
         def convert(svg: str) -> str:
             return cmyk_html(svg, setup.paper)
+
     badges = print_badges(projet, convert)
     lines = notes_lines_svg() if convert is None else convert(notes_lines_svg())
-    by_direction = [(d, fs, projet.progress(fs)) for d in plan.directions
-                    if (fs := [f for f in projet.fiches if f.pilote == d.code])]
+    by_direction = [
+        (d, fs, projet.progress(fs))
+        for d in plan.directions
+        if (fs := [f for f in projet.fiches if f.pilote == d.code])
+    ]
     return {
-        "projet": projet, "plan": plan, "axes": axes, "stats": projet.stats(),
+        "projet": projet,
+        "plan": plan,
+        "axes": axes,
+        "stats": projet.stats(),
         "statuts": [(projet.statut(code), len(fiches)) for code, fiches in by_statut.items() if fiches],
         # one set of facts (builder.living.bilan): the réalisées listed here are the bilan's « → Réalisée » group
         "realisees": [(f, entry) for f, entry, _ in projet.bilan.realisees] if projet.bilan else None,
         "periode": _periode(projet.bilan.periode) if projet.bilan else None,
         "bilan": projet.bilan_resume,
-        "url": url, "qr": qr_svg(url) if url else None,
+        "url": url,
+        "qr": qr_svg(url) if url else None,
         "downloads": f"{url.rstrip('/')}/telechargements/" if url else None,
         "date_situation": fr.date_fr(projet.date_situation),
         "badge_of": badges.__getitem__,
-        "fillers": fillers, "by_direction": by_direction,
-        "notes_lines": _data_url(lines), "imprimeur": setup is not None,
-        "meta": metadata(projet, f"{plan.titre} — brochure {plan.edition}",
-                         f"Brochure {plan.edition} du projet d'administration — {plan.collectivite}"),
+        "fillers": fillers,
+        "by_direction": by_direction,
+        "notes_lines": _data_url(lines),
+        "imprimeur": setup is not None,
+        "meta": metadata(
+            projet,
+            f"{plan.titre} — brochure {plan.edition}",
+            f"Brochure {plan.edition} du projet d'administration — {plan.collectivite}",
+        ),
     }
 
 
@@ -173,13 +203,16 @@ def _periode(periode: tuple[Any, Any]) -> str:
     return f"du {first} au {fr.date_fr(stop)}"
 
 
-def brochure_html(projet: Projet, url: str | None, fillers: tuple[str, ...] = FILLERS,
-                  settings: Settings | None = None) -> str:
-    return render_template("brochure.html.j2", settings or Settings.packaged(),
-                           **brochure_context(projet, url, fillers))
+def brochure_html(
+    projet: Projet, url: str | None, fillers: tuple[str, ...] = FILLERS, settings: Settings | None = None
+) -> str:
+    return render_template(
+        "brochure.html.j2", settings or Settings.packaged(), **brochure_context(projet, url, fillers)
+    )
 
 
 # --- filler pages ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -206,8 +239,7 @@ def sections_of(document: Any) -> list[str]:
 
 
 def layout_of(sections: list[str]) -> Layout:
-    return Layout(sections.count("own"), {f: sections.count(f) for f in FILLERS if f in sections},
-                  sections.count(BACK))
+    return Layout(sections.count("own"), {f: sections.count(f) for f in FILLERS if f in sections}, sections.count(BACK))
 
 
 def choose_fillers(layout: Layout) -> tuple[str, ...]:
@@ -229,13 +261,14 @@ def choose_fillers(layout: Layout) -> tuple[str, ...]:
 def _keep(sections: list[str], chosen: tuple[str, ...]) -> list[int] | None:
     """The pages to keep when `chosen` is a prefix of the laid-out fillers (page numbers stay right), else None."""
     laid_out = [f for f in FILLERS if f in sections]
-    if tuple(laid_out[:len(chosen)]) != chosen:
+    if tuple(laid_out[: len(chosen)]) != chosen:
         return None
     return [i for i, s in enumerate(sections) if s == "own" or s in chosen or s == BACK]
 
 
-def lay_out(projet: Projet, url: str | None, setup: PrintSetup | None,
-            settings: Settings | None = None) -> tuple[Any, str]:
+def lay_out(
+    projet: Projet, url: str | None, setup: PrintSetup | None, settings: Settings | None = None
+) -> tuple[Any, str]:
     """The brochure laid out with the filler pages that make its page count a multiple of 4."""
     settings = settings or Settings.packaged()
     extra = page_css(projet)
@@ -274,8 +307,10 @@ def render_brochure(projet: Projet, path: Path, settings: Settings | None = None
         if problems:
             target.unlink(missing_ok=True)
             lines = "\n".join(f"  {name} : {p}" for p in problems)
-            raise BuildError(f"{name} : la version imprimeur ne passe pas le contrôle d'impression "
-                             f"({len(problems)} problème{'s' if len(problems) > 1 else ''}) :\n{lines}")
+            raise BuildError(
+                f"{name} : la version imprimeur ne passe pas le contrôle d'impression "
+                f"({len(problems)} problème{'s' if len(problems) > 1 else ''}) :\n{lines}"
+            )
 
     cached_render("brochure", content_key("brochure", projet, settings, url), path, render, settings.cache)
 

@@ -87,6 +87,7 @@ def claims(pdf: Any) -> dict[str, str | None]:
 
 # --- PDF/UA-1 -----------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Tree:
     """The structure tree, walked once in document order."""
@@ -100,8 +101,10 @@ class _Tree:
 
 
 _TREE_MESSAGES = {
-    "alt": ("image sans texte de remplacement (Figure sans /Alt ; une image décorative doit être un artefact)",
-            "images sans texte de remplacement (Figure sans /Alt ; une image décorative doit être un artefact)"),
+    "alt": (
+        "image sans texte de remplacement (Figure sans /Alt ; une image décorative doit être un artefact)",
+        "images sans texte de remplacement (Figure sans /Alt ; une image décorative doit être un artefact)",
+    ),
     "th-scope": ("en-tête de tableau sans portée (TH sans /Scope)", "en-têtes de tableau sans portée (TH sans /Scope)"),
 }
 
@@ -120,8 +123,9 @@ def ua_problems(pdf: Any) -> list[Problem]:
         problems.append(Problem(None, "lang", "langue du document absente (/Lang)"))
     prefs = root.get("/ViewerPreferences") or {}
     if not prefs.get("/DisplayDocTitle", False):
-        problems.append(Problem(None, "display-title",
-                                "le lecteur n'affiche pas le titre du document (DisplayDocTitle absent)"))
+        problems.append(
+            Problem(None, "display-title", "le lecteur n'affiche pas le titre du document (DisplayDocTitle absent)")
+        )
     if b"<dc:title>" not in _xmp(pdf) or not str((pdf.trailer.get("/Info") or {}).get("/Title", "")).strip():
         problems.append(Problem(None, "title", "titre du document absent (métadonnées XMP dc:title et /Title)"))
     tree_root = root.get("/StructTreeRoot")
@@ -147,8 +151,15 @@ def _page_of(element: Any, pages: dict, inherited: int | None) -> int | None:
     return pages.get(page.objgen, inherited) if page is not None else inherited
 
 
-def _walk(kids: Any, tree: _Tree, pages: dict, role_map: dict[str, str], pikepdf: Any,
-          page: int | None = None, parent_role: str = "") -> None:
+def _walk(
+    kids: Any,
+    tree: _Tree,
+    pages: dict,
+    role_map: dict[str, str],
+    pikepdf: Any,
+    page: int | None = None,
+    parent_role: str = "",
+) -> None:
     """Depth-first, in document order (an explicit stack: the tree of a big plan is deep)."""
     stack: list[tuple[Any, int | None, str]] = [(kids, page, parent_role)]
     while stack:
@@ -226,9 +237,15 @@ def _orphan_problems(tree_root: Any, tree: _Tree, pages: dict) -> list[Problem]:
             if entry.objgen not in tree.reachable:
                 page = _page_of(entry, pages, None) or 0
                 orphans[page] = orphans.get(page, 0) + 1
-    return [Problem(page or None, "orphan", f"{count} élément{'s' if count > 1 else ''} de contenu balisé hors de "
-                                            "l'arbre de structure (ni balisé ni artefact)")
-            for page, count in sorted(orphans.items())]
+    return [
+        Problem(
+            page or None,
+            "orphan",
+            f"{count} élément{'s' if count > 1 else ''} de contenu balisé hors de "
+            "l'arbre de structure (ni balisé ni artefact)",
+        )
+        for page, count in sorted(orphans.items())
+    ]
 
 
 def _number_tree(node: Any) -> Iterator[tuple[int, Any]]:
@@ -253,8 +270,9 @@ def _annotation_problems(pdf: Any) -> list[Problem]:
         if not annots:
             continue
         if str(page.obj.get("/Tabs", "")) != "/S":
-            problems.append(Problem(number, "tabs", "page avec liens sans ordre de tabulation de la structure "
-                                                    "(/Tabs /S)"))
+            problems.append(
+                Problem(number, "tabs", "page avec liens sans ordre de tabulation de la structure (/Tabs /S)")
+            )
         for annot in annots:
             subtype = str(annot.get("/Subtype", ""))
             if subtype == "/Popup":
@@ -350,8 +368,14 @@ class _PageScan:
 def _multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
     a, b, c, d, e, f = m
     a2, b2, c2, d2, e2, f2 = n
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
 
 
 def _apply(m: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
@@ -405,8 +429,9 @@ class _FontMetrics:
         return sum(self.widths.get(code, self.default) for code in codes) / 1000
 
 
-def _scan_content(content: Any, resources: Any, ctm: tuple[float, ...], scan: _PageScan, pikepdf: Any,
-                  metrics: dict, depth: int = 0) -> None:
+def _scan_content(
+    content: Any, resources: Any, ctm: tuple[float, ...], scan: _PageScan, pikepdf: Any, metrics: dict, depth: int = 0
+) -> None:
     """Interpret one content stream: colours set, text drawn (size, box), images drawn (resolution)."""
     if depth > 8:
         return
@@ -430,8 +455,9 @@ def _scan_content(content: Any, resources: Any, ctm: tuple[float, ...], scan: _P
     for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             image = instruction.iimage
-            if _is_rgb_space(image.obj.get("/CS", image.obj.get("/ColorSpace"))) \
-                    or str(image.obj.get("/CS", "")) in ("/RGB",):
+            if _is_rgb_space(image.obj.get("/CS", image.obj.get("/ColorSpace"))) or str(image.obj.get("/CS", "")) in (
+                "/RGB",
+            ):
                 scan.rgb.add("image en ligne RVB")
             continue
         operands, op = instruction.operands, str(instruction.operator)
@@ -454,8 +480,7 @@ def _scan_content(content: Any, resources: Any, ctm: tuple[float, ...], scan: _P
                 state.fill_space, state.fill = "/DeviceGray", tuple(float(v) for v in operands)
         elif op in ("cs", "CS"):
             name = str(operands[0])
-            space = spaces.get(name) if name not in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray", "/Pattern") \
-                else name
+            space = spaces.get(name) if name not in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray", "/Pattern") else name
             if _is_rgb_space(space):
                 scan.rgb.add(f"espace de couleur {name.lstrip('/')}")
             if op == "cs":
@@ -505,8 +530,9 @@ def _scan_content(content: Any, resources: Any, ctm: tuple[float, ...], scan: _P
                 if isinstance(part, pikepdf.String):
                     raw = bytes(part)
                     glyphs = len(raw) // 2 if font_metrics and font_metrics.two_bytes else len(raw)
-                    width += (font_metrics.advance(raw) * size if font_metrics else 0.5 * size * glyphs) \
-                        + char_space * glyphs
+                    width += (
+                        font_metrics.advance(raw) * size if font_metrics else 0.5 * size * glyphs
+                    ) + char_space * glyphs
                     if font_metrics and not font_metrics.two_bytes:
                         width += word_space * raw.count(b" ")
                 else:
@@ -520,8 +546,11 @@ def _scan_content(content: Any, resources: Any, ctm: tuple[float, ...], scan: _P
                 scan.min_text = min(scan.min_text, effective)
             ascent = font_metrics.ascent if font_metrics else 0.8
             descent = font_metrics.descent if font_metrics else -0.2
-            corners = [_apply(trm, x, y) for x in (0, width / size if size else 0)
-                       for y in (descent + rise / (size or 1), ascent + rise / (size or 1))]
+            corners = [
+                _apply(trm, x, y)
+                for x in (0, width / size if size else 0)
+                for y in (descent + rise / (size or 1), ascent + rise / (size or 1))
+            ]
             xs, ys = [c[0] for c in corners], [c[1] for c in corners]
             scan.text_boxes.append((min(xs), min(ys), max(xs), max(ys)))
             if _rich_black(state.fill_space, state.fill) and effective < 12:
@@ -539,8 +568,15 @@ def _scan_content(content: Any, resources: Any, ctm: tuple[float, ...], scan: _P
                 if group is not None and _is_rgb_space(group.get("/CS")):
                     scan.rgb.add("groupe de transparence RVB")
                 matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
-                _scan_content(xobject, xobject.get("/Resources") or resources, _multiply(matrix, state.ctm), scan,
-                              pikepdf, metrics, depth + 1)
+                _scan_content(
+                    xobject,
+                    xobject.get("/Resources") or resources,
+                    _multiply(matrix, state.ctm),
+                    scan,
+                    pikepdf,
+                    metrics,
+                    depth + 1,
+                )
         elif op == "sh":
             shading = (resources.get("/Shading") or {}).get(str(operands[0]))
             if shading is not None and _is_rgb_space(shading.get("/ColorSpace")):
@@ -607,8 +643,9 @@ def _fr(value: float, digits: int = 1) -> str:
     return text.replace(".", ",")
 
 
-def print_problems(pdf: Any, safe_zone_mm: float = SAFE_ZONE_MM, min_bleed_mm: float = MIN_BLEED_MM,
-                   min_text_pt: float = MIN_TEXT_PT) -> list[Problem]:
+def print_problems(
+    pdf: Any, safe_zone_mm: float = SAFE_ZONE_MM, min_bleed_mm: float = MIN_BLEED_MM, min_text_pt: float = MIN_TEXT_PT
+) -> list[Problem]:
     """What a print shop's preflight reports on `pdf`; [] for a file ready to print."""
     import pikepdf
 
@@ -624,8 +661,13 @@ def print_problems(pdf: Any, safe_zone_mm: float = SAFE_ZONE_MM, min_bleed_mm: f
     count = len(pdf.pages)
     if count % 4:
         target = count + (4 - count % 4)
-        problems.append(Problem(None, "pages", f"{count} pages : une brochure piquée a un nombre de pages multiple "
-                                               f"de 4 ({target} par exemple)"))
+        problems.append(
+            Problem(
+                None,
+                "pages",
+                f"{count} pages : une brochure piquée a un nombre de pages multiple de 4 ({target} par exemple)",
+            )
+        )
     metrics: dict = {}
     for number, page in enumerate(pdf.pages, start=1):
         problems += _box_problems(page, number, min_bleed_mm)
@@ -635,33 +677,51 @@ def print_problems(pdf: Any, safe_zone_mm: float = SAFE_ZONE_MM, min_bleed_mm: f
             if _is_rgb_space((pattern.get("/Shading") or {}).get("/ColorSpace")):
                 scan.rgb.add("motif RVB")
         if scan.rgb:
-            problems.append(Problem(number, "rgb", "couleur RVB : " + ", ".join(sorted(scan.rgb))
-                                    + " (tout doit être en CMJN)"))
+            problems.append(
+                Problem(number, "rgb", "couleur RVB : " + ", ".join(sorted(scan.rgb)) + " (tout doit être en CMJN)")
+            )
         if scan.min_text < min_text_pt - 0.05:
-            problems.append(Problem(number, "text-size", f"texte en {_fr(scan.min_text)} pt "
-                                                         f"(au moins {_fr(min_text_pt)} pt)"))
+            problems.append(
+                Problem(number, "text-size", f"texte en {_fr(scan.min_text)} pt (au moins {_fr(min_text_pt)} pt)")
+            )
         if scan.rich_black_text:
-            problems.append(Problem(number, "rich-black", f"{scan.rich_black_text} ligne(s) de petit texte en noir "
-                                                          "quadrichromie (noir seul attendu)"))
+            problems.append(
+                Problem(
+                    number,
+                    "rich-black",
+                    f"{scan.rich_black_text} ligne(s) de petit texte en noir quadrichromie (noir seul attendu)",
+                )
+            )
         if scan.low_dpi:
-            problems.append(Problem(number, "dpi", f"image à {min(scan.low_dpi):.0f} dpi à sa taille imprimée "
-                                                   f"({MIN_DPI} dpi au moins)"))
+            problems.append(
+                Problem(
+                    number, "dpi", f"image à {min(scan.low_dpi):.0f} dpi à sa taille imprimée ({MIN_DPI} dpi au moins)"
+                )
+            )
         trim = _box(page, "/TrimBox") or _box(page, "/MediaBox")
         if trim is not None:
             problems += _safe_zone_problems(scan.text_boxes, trim, number, safe_zone_mm)
         annots = page.obj.get("/Annots") or []
         printed = [a for a in annots if str(a.get("/Subtype", "")) not in ("/PrinterMark", "/TrapNet")]
         if printed:
-            problems.append(Problem(number, "annot", f"{len(printed)} annotation(s) (liens…) sur la page imprimée : "
-                                                     "interdit en PDF/X"))
+            problems.append(
+                Problem(
+                    number, "annot", f"{len(printed)} annotation(s) (liens…) sur la page imprimée : interdit en PDF/X"
+                )
+            )
     return problems
 
 
 def _intent_problems(pdf: Any) -> list[Problem]:
     intents = [i for i in (pdf.Root.get("/OutputIntents") or []) if str(i.get("/S", "")) == "/GTS_PDFX"]
     if not intents:
-        return [Problem(None, "intent", "pas de mode de sortie PDF/X (OutputIntent /GTS_PDFX) : le profil CMJN "
-                                        "d'impression est absent")]
+        return [
+            Problem(
+                None,
+                "intent",
+                "pas de mode de sortie PDF/X (OutputIntent /GTS_PDFX) : le profil CMJN d'impression est absent",
+            )
+        ]
     profile = intents[0].get("/DestOutputProfile")
     if profile is None:
         return [Problem(None, "intent", "mode de sortie sans profil ICC (DestOutputProfile)")]
@@ -705,16 +765,24 @@ def _box_problems(page: Any, number: int, min_bleed_mm: float) -> list[Problem]:
     margins = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]]
     smallest = min(margins) / MM
     if smallest < min_bleed_mm - 0.05:
-        problems.append(Problem(number, "bleed", f"fond perdu de {_fr(max(smallest, 0))} mm "
-                                                 f"({_fr(min_bleed_mm)} mm au moins attendus)"))
-    if media is not None and (bleed[0] < media[0] - 0.01 or bleed[1] < media[1] - 0.01
-                              or bleed[2] > media[2] + 0.01 or bleed[3] > media[3] + 0.01):
+        problems.append(
+            Problem(
+                number, "bleed", f"fond perdu de {_fr(max(smallest, 0))} mm ({_fr(min_bleed_mm)} mm au moins attendus)"
+            )
+        )
+    if media is not None and (
+        bleed[0] < media[0] - 0.01
+        or bleed[1] < media[1] - 0.01
+        or bleed[2] > media[2] + 0.01
+        or bleed[3] > media[3] + 0.01
+    ):
         problems.append(Problem(number, "bleedbox", "la BleedBox dépasse la page (MediaBox)"))
     return problems
 
 
-def _safe_zone_problems(boxes: Iterable[tuple[float, float, float, float]], trim: list[float], number: int,
-                        safe_zone_mm: float) -> list[Problem]:
+def _safe_zone_problems(
+    boxes: Iterable[tuple[float, float, float, float]], trim: list[float], number: int, safe_zone_mm: float
+) -> list[Problem]:
     inset = safe_zone_mm * MM
     left, bottom, right, top = trim[0] + inset, trim[1] + inset, trim[2] - inset, trim[3] - inset
     closest = math.inf
@@ -729,11 +797,13 @@ def _safe_zone_problems(boxes: Iterable[tuple[float, float, float, float]], trim
     if not outside:
         return []
     where = "hors de la page finie" if closest < 0 else f"à {_fr(closest / MM)} mm du bord de coupe"
-    return [Problem(number, "safe-zone", f"{outside} ligne(s) de texte {where} (zone de sécurité : "
-                                         f"{_fr(safe_zone_mm)} mm)")]
+    return [
+        Problem(number, "safe-zone", f"{outside} ligne(s) de texte {where} (zone de sécurité : {_fr(safe_zone_mm)} mm)")
+    ]
 
 
 # --- files ------------------------------------------------------------------------------------------
+
 
 def check_pdf(path: Path, print_shop: bool = True, ua: bool | None = None) -> list[Problem]:
     """The problems of the PDF at `path`: the print preflight (`print_shop`), the PDF/UA-1 checks (`ua`;

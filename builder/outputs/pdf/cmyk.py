@@ -21,10 +21,12 @@ ICC = theme_dir() / "print" / "icc"
 # The profiles the print-shop PDF declares as its output intent (see theme/print/icc/LICENSE-icc.txt).
 # key of `plan.yml` (brochure.papier) → (file, registered output condition, human-readable condition)
 PROFILES: dict[str, tuple[str, str, str]] = {
-    "couche": ("fiches-FOGRA39L-coated.icc", "FOGRA39",
-               "Offset, papier couché (ISO 12647-2:2004/Amd 1, FOGRA39)"),
-    "non_couche": ("fiches-FOGRA29L-uncoated.icc", "FOGRA29",
-                   "Offset, papier non couché blanc (ISO 12647-2:2004, FOGRA29)"),
+    "couche": ("fiches-FOGRA39L-coated.icc", "FOGRA39", "Offset, papier couché (ISO 12647-2:2004/Amd 1, FOGRA39)"),
+    "non_couche": (
+        "fiches-FOGRA29L-uncoated.icc",
+        "FOGRA29",
+        "Offset, papier non couché blanc (ISO 12647-2:2004, FOGRA29)",
+    ),
 }
 
 NEUTRAL_SPREAD = 24  # max(r, g, b) − min(r, g, b) at most this: a grey, printed with black ink alone
@@ -37,6 +39,7 @@ def profile_path(paper: str) -> Path:
 
 def _lightness(rgb: tuple[float, ...]) -> float:
     """CIE L* of an sRGB colour (0–255 channels)."""
+
     def linear(channel: float) -> float:
         c = channel / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -88,8 +91,9 @@ class Converter:
         if rgb in self._cache:
             return self._cache[rgb]
         if max(rgb) - min(rgb) <= NEUTRAL_SPREAD:
-            value: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0) if min(rgb) >= 254 \
-                else (0.0, 0.0, 0.0, self._k_for(_lightness(rgb)))
+            value: tuple[float, float, float, float] = (
+                (0.0, 0.0, 0.0, 0.0) if min(rgb) >= 254 else (0.0, 0.0, 0.0, self._k_for(_lightness(rgb)))
+            )
         else:
             image = self._cms.applyTransform(self._image.new("RGB", (1, 1), rgb), self._to_cmyk)
             assert image is not None  # None only for a transform in place

@@ -52,6 +52,7 @@ def pdf_name(fiche: Fiche) -> str:
 
 # --- HTML and key (main process) ---------------------------------------------------------------------
 
+
 class FicheHtml:
     """The HTML of each fiche alone; the helpers (statut badges…) are computed once for all fiches."""
 
@@ -59,15 +60,28 @@ class FicheHtml:
         self.projet, self.settings = projet, settings
         helpers = fiche_helpers(projet)
         helpers["fiche_refs"] = lambda html, fiche: html  # alone: no page to link to, numbers stay text
-        self.context = {"projet": projet, "plan": projet.plan, "date_situation": fr.date_fr(projet.date_situation),
-                        "standalone": True, "first_of_objectif": True, **helpers}
+        self.context = {
+            "projet": projet,
+            "plan": projet.plan,
+            "date_situation": fr.date_fr(projet.date_situation),
+            "standalone": True,
+            "first_of_objectif": True,
+            **helpers,
+        }
 
     def html(self, fiche: Fiche) -> str:
         projet = self.projet
         title = f"Fiche {fiche.id} — {fiche.titre}"
         meta = metadata(projet, title, f"{projet.plan.titre} — état au {fr.date_fr(projet.date_situation)}")
-        return render_template("fiche.html.j2", self.settings, **self.context, f=fiche, o=projet.objectif_of(fiche),
-                               axe=projet.axe_of(fiche), meta=meta)
+        return render_template(
+            "fiche.html.j2",
+            self.settings,
+            **self.context,
+            f=fiche,
+            o=projet.objectif_of(fiche),
+            axe=projet.axe_of(fiche),
+            meta=meta,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +96,7 @@ def fiche_key(html: str, settings: Settings) -> str:
 
 
 # --- layout (worker processes, or the main one for a single fiche) -------------------------------------
+
 
 @lru_cache(maxsize=2)
 def _sheets(paths: tuple[str, ...]) -> tuple[Any, Any]:
@@ -116,6 +131,7 @@ def lay_out(html: str, path: str, label: str, paths: tuple[str, ...]) -> int:
 
 # --- all fiches ----------------------------------------------------------------------------------
 
+
 @dataclass
 class _Job:
     fiche: Fiche
@@ -133,8 +149,9 @@ class FichePdfs:
     """Every fiche's PDF into `folder`: copied from the cache, or laid out by worker processes that run while the
     caller does something else (the plan); `wait()` returns when all are written (`BuildError` otherwise)."""
 
-    def __init__(self, projet: Projet, folder: Path, workers: int | None = None,
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self, projet: Projet, folder: Path, workers: int | None = None, settings: Settings | None = None
+    ) -> None:
         settings = settings or Settings.packaged()
         folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.cache = folder, settings.cache
@@ -162,10 +179,12 @@ class FichePdfs:
         if not todo:
             return
         count = workers or workers_for(len(todo))
-        context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                              else "spawn")
-        self.pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker,
-                                                        initargs=(paths,))
+        context = multiprocessing.get_context(
+            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        )
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            count, mp_context=context, initializer=_init_worker, initargs=(paths,)
+        )
         for job, html in todo:
             job.future = self.pool.submit(lay_out, html, str(job.path), f"fiches/{pdf_name(job.fiche)}", paths)
 
@@ -197,8 +216,9 @@ class FichePdfs:
             self.pool = None
 
 
-def render_fiche_pdfs(projet: Projet, folder: Path, workers: int | None = None,
-                      settings: Settings | None = None) -> list[str]:
+def render_fiche_pdfs(
+    projet: Projet, folder: Path, workers: int | None = None, settings: Settings | None = None
+) -> list[str]:
     """Every fiche's PDF into `folder` (`<id>.pdf`); returns the ids laid out (the others came from the cache)."""
     return FichePdfs(projet, folder, workers, settings).wait()
 
@@ -219,5 +239,10 @@ def render_fiche_pdf(projet: Projet, fiche_id: str, path: Path, settings: Settin
     if fiche is None:
         raise BuildError(unknown_fiche(projet, fiche_id))
     html = FicheHtml(projet, settings).html(fiche)
-    cached_render(f"{CACHE_KIND}-{fiche.id}", fiche_key(html, settings), path,
-                  lambda target: lay_out(html, str(target), pdf_name(fiche), stylesheets(settings)), settings.cache)
+    cached_render(
+        f"{CACHE_KIND}-{fiche.id}",
+        fiche_key(html, settings),
+        path,
+        lambda target: lay_out(html, str(target), pdf_name(fiche), stylesheets(settings)),
+        settings.cache,
+    )

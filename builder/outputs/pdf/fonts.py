@@ -30,8 +30,11 @@ def share_fonts(pdf: Any, candidates: Sequence[Path]) -> int:
     orders: dict[str, list[str]] = {}
     shared: dict[str, Any] = {}
     changed = 0
-    descriptors = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary)
-                   and o.get("/Type") == "/FontDescriptor" and "/FontFile3" in o]
+    descriptors = [
+        o
+        for o in pdf.objects
+        if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/FontDescriptor" and "/FontFile3" in o
+    ]
     for descriptor in descriptors:
         program = descriptor.FontFile3
         if program.get("/Subtype") != "/OpenType":
@@ -43,7 +46,7 @@ def share_fonts(pdf: Any, candidates: Sequence[Path]) -> int:
         if name not in orders:
             orders[name] = TTFont(files[name], lazy=True).getGlyphOrder()
         order = subset.getGlyphOrder()
-        if order != orders[name][:len(order)]:
+        if order != orders[name][: len(order)]:
             continue
         if name not in shared:
             shared[name] = pdf.make_stream(files[name].read_bytes(), Subtype=pikepdf.Name.OpenType)

@@ -124,6 +124,7 @@ class PartsHtml:
 
 # --- layout (worker processes) ----------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=2)
 def _sheets(paths: tuple[str, ...], extra_css: str, layers: tuple[Path, ...]) -> tuple[Any, Any, Any]:
     import weasyprint
@@ -133,8 +134,9 @@ def _sheets(paths: tuple[str, ...], extra_css: str, layers: tuple[Path, ...]) ->
     fonts = FontConfiguration()
     sheets = [weasyprint.CSS(filename=s, font_config=fonts, url_fetcher=fetcher) for s in paths]
     if extra_css:
-        sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts,
-                                     url_fetcher=fetcher))
+        sheets.append(
+            weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts, url_fetcher=fetcher)
+        )
     return fonts, sheets, fetcher
 
 
@@ -150,21 +152,29 @@ class LinkText:
 
     def __call__(self, target: str, internal: bool) -> str:
         if target.startswith(EXTERNAL):
-            target, internal = target[len(EXTERNAL):], True
+            target, internal = target[len(EXTERNAL) :], True
         if not internal:
             return f"Lien vers {target}"
         return f"Aller à : {self.sections[target]}" if target in self.sections else f"Aller à « {target} »"
 
 
-def lay_out_part(html: str, path: str, paths: tuple[str, ...], extra_css: str, layers: tuple[Path, ...],
-                 sections: dict[str, str] | None, probe: bool = False) -> tuple[int, dict[str, int]] | None:
+def lay_out_part(
+    html: str,
+    path: str,
+    paths: tuple[str, ...],
+    extra_css: str,
+    layers: tuple[Path, ...],
+    sections: dict[str, str] | None,
+    probe: bool = False,
+) -> tuple[int, dict[str, int]] | None:
     """One part's tagged PDF at `path`. `sections=None`: the footer stamp (no tags). `probe`: only laid out, not
     written; returns its page count and the page index of each anchor."""
     import weasyprint
 
     fonts, sheets, fetcher = _sheets(paths, extra_css, layers)
     document = weasyprint.HTML(string=html, base_url=str(THEME) + "/", url_fetcher=fetcher).render(
-        stylesheets=sheets, font_config=fonts)
+        stylesheets=sheets, font_config=fonts
+    )
     if probe:
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
@@ -182,6 +192,7 @@ def lay_out_part(html: str, path: str, paths: tuple[str, ...], extra_css: str, l
 
 
 # --- reading the parts back ---------------------------------------------------------------------------------
+
 
 def part_anchors(path: Path) -> tuple[int, dict[str, int]]:
     """(page count, named destination → page index in the part) of a part's PDF."""
@@ -217,6 +228,7 @@ def page_map(parts: list[Part], infos: dict[str, tuple[int, dict[str, int]]]) ->
 
 # --- the plan ----------------------------------------------------------------------------------------
 
+
 def _key(html: str, salt: str) -> str:
     return hashlib.sha256("\0".join([html, salt]).encode()).hexdigest()[:40]
 
@@ -232,8 +244,9 @@ class PlanBuilder:
         self.stamp_paths = tuple(str(settings.theme_file(n)) for n in STAMP_CSS)
         self.extra_css = axe_css(projet)
         self.layers = tuple(Path(s).resolve().parent.parent for s in self.paths)
-        self.salt = code_digest(settings.layers) + self.extra_css + hashlib.sha256(
-            Path(__file__).read_bytes()).hexdigest()
+        self.salt = (
+            code_digest(settings.layers) + self.extra_css + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        )
         self.sections = link_sections(projet)
         self.workers = workers or max(1, usable_cpus())
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
@@ -245,8 +258,11 @@ class PlanBuilder:
         if self.pool is None:
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context(method), initializer=_init_worker,
-                initargs=(self.paths, self.extra_css, self.layers))
+                self.workers,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_init_worker,
+                initargs=(self.paths, self.extra_css, self.layers),
+            )
         return self.pool
 
     def close(self) -> None:
@@ -254,8 +270,13 @@ class PlanBuilder:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
-    def _render(self, jobs: list[tuple[str, str, Path]], paths: tuple[str, ...], sections: dict[str, str] | None,
-                probe: frozenset[str] | set[str] = frozenset()) -> dict[str, tuple[int, dict[str, int]]]:
+    def _render(
+        self,
+        jobs: list[tuple[str, str, Path]],
+        paths: tuple[str, ...],
+        sections: dict[str, str] | None,
+        probe: frozenset[str] | set[str] = frozenset(),
+    ) -> dict[str, tuple[int, dict[str, int]]]:
         """Lay out (label, html, path) jobs not in the cache; in the workers when there are several. The parts named
         in `probe` are only laid out (not written): their page counts and anchors are returned."""
         todo = [(label, html, path) for label, html, path in jobs if not path.is_file()]
@@ -268,8 +289,15 @@ class PlanBuilder:
             self.rendered.append(label)
             return probed
         pool = self._pool()
-        futures = [(label, pool.submit(lay_out_part, html, str(path), paths, self.extra_css, self.layers,
-                                       sections, label in probe)) for label, html, path in todo]
+        futures = [
+            (
+                label,
+                pool.submit(
+                    lay_out_part, html, str(path), paths, self.extra_css, self.layers, sections, label in probe
+                ),
+            )
+            for label, html, path in todo
+        ]
         failed = []
         for label, future in futures:
             try:
@@ -315,8 +343,11 @@ class PlanBuilder:
                     break
                 pages = new
             else:  # a layout that oscillates (a number that moves a line that moves the number…): said, not hidden
-                print("plan : les numéros de page imprimés n'ont pas pu être stabilisés après "
-                      f"{MAX_PASSES} mises en page ; vérifiez le sommaire [avertissement]", file=sys.stderr)
+                print(
+                    "plan : les numéros de page imprimés n'ont pas pu être stabilisés après "
+                    f"{MAX_PASSES} mises en page ; vérifiez le sommaire [avertissement]",
+                    file=sys.stderr,
+                )
             total = sum(infos[p.name][0] for p in parts)
             stamp = self._stamp(parts, infos, total)
         finally:
@@ -327,8 +358,14 @@ class PlanBuilder:
         tmp = target.with_name(target.name + ".parts.tmp")
         try:
             fonts = [f for layer in self.layers for f in sorted((layer / "fonts").glob("*.otf"))]
-            starts = assemble(used, tmp, title=typeset(self.projet.plan.titre),
-                              outline_levels=[p.outline_level for p in parts], stamp=stamp, fonts=fonts)
+            starts = assemble(
+                used,
+                tmp,
+                title=typeset(self.projet.plan.titre),
+                outline_levels=[p.outline_level for p in parts],
+                stamp=stamp,
+                fonts=fonts,
+            )
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
@@ -355,8 +392,9 @@ class PlanBuilder:
             if not damaged:
                 break
             if attempt == 2:
-                raise BuildError("ces parties du plan n'ont pas pu être relues : "
-                                 + ", ".join(label for label, _, _ in damaged))
+                raise BuildError(
+                    "ces parties du plan n'ont pas pu être relues : " + ", ".join(label for label, _, _ in damaged)
+                )
             self._render(damaged, self.paths, self.sections)
         return infos
 
@@ -366,8 +404,9 @@ class PlanBuilder:
         for part in parts:
             count = infos[part.name][0]
             for _ in range(count):
-                kinds.append("stamp-none" if part.name == "couverture" else
-                             "stamp-quiet" if part.quiet else "stamp-page")
+                kinds.append(
+                    "stamp-none" if part.name == "couverture" else "stamp-quiet" if part.quiet else "stamp-page"
+                )
         body = "".join(f'<div class="stamp {k}"></div>' for k in kinds)
         html = f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"></head><body>{body}</body></html>'
         path = self.folder / f"stamp-{_key(html, self.salt)}.pdf"

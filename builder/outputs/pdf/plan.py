@@ -53,16 +53,26 @@ CACHE_KEEP = 4  # cached PDFs kept per kind
 
 # --- templates --------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=4)
 def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     """Print templates from `folders` (the theme layers' `print/` then `partials/`), autoescaped; Markdown only
     through `builder.render.markdown`."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True, trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(date_fr=fr.date_fr, number_fr=fr.number_fr, euros_fr=fr.euros_fr,
-                       markdown=lambda text, level=2: nest_headings(to_html(text, shift_headings=1), level),
-                       inline=inline,
-                       typo=typeset)  # attribute values shown by the CSS (`string-set: … attr(data-title)`)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(
+        date_fr=fr.date_fr,
+        number_fr=fr.number_fr,
+        euros_fr=fr.euros_fr,
+        markdown=lambda text, level=2: nest_headings(to_html(text, shift_headings=1), level),
+        inline=inline,
+        typo=typeset,
+    )  # attribute values shown by the CSS (`string-set: … attr(data-title)`)
     # what the shared partials (theme/partials) call, under the same names as in the site's environment
     env.globals.update(inline=inline, indicator_svg=titled_chart)
     return env
@@ -92,8 +102,9 @@ def nest_headings(html: Markup, level: int) -> Markup:
     return Markup(_HEADING_TAG.sub(replace, str(html)))
 
 
-def titled_chart(ind: Any, width: int = 340, height: int = 140, colour: str = "#0b5cad", font_size: float = 9,
-                 fluid: bool = False) -> Markup:
+def titled_chart(
+    ind: Any, width: int = 340, height: int = 140, colour: str = "#0b5cad", font_size: float = 9, fluid: bool = False
+) -> Markup:
     """The shared chart, titled with a sentence that gives its data: WeasyPrint makes an SVG's <title> the /Alt
     of its Figure, and a reader of the PDF hears the values, not just the indicator's name."""
     svg = str(indicator_svg(ind, width, height, colour, font_size, fluid))
@@ -113,8 +124,9 @@ def decorative_icon(svg: str, convert: Callable[[str], str] | None = None) -> Ma
     if convert is not None:
         svg = convert(svg)
     data = base64.b64encode(svg.encode()).decode()
-    return Markup(f'<span class="fa-statut__icon" style="background-image: url(data:image/svg+xml;base64,{data})">'
-                  "</span>")
+    return Markup(
+        f'<span class="fa-statut__icon" style="background-image: url(data:image/svg+xml;base64,{data})"></span>'
+    )
 
 
 def print_badges(projet: Projet, convert: Callable[[str], str] | None = None) -> dict[str, Badge]:
@@ -134,6 +146,7 @@ def render_template(name: str, settings: Settings, **context: Any) -> str:
 
 # --- metadata -------------------------------------------------------------------------------------
 
+
 def build_date(projet: Projet) -> dt.datetime:
     """The date written in the PDF: `SOURCE_DATE_EPOCH` if set, else the plan's « état au » date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -146,17 +159,26 @@ def build_date(projet: Projet) -> dt.datetime:
 def metadata(projet: Projet, title: str, description: str = "") -> dict[str, str]:
     """`<meta>` values WeasyPrint reads into the PDF's information and XMP metadata."""
     stamp = build_date(projet).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"title": title, "author": projet.plan.collectivite, "description": description,
-            "generator": "fiches", "created": stamp, "modified": stamp}
+    return {
+        "title": title,
+        "author": projet.plan.collectivite,
+        "description": description,
+        "generator": "fiches",
+        "created": stamp,
+        "modified": stamp,
+    }
 
 
 # --- cache ----------------------------------------------------------------------------------------
 
+
 def model_fingerprint(projet: Projet) -> dict[str, Any]:
     """Everything of the models a PDF may show, as plain JSON-able data."""
     history = {
-        fid: [str(h.derniere_modification),
-              [[str(c.date), c.nature, c.avant, c.apres, c.commit] for c in h.changements]]
+        fid: [
+            str(h.derniere_modification),
+            [[str(c.date), c.nature, c.avant, c.apres, c.commit] for c in h.changements],
+        ]
         for fid, h in sorted(projet.history.items())
     }
     return {
@@ -183,16 +205,34 @@ def code_digest(layers: tuple[Path, ...]) -> str:
     """Every file of the theme layers and every Python file of the package (whatever its folder): a change there
     may change the PDFs. Paths are hashed relative to their root, so the key does not depend on where fiches or the
     project lives."""
-    files = [(f"{n}:{p.relative_to(layer)}", p) for n, layer in enumerate(layers)
-             for p in layer.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    files += [(f"builder:{p.relative_to(PACKAGE)}", p) for p in PACKAGE.rglob("*.py")
-              if not any(part in ("theme", "demo", "vendor") for part in p.relative_to(PACKAGE).parts)]
+    files = [
+        (f"{n}:{p.relative_to(layer)}", p)
+        for n, layer in enumerate(layers)
+        for p in layer.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    files += [
+        (f"builder:{p.relative_to(PACKAGE)}", p)
+        for p in PACKAGE.rglob("*.py")
+        if not any(part in ("theme", "demo", "vendor") for part in p.relative_to(PACKAGE).parts)
+    ]
     # the libraries that lay out, convert, sanitise, hyphenate and draw: an upgrade may change the PDFs
     from importlib.metadata import PackageNotFoundError, version
 
     libraries = []
-    for name in ("weasyprint", "pydyf", "tinycss2", "pyphen", "fonttools", "Markdown", "nh3", "Jinja2", "segno",
-                 "pillow", "pikepdf"):
+    for name in (
+        "weasyprint",
+        "pydyf",
+        "tinycss2",
+        "pyphen",
+        "fonttools",
+        "Markdown",
+        "nh3",
+        "Jinja2",
+        "segno",
+        "pillow",
+        "pikepdf",
+    ):
         try:
             libraries.append(f"{name}={version(name)}")
         except PackageNotFoundError:
@@ -202,8 +242,12 @@ def code_digest(layers: tuple[Path, ...]) -> str:
 
 def content_key(kind: str, projet: Projet, settings: Settings, extra: Any = None) -> str:
     """Hash of the models, the templates, the CSS and the code: equal keys give equal PDFs."""
-    payload = json.dumps([kind, model_fingerprint(projet), extra, code_digest(settings.layers)], sort_keys=True,
-                         ensure_ascii=False, default=str)
+    payload = json.dumps(
+        [kind, model_fingerprint(projet), extra, code_digest(settings.layers)],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -252,9 +296,16 @@ class PrintSetup:
     bleed_mm: float
 
 
-def write_pdf(html: str, path: Path, stylesheets: list[Path], extra_css: str = "", *,
-              link_text: Callable[[str, bool], str] | None = None, print_setup: PrintSetup | None = None,
-              site_url: str | None = None) -> None:
+def write_pdf(
+    html: str,
+    path: Path,
+    stylesheets: list[Path],
+    extra_css: str = "",
+    *,
+    link_text: Callable[[str, bool], str] | None = None,
+    print_setup: PrintSetup | None = None,
+    site_url: str | None = None,
+) -> None:
     """HTML + external print stylesheets → a tagged PDF at `path`, with deterministic bytes.
 
     Title, language, author and dates come from the HTML (`<title>`, `lang`, `<meta>`), set by the templates.
@@ -266,8 +317,14 @@ def write_pdf(html: str, path: Path, stylesheets: list[Path], extra_css: str = "
     write_document(document, path, html, link_text=link_text, print_setup=print_setup)
 
 
-def render_document(html: str, stylesheets: list[Path], extra_css: str = "",
-                    print_setup: PrintSetup | None = None, *, site_url: str | None = None) -> Any:
+def render_document(
+    html: str,
+    stylesheets: list[Path],
+    extra_css: str = "",
+    print_setup: PrintSetup | None = None,
+    *,
+    site_url: str | None = None,
+) -> Any:
     """The laid-out WeasyPrint document (its pages can be counted, or some of them kept, before writing). Its
     links point to the web or inside the document, never to a file (see `builder.outputs.pdf.urls`); WeasyPrint opens
     only the theme's files."""
@@ -284,33 +341,59 @@ def render_document(html: str, stylesheets: list[Path], extra_css: str = "",
     else:
         from builder.outputs.pdf.cmyk import cmyk_css, cmyk_html, profile_path
 
-        sheets = [weasyprint.CSS(string=cmyk_css(s.read_text(encoding="utf-8"), print_setup.paper),
-                                 base_url=str(s.parent) + "/", font_config=fonts, color_profiles=profiles,
-                                 url_fetcher=fetcher)
-                  for s in stylesheets]
+        sheets = [
+            weasyprint.CSS(
+                string=cmyk_css(s.read_text(encoding="utf-8"), print_setup.paper),
+                base_url=str(s.parent) + "/",
+                font_config=fonts,
+                color_profiles=profiles,
+                url_fetcher=fetcher,
+            )
+            for s in stylesheets
+        ]
         profile = profile_path(print_setup.paper).relative_to(THEME)
-        extra_css = (f"@color-profile device-cmyk {{ src: url({profile}); "
-                     "components: cyan, magenta, yellow, black; }\n"
-                     + cmyk_css(extra_css, print_setup.paper))
+        extra_css = (
+            f"@color-profile device-cmyk {{ src: url({profile}); "
+            "components: cyan, magenta, yellow, black; }\n" + cmyk_css(extra_css, print_setup.paper)
+        )
         html = cmyk_html(html, print_setup.paper)
     if extra_css:
-        sheets.append(weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts,
-                                     color_profiles=profiles, url_fetcher=fetcher))
+        sheets.append(
+            weasyprint.CSS(
+                string=extra_css,
+                base_url=str(THEME) + "/",
+                font_config=fonts,
+                color_profiles=profiles,
+                url_fetcher=fetcher,
+            )
+        )
     return weasyprint.HTML(string=html, base_url=str(THEME) + "/", url_fetcher=fetcher).render(
-        stylesheets=sheets, font_config=fonts, color_profiles=profiles)
+        stylesheets=sheets, font_config=fonts, color_profiles=profiles
+    )
 
 
-def write_document(document: Any, path: Path, html: str, *, link_text: Callable[[str, bool], str] | None = None,
-                   print_setup: PrintSetup | None = None) -> None:
+def write_document(
+    document: Any,
+    path: Path,
+    html: str,
+    *,
+    link_text: Callable[[str, bool], str] | None = None,
+    print_setup: PrintSetup | None = None,
+) -> None:
     """Write a laid-out document: PDF/UA-1, or PDF/X-4 with `print_setup` (see `write_pdf`)."""
     variant = PDFX if print_setup else UA
-    document.write_pdf(str(path), pdf_variant=variant, pdf_tags=True, pdf_identifier=True,
-                       uncompressed_pdf=False, optimize_images=True,
-                       finisher=lambda doc, pdf: _finish(pdf, html, link_text, print_setup))
+    document.write_pdf(
+        str(path),
+        pdf_variant=variant,
+        pdf_tags=True,
+        pdf_identifier=True,
+        uncompressed_pdf=False,
+        optimize_images=True,
+        finisher=lambda doc, pdf: _finish(pdf, html, link_text, print_setup),
+    )
 
 
-def _finish(pdf: Any, html: str, link_text: Callable[[str, bool], str] | None,
-            print_setup: PrintSetup | None) -> None:
+def _finish(pdf: Any, html: str, link_text: Callable[[str, bool], str] | None, print_setup: PrintSetup | None) -> None:
     """What WeasyPrint leaves to do, on its PDF objects before they are written."""
     objects = _Objects(pdf)
     _bleed_boxes(pdf, print_setup.bleed_mm if print_setup else None)
@@ -355,8 +438,14 @@ def _bleed_boxes(pdf: Any, bleed_mm: float | None) -> None:
                 obj["BleedBox"] = pydyf.Array(media)
                 continue
             trim = [float(v) for v in obj["TrimBox"]]
-            obj["BleedBox"] = pydyf.Array([max(media[0], trim[0] - grow), max(media[1], trim[1] - grow),
-                                           min(media[2], trim[2] + grow), min(media[3], trim[3] + grow)])
+            obj["BleedBox"] = pydyf.Array(
+                [
+                    max(media[0], trim[0] - grow),
+                    max(media[1], trim[1] - grow),
+                    min(media[2], trim[2] + grow),
+                    min(media[3], trim[3] + grow),
+                ]
+            )
 
 
 def _numbers(array: Any) -> list[int]:
@@ -410,8 +499,12 @@ def _margin_boxes_as_artifacts(objects: _Objects, tree: Any) -> None:
         stream = objects.get(page["Contents"])
         items = stream.stream
         for i, item in enumerate(items):
-            if isinstance(item, pydyf.Dictionary) and item.get("MCID") in mcids and i + 1 < len(items) \
-                    and items[i + 1] == b"BDC":
+            if (
+                isinstance(item, pydyf.Dictionary)
+                and item.get("MCID") in mcids
+                and i + 1 < len(items)
+                and items[i + 1] == b"BDC"
+            ):
                 items[i - 1], items[i], items[i + 1] = "/Artifact", b"", b"BMC"
     # the dropped elements' parents (those not in the tree either) go too
     for obj in pdf.objects:
@@ -464,9 +557,18 @@ def _remove_links(pdf: Any, objects: _Objects) -> None:
     kept = set()
     for obj in pdf.objects:
         if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem" and "K" in obj:
-            obj["K"] = pydyf.Array([k for k in obj["K"] if not (
-                isinstance(k, bytes) and k.endswith(b" R") and pdf.objects[int(k.split()[0])].free == "f"
-                and pdf.objects[int(k.split()[0])].get("Type") == "/OBJR")])
+            obj["K"] = pydyf.Array(
+                [
+                    k
+                    for k in obj["K"]
+                    if not (
+                        isinstance(k, bytes)
+                        and k.endswith(b" R")
+                        and pdf.objects[int(k.split()[0])].free == "f"
+                        and pdf.objects[int(k.split()[0])].get("Type") == "/OBJR"
+                    )
+                ]
+            )
             if obj.get("S") == "/Link":
                 obj["S"] = "/Span"
             kept.add(obj.number)
@@ -475,8 +577,9 @@ def _remove_links(pdf: Any, objects: _Objects) -> None:
     if mapping is not None:
         nums = mapping["Nums"]
         pairs = [(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
-        mapping["Nums"] = pydyf.Array([x for key, value in pairs if isinstance(value, pydyf.Array)
-                                       for x in (key, value)])
+        mapping["Nums"] = pydyf.Array(
+            [x for key, value in pairs if isinstance(value, pydyf.Array) for x in (key, value)]
+        )
 
 
 def _output_intent(pdf: Any, objects: _Objects, print_setup: PrintSetup) -> None:
@@ -510,6 +613,7 @@ def _bytes(item: Any) -> bytes:
 
 # --- conformance claims -------------------------------------------------------------------------------
 
+
 def ua_check(path: Path) -> list[str]:
     """The PDF/UA-1 problems of a PDF the project wrote (French lines; [] when none)."""
     from builder.outputs.pdf.check import check_pdf
@@ -524,8 +628,11 @@ def claim_or_warn(path: Path, label: str) -> bool:
     if not problems:
         return True
     _remove_ua_claim(path)
-    print(f"{label} : PDF/UA-1 non revendiqué, {len(problems)} problème{'s' if len(problems) > 1 else ''} "
-          "d'accessibilité [avertissement]", file=sys.stderr)
+    print(
+        f"{label} : PDF/UA-1 non revendiqué, {len(problems)} problème{'s' if len(problems) > 1 else ''} "
+        "d'accessibilité [avertissement]",
+        file=sys.stderr,
+    )
     for problem in problems[:20]:
         print(f"  {label} : {problem}", file=sys.stderr)
     return False
@@ -549,9 +656,12 @@ PLAN_CSS = ("print/print.css", "print/plan.css", "print/pilotage.css")  # in the
 def axe_css(projet: Projet) -> str:
     """Named pages in each axe's colour, for the chapter openers (colours are validated #rrggbb)."""
     quiet = "color: rgba(255, 255, 255, 0.75)"
-    return "\n".join(f"@page axe-{a.numero} {{ background: {a.couleur}; @top-left {{ content: none }} "
-                     f"@top-right {{ content: none }} @bottom-left {{ {quiet} }} @bottom-right {{ {quiet} }} }}\n"
-                     f".opener-{a.numero} {{ page: axe-{a.numero}; }}" for a in projet.plan.axes)
+    return "\n".join(
+        f"@page axe-{a.numero} {{ background: {a.couleur}; @top-left {{ content: none }} "
+        f"@top-right {{ content: none }} @bottom-left {{ {quiet} }} @bottom-right {{ {quiet} }} }}\n"
+        f".opener-{a.numero} {{ page: axe-{a.numero}; }}"
+        for a in projet.plan.axes
+    )
 
 
 def plan_context(projet: Projet, url: str | None = None) -> dict[str, Any]:
@@ -560,8 +670,14 @@ def plan_context(projet: Projet, url: str | None = None) -> dict[str, Any]:
     chapters = []
     for axe in plan.axes:
         objectifs = [(o, projet.fiches_of_objectif(o.numero)) for o in axe.objectifs]
-        chapters.append({"axe": axe, "objectifs": objectifs, "fiches": projet.fiches_of_axe(axe.numero),
-                         "progress": projet.progress(projet.fiches_of_axe(axe.numero))})
+        chapters.append(
+            {
+                "axe": axe,
+                "objectifs": objectifs,
+                "fiches": projet.fiches_of_axe(axe.numero),
+                "progress": projet.progress(projet.fiches_of_axe(axe.numero)),
+            }
+        )
     by_direction = []
     for direction in plan.directions:
         fiches = [f for f in projet.fiches if f.pilote == direction.code]
@@ -569,9 +685,13 @@ def plan_context(projet: Projet, url: str | None = None) -> dict[str, Any]:
             by_direction.append((direction, fiches))
     title = plan.titre
     return {
-        "projet": projet, "plan": plan, "chapters": chapters, "by_direction": by_direction,
+        "projet": projet,
+        "plan": plan,
+        "chapters": chapters,
+        "by_direction": by_direction,
         "meta": metadata(projet, title, plan.sous_titre or f"Projet d'administration — {plan.collectivite}"),
-        "date_situation": fr.date_fr(projet.date_situation), "stats": projet.stats(),
+        "date_situation": fr.date_fr(projet.date_situation),
+        "stats": projet.stats(),
         **fiche_helpers(projet, url),
         **print_context(projet),  # the tableau de bord page
     }
@@ -582,14 +702,19 @@ def fiche_helpers(projet: Projet, url: str | None = None) -> dict[str, Any]:
     address, the base of the relative links a fiche's text holds (as on its page of the site)."""
     badges = print_badges(projet)
     return {
-        "badge_of": badges.__getitem__, "facts": lambda fiche: fiche_facts(projet, fiche),
-        "jalon_rows": lambda fiche: jalon_rows(projet, fiche), "indicateur_views": indicateur_views,
-        "suivi_rows": suivi_rows, "historique_rows": lambda fiche: historique_rows(projet, fiche),
+        "badge_of": badges.__getitem__,
+        "facts": lambda fiche: fiche_facts(projet, fiche),
+        "jalon_rows": lambda fiche: jalon_rows(projet, fiche),
+        "indicateur_views": indicateur_views,
+        "suivi_rows": suivi_rows,
+        "historique_rows": lambda fiche: historique_rows(projet, fiche),
         "financements_view": financements_view,
         # numbers of other fiches in a text: clickable, with their page (« voir l'action 2.1.3, p. 41 »)
         "fiche_refs": lambda html, fiche: link_fiche_numbers(
             resolve_links(html, page_base(url, f"fiches/{fiche.slug}/")),
-            lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None, "ref"),
+            lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None,
+            "ref",
+        ),
     }
 
 
@@ -600,8 +725,14 @@ def plan_html(projet: Projet, settings: Settings, url: str | None = None) -> str
 
 def link_sections(projet: Projet) -> dict[str, str]:
     """What each anchor of the plan is, in words (the alternate text of the links to it)."""
-    sections = {"sommaire": "Sommaire", "edito": "Édito", "valeurs": "Nos valeurs", "demarche": "La démarche",
-                "annexes": "Annexes", "tableau-de-bord": "Tableau de bord"}
+    sections = {
+        "sommaire": "Sommaire",
+        "edito": "Édito",
+        "valeurs": "Nos valeurs",
+        "demarche": "La démarche",
+        "annexes": "Annexes",
+        "tableau-de-bord": "Tableau de bord",
+    }
     for fiche in projet.fiches:
         sections[f"fiche-{fiche.slug}"] = f"Fiche {fiche.id} : {fiche.titre}"
     for axe in projet.plan.axes:
@@ -641,6 +772,7 @@ def render_plan_whole(projet: Projet, path: Path, settings: Settings | None = No
     settings = settings or Settings.packaged()
     url = settings.site_url
     sheets = [settings.theme_file(name) for name in PLAN_CSS]
-    write_pdf(plan_html(projet, settings, url), path, sheets, axe_css(projet), link_text=link_texts(projet),
-              site_url=url)
+    write_pdf(
+        plan_html(projet, settings, url), path, sheets, axe_css(projet), link_text=link_texts(projet), site_url=url
+    )
     claim_or_warn(path, f"plan-{projet.plan.edition}.pdf")

@@ -64,7 +64,7 @@ def resolve_links(html: str, base: str | None) -> str:
     pos = 0
     dropped = False
     for match in _A_TAG.finditer(html):
-        out.append(html[pos:match.start()])
+        out.append(html[pos : match.start()])
         pos = match.end()
         tag = match[0]
         if tag.startswith("</"):
@@ -81,7 +81,7 @@ def resolve_links(html: str, base: str | None) -> str:
             out.append('<span class="lien-non-publie">')
             dropped = True
         else:
-            out.append(tag[:attr.start()] + f' href="{_escape(target)}"' + tag[attr.end():])
+            out.append(tag[: attr.start()] + f' href="{_escape(target)}"' + tag[attr.end() :])
             dropped = False
     out.append(html[pos:])
     return "".join(out)

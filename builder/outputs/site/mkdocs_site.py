@@ -60,16 +60,23 @@ def write_config(pages: Pages, site_dir: Path, target: Path, settings: Settings)
     extra = settings.mkdocs.get("extra")
     extra = extra if isinstance(extra, dict) else {}
     config["extra"] = {**base.get("extra", {}), **extra, "fiches_accessibilite": pages.accessibility}  # the footer
-    config.update({
-        "docs_dir": str(pages.docs.resolve()),
-        "site_dir": str(site_dir.resolve()),
-        "use_directory_urls": True,
-        "hooks": [str(HOOKS)],  # French typography of every page (builder.text.typeset_html)
-        "nav": [_nav_entry(item) for item in pages.nav],
-        "not_in_nav": "\n".join(pages.not_in_nav),
-        "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn",
-                       "anchors": "warn", "nav": {"not_found": "warn", "omitted_files": "warn"}},
-    })
+    config.update(
+        {
+            "docs_dir": str(pages.docs.resolve()),
+            "site_dir": str(site_dir.resolve()),
+            "use_directory_urls": True,
+            "hooks": [str(HOOKS)],  # French typography of every page (builder.text.typeset_html)
+            "nav": [_nav_entry(item) for item in pages.nav],
+            "not_in_nav": "\n".join(pages.not_in_nav),
+            "validation": {
+                "omitted_files": "warn",
+                "absolute_links": "warn",
+                "unrecognized_links": "warn",
+                "anchors": "warn",
+                "nav": {"not_found": "warn", "omitted_files": "warn"},
+            },
+        }
+    )
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
@@ -95,8 +102,9 @@ def build_site(pages: Pages, site_dir: Path, work: Path, settings: Settings) -> 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
         day = pages.date
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-                                                  .timestamp())) if day else "0"
+        os.environ["SOURCE_DATE_EPOCH"] = (
+            str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())) if day else "0"
+        )
     logger = logging.getLogger("mkdocs")
     collector = _Collector()
     previous = (logger.level, logger.propagate, list(logger.handlers))
@@ -118,8 +126,10 @@ def build_site(pages: Pages, site_dir: Path, work: Path, settings: Settings) -> 
         raise BuildError(f"le site n'a pas pu être écrit : {oserror_fr(exc)}") from None
     except (Abort, ConfigurationError, MkDocsException) as exc:
         problems = collector.messages or [str(exc)]
-        raise BuildError("le site n'a pas pu être construit (MkDocs, mode strict) :\n"
-                         + "\n".join(f"  - {_french(m)}" for m in problems)) from None
+        raise BuildError(
+            "le site n'a pas pu être construit (MkDocs, mode strict) :\n"
+            + "\n".join(f"  - {_french(m)}" for m in problems)
+        ) from None
     finally:
         if banner is None:
             os.environ.pop(_BANNER, None)
@@ -147,8 +157,10 @@ class _Collector(logging.Handler):
 
 
 _LINK = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the target '([^']+)' is not found")
-_ANCHOR = re.compile(r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an "
-                     r"anchor '#([^']+)'")
+_ANCHOR = re.compile(
+    r"Doc file '([^']+)' contains a link '([^']+)', but the doc '([^']+)' does not contain an "
+    r"anchor '#([^']+)'"
+)
 
 
 def _french(message: str) -> str:
@@ -156,6 +168,8 @@ def _french(message: str) -> str:
     if match := _LINK.search(message):
         return f"lien interne cassé : la page {match[1]} renvoie vers « {match[2]} », qui n'existe pas"
     if match := _ANCHOR.search(message):
-        return (f"lien interne cassé : la page {match[1]} renvoie vers « {match[2]} », "
-                f"mais {match[3]} n'a pas d'ancre « {match[4]} »")
+        return (
+            f"lien interne cassé : la page {match[1]} renvoie vers « {match[2]} », "
+            f"mais {match[3]} n'a pas d'ancre « {match[4]} »"
+        )
     return message

@@ -56,8 +56,10 @@ INDEX_PAGES: tuple[tuple[str, str], ...] = (
 
 # --- entry point --------------------------------------------------------------------------------
 
-def render_site(projet: Projet, out: Path, settings: Settings | None = None,
-                published: Published | None = None) -> None:
+
+def render_site(
+    projet: Projet, out: Path, settings: Settings | None = None, published: Published | None = None
+) -> None:
     """Build the whole site into `out`, keeping the files already there (`out/telechargements/*`,
     `out/actualites.xml`), which `published` lists."""
     settings = settings or Settings.packaged()
@@ -70,8 +72,9 @@ def render_site(projet: Projet, out: Path, settings: Settings | None = None,
         publish(built, out)
 
 
-def write_pages(projet: Projet, docs: Path, settings: Settings | None = None,
-                published: Published | None = None) -> Pages:
+def write_pages(
+    projet: Projet, docs: Path, settings: Settings | None = None, published: Published | None = None
+) -> Pages:
     """Generate every page of the site into `docs`; raise `BuildError` if an internal link is broken."""
     settings = settings or Settings.packaged()
     docs.mkdir(parents=True, exist_ok=True)
@@ -135,6 +138,7 @@ def publish(built: Path, out: Path) -> None:
 
 
 # --- helpers exposed to the templates -------------------------------------------------------------
+
 
 def theme_anchors(projet: Projet) -> dict[str, str]:
     """A unique anchor of the thèmes page for each thème (by `theme_key`): its slug, or `theme-N` when the slug is
@@ -214,17 +218,37 @@ class SiteRenderer:
     def __init__(self, projet: Projet, docs: Path, settings: Settings, published: Published) -> None:
         self.projet, self.docs, self.settings, self.published = projet, docs, settings, published
         folders = settings.theme_folders("site/pages") + settings.theme_folders("partials")
-        self.env = Environment(loader=FileSystemLoader([str(f) for f in folders]), autoescape=True,
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env = Environment(
+            loader=FileSystemLoader([str(f) for f in folders]),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.env.globals.update(
-            url=self.url, statut=projet.statut, date_fr=date_fr, number_fr=number_fr, euros_fr=euros_fr,
-            md=_Cached(to_html), inline=_Cached(inline), indicator_svg=indicator_svg, md_text=md_text,
-            yaml_str=yaml_str, slugify=slugify, theme_anchor=self.theme_anchor,
+            url=self.url,
+            statut=projet.statut,
+            date_fr=date_fr,
+            number_fr=number_fr,
+            euros_fr=euros_fr,
+            md=_Cached(to_html),
+            inline=_Cached(inline),
+            indicator_svg=indicator_svg,
+            md_text=md_text,
+            yaml_str=yaml_str,
+            slugify=slugify,
+            theme_anchor=self.theme_anchor,
             theme_url=lambda theme: self.url("themes/#" + self.theme_anchor(theme)),
             badge_of={code: statut_badge(projet, code) for code in STATUTS}.__getitem__,
-            projet=projet, plan=projet.plan, STATUTS=STATUTS, TYPES_INDICATEUR=TYPES_INDICATEUR,
-            direction_nom=self.direction_nom, fiche_url=self.fiche_url, axe_url=self.axe_url,
-            fiche_refs=self.fiche_refs)
+            projet=projet,
+            plan=projet.plan,
+            STATUTS=STATUTS,
+            TYPES_INDICATEUR=TYPES_INDICATEUR,
+            direction_nom=self.direction_nom,
+            fiche_url=self.fiche_url,
+            axe_url=self.axe_url,
+            fiche_refs=self.fiche_refs,
+        )
         self.current = ""  # URL of the page being rendered, e.g. `fiches/1-1-1/`
         self.prefix = ""  # from the current page to the site root
         self.current_source = ""
@@ -264,8 +288,9 @@ class SiteRenderer:
     def fiche_refs(self, html: str, fiche: Fiche) -> Markup:
         """A fiche's text with the numbers of other fiches linked to their pages."""
         by_id = self.projet.by_id
-        return link_fiche_numbers(html, lambda n: self.fiche_url(by_id[n]) if n in by_id and n != fiche.id else None,
-                                  "fa-xref")
+        return link_fiche_numbers(
+            html, lambda n: self.fiche_url(by_id[n]) if n in by_id and n != fiche.id else None, "fa-xref"
+        )
 
     def axe_url(self, numero: str, anchor: str = "") -> str:
         return self.url(f"axes/{numero}/" + (f"#{anchor}" if anchor else ""))
@@ -278,8 +303,9 @@ class SiteRenderer:
         return direction.nom if direction else code
 
     # pages
-    def page(self, path: str, template: str, title: str, source: str = "", *, lastmod: dt.date | None = None,
-             **context: Any) -> None:
+    def page(
+        self, path: str, template: str, title: str, source: str = "", *, lastmod: dt.date | None = None, **context: Any
+    ) -> None:
         """Render `template` into `docs/path` (a `.md` file); its URL is derived the usual way. Its date in the
         sitemap (`lastmod` in its front matter) is `lastmod`, else the content's date."""
         url = "" if path == "index.md" else path[:-3] + "/"
@@ -302,46 +328,86 @@ class SiteRenderer:
         exports may be written by another process meanwhile)."""
         p = self.projet
         for axe in p.plan.axes:
-            self.page(f"axes/{axe.numero}.md", "axe.md.j2", f"Axe {axe.numero} — {axe.titre}", "plan.yml", axe=axe,
-                      fiches=p.fiches_of_axe(axe.numero))
+            self.page(
+                f"axes/{axe.numero}.md",
+                "axe.md.j2",
+                f"Axe {axe.numero} — {axe.titre}",
+                "plan.yml",
+                axe=axe,
+                fiches=p.fiches_of_axe(axe.numero),
+            )
         self.render_fiches(p.fiches)
         self.page("directions.md", "directions.md.j2", "Fiches par direction", groups=self._by_direction())
         self.page("statuts.md", "statuts.md.j2", "Fiches par statut", groups=p.by_statut())
         self.page("prioritaires.md", "prioritaires.md.j2", "Fiches prioritaires", fiches=p.prioritaires)
-        self.page("collectivites.md", "collectivites.md.j2", "Fiches par collectivité",
-                  groups=self._by_collectivite())
+        self.page("collectivites.md", "collectivites.md.j2", "Fiches par collectivité", groups=self._by_collectivite())
         self.page("themes.md", "themes.md.j2", "Fiches par thème", groups=p.themes())
         self.page("calendrier.md", "calendrier.md.j2", "Calendrier des fiches", **self._calendar())
         self.render_tableau_de_bord()
         self.read_downloads(self.published.complete())  # waits for the data files
-        self.page("index.md", "accueil.md.j2", p.plan.titre, stats=p.stats(), downloads=self.downloads,
-                  actualites=p.suivi_entries()[:5], by_statut=p.by_statut())
+        self.page(
+            "index.md",
+            "accueil.md.j2",
+            p.plan.titre,
+            stats=p.stats(),
+            downloads=self.downloads,
+            actualites=p.suivi_entries()[:5],
+            by_statut=p.by_statut(),
+        )
         self.page("actualites.md", "actualites.md.j2", "Actualités", entries=p.suivi_entries(), feed=self.feed)
         if p.bilan_markdown is not None:
-            self.page(f"bilan-{p.plan.edition}.md", "bilan.md.j2", f"Bilan {p.plan.edition}",
-                      body=to_html(p.bilan_markdown, shift_headings=1))
-        self.page(f"{DOWNLOADS}.md", "telechargements.md.j2", "Téléchargements", downloads=self.downloads,
-                  feed=self.feed, fiche_pdfs=self.fiche_pdfs())
+            self.page(
+                f"bilan-{p.plan.edition}.md",
+                "bilan.md.j2",
+                f"Bilan {p.plan.edition}",
+                body=to_html(p.bilan_markdown, shift_headings=1),
+            )
+        self.page(
+            f"{DOWNLOADS}.md",
+            "telechargements.md.j2",
+            "Téléchargements",
+            downloads=self.downloads,
+            feed=self.feed,
+            fiche_pdfs=self.fiche_pdfs(),
+        )
         self.page("accessibilite.md", "accessibilite.md.j2", "Accessibilité")
 
     def render_tableau_de_bord(self) -> None:
         from builder.render.tableau_de_bord import statuts_svg, tableau_de_bord
 
         t = tableau_de_bord(self.projet)
-        self.page("tableau-de-bord.md", "tableau-de-bord.md.j2", "Tableau de bord", t=t, chart=statuts_svg(t),
-                  axe_link=lambda axe: self.axe_url(axe.numero))
+        self.page(
+            "tableau-de-bord.md",
+            "tableau-de-bord.md.j2",
+            "Tableau de bord",
+            t=t,
+            chart=statuts_svg(t),
+            axe_link=lambda axe: self.axe_url(axe.numero),
+        )
 
     def render_fiche(self, fiche: Fiche) -> None:
         p = self.projet
         index = self.fiche_index[fiche.id]
-        self.page(f"fiches/{fiche.slug}.md", "fiche.md.j2", f"{fiche.id} {fiche.titre}", fiche.source,
-                  lastmod=fiche_date(p, fiche),
-                  fiche=fiche, axe=p.axe_of(fiche), objectif=p.objectif_of(fiche), edit_url=self.edit_url(fiche),
-                  facts=fiche_facts(p, fiche), jalon_rows=jalon_rows(p, fiche), indicateurs=indicateur_views(fiche),
-                  suivi_rows=suivi_rows(fiche), historique_rows=historique_rows(p, fiche),
-                  financements=financements_view(fiche), fiche_pdf=self.fiche_pdf(fiche),
-                  previous=p.fiches[index - 1] if index else None,  # plan order (`Projet.fiches`)
-                  next=p.fiches[index + 1] if index + 1 < len(p.fiches) else None)
+        self.page(
+            f"fiches/{fiche.slug}.md",
+            "fiche.md.j2",
+            f"{fiche.id} {fiche.titre}",
+            fiche.source,
+            lastmod=fiche_date(p, fiche),
+            fiche=fiche,
+            axe=p.axe_of(fiche),
+            objectif=p.objectif_of(fiche),
+            edit_url=self.edit_url(fiche),
+            facts=fiche_facts(p, fiche),
+            jalon_rows=jalon_rows(p, fiche),
+            indicateurs=indicateur_views(fiche),
+            suivi_rows=suivi_rows(fiche),
+            historique_rows=historique_rows(p, fiche),
+            financements=financements_view(fiche),
+            fiche_pdf=self.fiche_pdf(fiche),
+            previous=p.fiches[index - 1] if index else None,  # plan order (`Projet.fiches`)
+            next=p.fiches[index + 1] if index + 1 < len(p.fiches) else None,
+        )
 
     def fiche_pdf(self, fiche: Fiche) -> Download | None:
         """The fiche's own PDF (`telechargements/fiches/<id>.pdf`, written with the plan), when it is there."""
@@ -373,10 +439,14 @@ class SiteRenderer:
 
     def nav(self) -> list[NavItem]:
         p = self.projet
-        items = [NavItem("Accueil", "index.md"), NavItem("Tableau de bord", "tableau-de-bord.md"),
-                 NavItem("Axes", children=[NavItem(f"Axe {a.numero} — {a.titre}", f"axes/{a.numero}.md")
-                                           for a in p.plan.axes]),
-                 NavItem("Index", children=[NavItem(title, f"{name}.md") for name, title in INDEX_PAGES])]
+        items = [
+            NavItem("Accueil", "index.md"),
+            NavItem("Tableau de bord", "tableau-de-bord.md"),
+            NavItem(
+                "Axes", children=[NavItem(f"Axe {a.numero} — {a.titre}", f"axes/{a.numero}.md") for a in p.plan.axes]
+            ),
+            NavItem("Index", children=[NavItem(title, f"{name}.md") for name, title in INDEX_PAGES]),
+        ]
         if p.bilan_markdown is not None:
             items.append(NavItem(f"Bilan {p.plan.edition}", f"bilan-{p.plan.edition}.md"))
         items += [NavItem("Téléchargements", f"{DOWNLOADS}.md"), NavItem("Accessibilité", "accessibilite.md")]
@@ -392,9 +462,10 @@ class SiteRenderer:
     def check_links(self) -> None:
         broken = [(source, page, target) for source, page, target in self.links if target not in self.pages]
         if broken:
-            lines = [f"{source or 'site'} : la page « {page or 'accueil'} » a un lien vers « {target} », "
-                     "qui n'existe pas"
-                     for source, page, target in dict.fromkeys(broken)]
+            lines = [
+                f"{source or 'site'} : la page « {page or 'accueil'} » a un lien vers « {target} », qui n'existe pas"
+                for source, page, target in dict.fromkeys(broken)
+            ]
             raise BuildError("lien interne cassé, le site n'est pas construit :\n" + "\n".join(lines))
 
     # groupings for the index pages
@@ -405,12 +476,16 @@ class SiteRenderer:
             pilote[f.pilote].append(f)
             for code in f.contributeurs:
                 contrib[code].append(f)
-        return [{"direction": d, "anchor": slugify(d.code), "pilote": pilote[d.code], "contributeur": contrib[d.code]}
-                for d in self.projet.plan.directions if pilote[d.code] or contrib[d.code]]
+        return [
+            {"direction": d, "anchor": slugify(d.code), "pilote": pilote[d.code], "contributeur": contrib[d.code]}
+            for d in self.projet.plan.directions
+            if pilote[d.code] or contrib[d.code]
+        ]
 
     def _by_collectivite(self) -> list[dict[str, Any]]:
-        groups: list[dict[str, Any]] = [{"collectivite": c, "anchor": slugify(c.code), "fiches": []}
-                                        for c in self.projet.plan.collectivites]
+        groups: list[dict[str, Any]] = [
+            {"collectivite": c, "anchor": slugify(c.code), "fiches": []} for c in self.projet.plan.collectivites
+        ]
         by_code = {g["collectivite"].code: g for g in groups}
         for f in self.projet.fiches:
             for c in self.projet.collectivites_of(f):
@@ -435,8 +510,9 @@ class SiteRenderer:
         quarters = [(y, q) for y in range(first[0], last[0] + 1) for q in range(1, 5) if first <= (y, q) <= last]
         index = {q: i for i, q in enumerate(quarters)}
         now = quarter(self.projet.date_situation)
-        rows = [{"fiche": f, "start": s, "end": e, "col": index[s] + 1, "span": index[e] - index[s] + 1}
-                for f, s, e in dated]
+        rows = [
+            {"fiche": f, "start": s, "end": e, "col": index[s] + 1, "span": index[e] - index[s] + 1}
+            for f, s, e in dated
+        ]
         years = [(y, sum(1 for q in quarters if q[0] == y)) for y in range(first[0], last[0] + 1)]
-        return {"rows": rows, "undated": undated, "quarters": quarters, "years": years,
-                "now": index.get(now, -1) + 1}
+        return {"rows": rows, "undated": undated, "quarters": quarters, "years": years, "now": index.get(now, -1) + 1}

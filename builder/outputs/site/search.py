@@ -32,13 +32,42 @@ INDEX_FILE = Path("search") / "search_index.json"
 
 # Word separators (a JavaScript regular expression): spaces, dashes, apostrophes, brackets, French punctuation;
 # a full stop only when it is not between two digits, so that « 2.3.1 » stays one word.
-SEPARATOR = (r"[\s\-\u2010-\u2015,;:!?()\[\]{}«»\"'\u2018\u2019\u201c\u201d/|\u00b7\u2022\u2026&=]+"
-             r"|\.(?!\d)|(?<!\d)\.")
+SEPARATOR = (
+    r"[\s\-\u2010-\u2015,;:!?()\[\]{}«»\"'\u2018\u2019\u201c\u201d/|\u00b7\u2022\u2026&=]+"
+    r"|\.(?!\d)|(?<!\d)\."
+)
 PIPELINE = ["stemmer", "stopWordFilter"]
 
 # Elements whose text runs on with its neighbours' (inline formatting); every other element boundary is a space.
-INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd",
-                    "mark", "q", "s", "samp", "small", "strong", "sub", "sup", "u", "var", "wbr"})
+INLINE = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "u",
+        "var",
+        "wbr",
+    }
+)
 
 # Characters whose folding the browser must reproduce: Latin letters, ligatures, punctuation.
 _FOLDED_RANGES = ((0x00A0, 0x024F), (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x2212, 0x2212), (0xFB00, 0xFB06))
@@ -102,8 +131,10 @@ def finish(site: Path) -> None:
     index_path = site / INDEX_FILE
     language = site / LANGUAGE_FILE
     if not index_path.is_file() or not language.is_file():
-        raise BuildError("la recherche du site n'a pas pu être préparée : "
-                         f"{INDEX_FILE} ou {LANGUAGE_FILE} manque (thème Material incomplet ?)")
+        raise BuildError(
+            "la recherche du site n'a pas pu être préparée : "
+            f"{INDEX_FILE} ou {LANGUAGE_FILE} manque (thème Material incomplet ?)"
+        )
     data = json.loads(index_path.read_text(encoding="utf-8"))
     data["config"]["separator"] = SEPARATOR
     data["config"]["pipeline"] = PIPELINE

@@ -41,8 +41,14 @@ def test_csv_open_data_and_excel_flavours() -> None:
     assert list(rows[0]) == [h for h, _ in FICHE_COLUMNS]
     assert [r["numéro"] for r in rows] == ["1.1.1", "1.10.1", "2.1.1"]
     livret = rows[0]
-    assert (livret["statut"], livret["début"], livret["fin"], livret["etp"], livret["en retard"],
-            livret["intitulé de l'objectif"]) == ("en_cours", "2024-09", "2025-03", "0.3", "oui", "Mieux accueillir")
+    assert (
+        livret["statut"],
+        livret["début"],
+        livret["fin"],
+        livret["etp"],
+        livret["en retard"],
+        livret["intitulé de l'objectif"],
+    ) == ("en_cours", "2024-09", "2025-03", "0.3", "oui", "Mieux accueillir")
     excel = to_csv(projet, excel=True)
     assert excel.startswith(b"\xef\xbb\xbf")
     rows_excel = list(csv.DictReader(io.StringIO(excel.decode("utf-8-sig")), delimiter=";"))
@@ -55,9 +61,11 @@ def test_xlsx_sheets(tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(target)
     assert workbook.sheetnames == ["fiches", "jalons", "indicateurs", "mesures", "suivi", "financements"]
     mesures = list(workbook["mesures"].iter_rows(values_only=True))
-    assert mesures == [("fiche", "indicateur", "date", "valeur", "unité"),
-                       ("1.1.1", "Livrets remis", "2025-01", 40, "livrets"),
-                       ("1.1.1", "Livrets remis", "2025-05", 85, "livrets")]
+    assert mesures == [
+        ("fiche", "indicateur", "date", "valeur", "unité"),
+        ("1.1.1", "Livrets remis", "2025-01", 40, "livrets"),
+        ("1.1.1", "Livrets remis", "2025-05", 85, "livrets"),
+    ]
     assert workbook["jalons"].max_row == 3 and workbook["fiches"].max_row == 4
 
 
@@ -98,14 +106,21 @@ def test_import_creates_missing_axes_and_objectifs(tmp_path: Path) -> None:
     run_fiches("export", "--content", str(MINI), "--format", "xlsx", "-o", str(export))
     target = _plan_only(MINI, tmp_path / "content")
     plan = (target / "plan.yml").read_text(encoding="utf-8")
-    (target / "plan.yml").write_text(plan.split("  - numero: 2\n")[0].replace(
-        "      - numero: 1.10\n        titre: Former tout au long de la carrière\n", ""), encoding="utf-8")
+    (target / "plan.yml").write_text(
+        plan.split("  - numero: 2\n")[0].replace(
+            "      - numero: 1.10\n        titre: Former tout au long de la carrière\n", ""
+        ),
+        encoding="utf-8",
+    )
     result = run_fiches("import", str(export), "--content", str(target))
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip().endswith("plan.yml complété : axe 2, objectif 1.10, objectif 2.1")
     projet = load_projet(target, history=False, bilan=False)
     assert [(o.numero, o.titre) for a in projet.plan.axes for o in a.objectifs] == [
-        ("1.1", "Mieux accueillir"), ("1.10", "Former tout au long de la carrière"), ("2.1", "Dématérialiser")]
+        ("1.1", "Mieux accueillir"),
+        ("1.10", "Former tout au long de la carrière"),
+        ("2.1", "Dématérialiser"),
+    ]
     assert projet.axes["2"].titre == "Simplifier" and len(projet.fiches) == 3
 
 
@@ -130,19 +145,23 @@ lignes_bonnes_et_mauvaises.csv:ligne 12: fin : la fin (2025-01) est avant le dé
 def test_import_good_and_bad_rows(mini_copy: Path) -> None:
     source = FIXTURES / "import" / "lignes_bonnes_et_mauvaises.csv"
     before = {p.name for p in (mini_copy / "fiches").iterdir()}
-    result = run_fiches("import", str(source), "--content", "content", cwd=mini_copy.parent,
-                        env={"PYTHONPATH": str(ROOT)})
+    result = run_fiches(
+        "import", str(source), "--content", "content", cwd=mini_copy.parent, env={"PYTHONPATH": str(ROOT)}
+    )
     assert result.returncode == 1
     created = sorted({p.name for p in (mini_copy / "fiches").iterdir()} - before)
     assert created == ["1.10.2-tutorat-nouveaux.md", "2.1.2-signer-courriers-ligne.md", "2.2.1-nouvel-objectif.md"]
-    assert result.stdout.splitlines()[:3] == [f"Fiche créée : content/fiches/{name}" for name in
-                                              ["2.1.2-signer-courriers-ligne.md", "1.10.2-tutorat-nouveaux.md",
-                                               "2.2.1-nouvel-objectif.md"]]
+    assert result.stdout.splitlines()[:3] == [
+        f"Fiche créée : content/fiches/{name}"
+        for name in ["2.1.2-signer-courriers-ligne.md", "1.10.2-tutorat-nouveaux.md", "2.2.1-nouvel-objectif.md"]
+    ]
     assert "\n".join(result.stdout.splitlines()[3:]) + "\n" == EXPECTED_ERRORS.replace(
-        "(fiches/2.1.1", "(content/fiches/2.1.1")
+        "(fiches/2.1.1", "(content/fiches/2.1.1"
+    )
     assert (mini_copy / "fiches" / "2.1.2-signer-courriers-ligne.md").read_text(encoding="utf-8") == (
         "---\nid: 2.1.2\ntitre: Signer les courriers en ligne\nstatut: en_cours\npilote: DSI\n"
-        "calendrier:\n  debut: 2025-01\n  fin: 2025-12-31\n---\n\n")
+        "calendrier:\n  debut: 2025-01\n  fin: 2025-12-31\n---\n\n"
+    )
     assert run_fiches("check", "--content", str(mini_copy)).returncode == 0
 
 
@@ -164,7 +183,8 @@ def test_import_unknown_column_creates_nothing(mini_copy: Path, tmp_path: Path) 
     result = run_fiches("import", str(source), "--content", str(mini_copy))
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith(
-        "faute.csv:ligne 1: statu : colonne inconnue (vouliez-vous dire « statut » ?)")
+        "faute.csv:ligne 1: statu : colonne inconnue (vouliez-vous dire « statut » ?)"
+    )
     assert not list((mini_copy / "fiches").glob("2.1.5*"))
 
 
@@ -174,8 +194,10 @@ def test_import_files_it_cannot_read_are_french_messages(mini_copy: Path, tmp_pa
     cases = {
         "zip.csv": (xlsx.read_bytes(), "ce fichier est un classeur, pas un CSV"),
         "texte.xlsx": (b"numero,titre\n", "ce n'est pas un classeur Excel .xlsx lisible"),
-        "binaire.csv": ("numéro,titre\n2.1.5,A\x8f\n".encode("latin-1"),
-                        "binaire.csv:ligne 2 : encodage non reconnu (octet 0x8f)"),
+        "binaire.csv": (
+            "numéro,titre\n2.1.5,A\x8f\n".encode("latin-1"),
+            "binaire.csv:ligne 2 : encodage non reconnu (octet 0x8f)",
+        ),
     }
     for name, (data, message) in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -186,21 +208,28 @@ def test_import_files_it_cannot_read_are_french_messages(mini_copy: Path, tmp_pa
     header.write_text("numro,titre\n2.1.5,A\n2.1.6,B\n", encoding="utf-8")
     result = run_fiches("import", str(header), "--content", str(mini_copy))
     assert result.returncode == 1 and result.stdout.splitlines()[-1].startswith(
-        "Aucune fiche importée (2 lignes en attente) : corrigez d'abord la première ligne")
+        "Aucune fiche importée (2 lignes en attente) : corrigez d'abord la première ligne"
+    )
     assert sorted(p.name for p in (mini_copy / "fiches").iterdir()) == sorted(
-        p.name for p in (MINI / "fiches").iterdir())
+        p.name for p in (MINI / "fiches").iterdir()
+    )
 
 
 def test_the_export_command_gives_the_files_the_build_publishes(tmp_path: Path) -> None:
     """`fiches export` and `fiches build` read the same plan with the same settings: byte-identical files."""
     shutil.copytree(MINI, tmp_path / "content")
-    (tmp_path / "mkdocs.yml").write_text("site_name: Export\nsite_url: https://intranet.export.example/plan/\n",
-                                         encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Export\nsite_url: https://intranet.export.example/plan/\n", encoding="utf-8"
+    )
     built = run_fiches("build", "--only", "site", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     downloads = tmp_path / "site" / "telechargements"
-    for fmt, name in (("json", "plan.json"), ("csv", "fiches.csv"), ("csv-excel", "fiches-excel.csv"),
-                      ("ics", "jalons.ics")):
+    for fmt, name in (
+        ("json", "plan.json"),
+        ("csv", "fiches.csv"),
+        ("csv-excel", "fiches-excel.csv"),
+        ("ics", "jalons.ics"),
+    ):
         exported = run_fiches("export", "--format", fmt, "-o", str(tmp_path / name), cwd=tmp_path)
         assert exported.returncode == 0, exported.stderr
         assert (tmp_path / name).read_bytes() == (downloads / name).read_bytes(), name

@@ -22,8 +22,11 @@ from builder.project import load_projet
 from tests.conftest import MINI, run_fiches
 
 FICHE = "1.1.1-livret-accueil.md"
-FORMULAS = {"titre": "=HYPERLINK(\"https://evil.example/\",\"clic\")", "resume": "+1+cmd|' /C calc'!A0",
-            "referent": "@SUM(A1:A9)"}
+FORMULAS = {
+    "titre": '=HYPERLINK("https://evil.example/","clic")',
+    "resume": "+1+cmd|' /C calc'!A0",
+    "referent": "@SUM(A1:A9)",
+}
 
 
 def _plan(tmp_path: Path, name: str, replace: dict[str, str]) -> Path:
@@ -40,11 +43,15 @@ def _plan(tmp_path: Path, name: str, replace: dict[str, str]) -> Path:
 
 # --- CSV ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def formules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fiche whose titre, résumé and référent are spreadsheet formulas, and whose text starts with a dash."""
-    content = _plan(tmp_path_factory.mktemp("formules"), "formules",
-                    {f"{key}:": f"{key}: '{value.replace(chr(39), chr(39) * 2)}'" for key, value in FORMULAS.items()})
+    content = _plan(
+        tmp_path_factory.mktemp("formules"),
+        "formules",
+        {f"{key}:": f"{key}: '{value.replace(chr(39), chr(39) * 2)}'" for key, value in FORMULAS.items()},
+    )
     path = content / "fiches" / FICHE
     text = path.read_text(encoding="utf-8")
     head, _, _ = text.rpartition("\n---\n")
@@ -75,7 +82,6 @@ def test_numbers_are_never_marked_and_the_marking_is_reversible() -> None:
     assert cell_text("texte") == "texte" and cell_text("'a") == "''a"
 
 
-
 @pytest.mark.parametrize("dialect", ["csv", "csv-excel"])
 def test_an_exported_csv_imports_back_to_the_same_values(formules: Path, tmp_path: Path, dialect: str) -> None:
     """The marking is undone by `fiches import`: the formulas come back as the texts the editor wrote."""
@@ -90,6 +96,7 @@ def test_an_exported_csv_imports_back_to_the_same_values(formules: Path, tmp_pat
 
 
 # --- the terminal ---------------------------------------------------------------------------------
+
 
 def test_check_shows_escape_sequences_of_values_and_file_names(tmp_path: Path) -> None:
     """`echappements_terminal`: a pilote code that would erase the line and print in green, a file name with a
@@ -124,10 +131,13 @@ def hostile_projet():
     them in content: the writers must hold anyway)."""
     projet = load_projet(MINI, history=False, bilan=False)
     fiche = projet.by_id["1.1.1"]
-    hostile = fiche.model_copy(update={
-        "titre": "Titre " + HOSTILE,
-        "suivi": [fiche.suivi[0].model_copy(update={"texte": HOSTILE}), *fiche.suivi[1:]],
-        "jalons": [fiche.jalons[0].model_copy(update={"libelle": HOSTILE}), *fiche.jalons[1:]]})
+    hostile = fiche.model_copy(
+        update={
+            "titre": "Titre " + HOSTILE,
+            "suivi": [fiche.suivi[0].model_copy(update={"texte": HOSTILE}), *fiche.suivi[1:]],
+            "jalons": [fiche.jalons[0].model_copy(update={"libelle": HOSTILE}), *fiche.jalons[1:]],
+        }
+    )
     return projet.replace(fiches=[hostile if f is fiche else f for f in projet.fiches])
 
 

@@ -142,7 +142,7 @@ def test_every_font_is_embedded(brochure_pdf):
     assert lines
     for line in lines:
         assert line.split()[0].split("+", 1)[-1].startswith("Inter"), line
-        assert " yes " in line[line.index("Identity"):], line
+        assert " yes " in line[line.index("Identity") :], line
 
 
 def test_same_content_gives_the_same_bytes(tmp_path, monkeypatch):

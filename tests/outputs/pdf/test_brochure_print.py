@@ -26,12 +26,14 @@ from tests.conftest import DEMO, MINI, require_tool, run_fiches
 
 MM = 72 / 25.4
 SIZES = (3, 4, 5, 9)
-EXTRA_TITLES = ("Ouvrir un guichet numérique unique pour les demandes des agents",
-                "Former les encadrants à la conduite du changement",
-                "Publier chaque trimestre le tableau de bord des délais de paiement",
-                "Mutualiser les achats de fournitures entre la ville et le CCAS",
-                "Réduire de moitié les impressions papier dans les services",
-                "Accueillir les nouveaux agents avec un parrain ou une marraine")
+EXTRA_TITLES = (
+    "Ouvrir un guichet numérique unique pour les demandes des agents",
+    "Former les encadrants à la conduite du changement",
+    "Publier chaque trimestre le tableau de bord des délais de paiement",
+    "Mutualiser les achats de fournitures entre la ville et le CCAS",
+    "Réduire de moitié les impressions papier dans les services",
+    "Accueillir les nouveaux agents avec un parrain ou une marraine",
+)
 
 
 def write_plan(target: Path, n: int, print_shop: bool, paper: str | None = None) -> Path:
@@ -45,7 +47,9 @@ def write_plan(target: Path, n: int, print_shop: bool, paper: str | None = None)
             f"longueur de la brochure, avec un résumé de deux lignes environ à la taille du texte courant.\n"
             f"statut: realisee\npilote: DSI\ncalendrier: {{debut: 2024, fin: 2025-03}}\n"
             f"suivi:\n  - {{date: 2025-0{k % 5 + 1}-15, texte: Action menée à bien et présentée en comité.}}\n"
-            "---\n\nUn texte court.\n", encoding="utf-8")
+            "---\n\nUn texte court.\n",
+            encoding="utf-8",
+        )
     if print_shop:
         with (target / "plan.yml").open("a", encoding="utf-8") as plan:
             plan.write("brochure:\n  imprimeur: oui\n" + (f"  papier: {paper}\n" if paper else ""))
@@ -193,8 +197,9 @@ def test_text_is_printed_in_black_alone(booklets):
                 stack.append(fill)
             elif operator == b"Q" and stack:
                 fill = stack.pop()
-            elif operator in (b"scn", b"sc", b"k") and all(isinstance(v, (int, float)) or hasattr(v, "as_numeric")
-                                                              for v in operands):
+            elif operator in (b"scn", b"sc", b"k") and all(
+                isinstance(v, (int, float)) or hasattr(v, "as_numeric") for v in operands
+            ):
                 fill = tuple(round(float(v), 3) for v in operands)
             elif operator in (b"Tj", b"TJ"):
                 colours[fill] = colours.get(fill, 0) + 1
@@ -228,8 +233,9 @@ def _render(pdf: Path, page: int, dpi: int, folder: Path):
 
     pdftoppm = require_tool("pdftoppm")
     prefix = folder / f"p{page}-{dpi}"
-    subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf), str(prefix)],
-                   check=True)
+    subprocess.run(
+        [pdftoppm, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf), str(prefix)], check=True
+    )
     return Image.open(next(folder.glob(f"{prefix.name}*.png"))).convert("L")
 
 
@@ -344,16 +350,21 @@ def test_page_numbers_on_the_outer_edge_and_minimum_sizes(booklets):
     # body text and action titles at 9.5 pt at least
     projet = load_checked(MINI)
     titles = [f.titre for f in projet.fiches]
-    sizes = [size for index in range(len(reader.pages)) for text, _, _, size in _runs(reader, index)
-             if any(text.strip() and text.strip() in title for title in titles) and len(text.strip()) > 12]
+    sizes = [
+        size
+        for index in range(len(reader.pages))
+        for text, _, _, size in _runs(reader, index)
+        if any(text.strip() and text.strip() in title for title in titles) and len(text.strip()) > 12
+    ]
     assert sizes and min(sizes) >= 9.45, sizes
 
 
 def test_intranet_address_is_a_link_in_the_screen_version_only(booklets):
     url = SETTINGS.site_url
     screen = PdfReader(booklets[3, False])
-    uris = [a.get_object()["/A"]["/URI"] for p in screen.pages for a in p.get("/Annots", []) or []
-            if "/A" in a.get_object()]
+    uris = [
+        a.get_object()["/A"]["/URI"] for p in screen.pages for a in p.get("/Annots", []) or [] if "/A" in a.get_object()
+    ]
     assert url in uris
     printed = PdfReader(booklets[3, True])
     assert not any(p.get("/Annots") for p in printed.pages)  # PDF/X: no annotation on a printed page
@@ -382,8 +393,16 @@ def test_build_refuses_a_print_brochure_that_fails_the_preflight(tmp_path):
     with (content / "plan.yml").open("a", encoding="utf-8") as plan:
         plan.write("brochure:\n  fond_perdu: 1\n  imprimeur: oui\n")  # print shops ask for 3 mm at least
     out = tmp_path / "site"
-    result = run_fiches("build", "--content", str(content), "--out", str(out), "--only", "brochure",
-                        env={CACHE_ENV: str(tmp_path / "cache")})
+    result = run_fiches(
+        "build",
+        "--content",
+        str(content),
+        "--out",
+        str(out),
+        "--only",
+        "brochure",
+        env={CACHE_ENV: str(tmp_path / "cache")},
+    )
     assert result.returncode == 1
     assert "ne passe pas le contrôle d'impression" in result.stderr
     assert "fond perdu de 1 mm (3 mm au moins attendus)" in result.stderr

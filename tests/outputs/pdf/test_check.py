@@ -70,8 +70,10 @@ def test_missing_alt_skipped_heading_and_th_without_scope_are_each_reported(ua_f
         problems = ua_problems(pdf)
     found = {p.code: str(p) for p in problems}
     assert {"alt", "heading-skip", "th-scope", "orphan"} <= set(found), found
-    assert found["alt"] == "page 1 : image sans texte de remplacement (Figure sans /Alt ; une image décorative " \
-                           "doit être un artefact)"
+    assert (
+        found["alt"] == "page 1 : image sans texte de remplacement (Figure sans /Alt ; une image décorative "
+        "doit être un artefact)"
+    )
     assert found["heading-skip"] == "page 1 : niveau de titre sauté : H1 puis H3"
     assert found["th-scope"] == "page 1 : 2 en-têtes de tableau sans portée (TH sans /Scope)"
     assert "hors de l'arbre de structure" in found["orphan"]  # the page number of the margin box
@@ -106,7 +108,8 @@ def test_first_heading_must_be_h1(tmp_path):
 def test_the_project_finishing_fixes_what_weasyprint_leaves(tmp_path):
     """Through write_pdf: table header scopes, page numbers as artifacts, links with a meaningful text."""
     html = UA_HTML.replace("<h3>Un niveau sauté</h3>", "<h2>Sous-titre</h2>").replace(
-        '<svg width="40" height="40">', '<svg width="40" height="40"><title>Un carré gris</title>')
+        '<svg width="40" height="40">', '<svg width="40" height="40"><title>Un carré gris</title>'
+    )
     path = tmp_path / "fini.pdf"
     write_pdf(html, path, [], link_text=lambda target, internal: f"Site d'exemple ({target})")
     with open_pdf(path) as pdf:
@@ -134,8 +137,9 @@ def test_print_preflight_reports_what_a_print_shop_checks(tmp_path):
     with open_pdf(path) as pdf:
         problems = print_problems(pdf)
     found = {p.code: str(p) for p in problems}
-    assert {"pdfx", "intent", "rgb", "pages", "bleed", "text-size", "safe-zone", "dpi", "annot",
-            "rich-black"} <= set(found), found
+    assert {"pdfx", "intent", "rgb", "pages", "bleed", "text-size", "safe-zone", "dpi", "annot", "rich-black"} <= set(
+        found
+    ), found
     assert found["pages"] == "3 pages : une brochure piquée a un nombre de pages multiple de 4 (4 par exemple)"
     assert found["text-size"] == "page 1 : texte en 5 pt (au moins 7 pt)"
     assert "dpi à sa taille imprimée" in found["dpi"] and "image à 6 dpi" in found["dpi"]  # 10 px on 40 mm
@@ -152,11 +156,14 @@ def test_check_pdf_on_a_file_that_is_not_a_pdf(tmp_path):
         check_pdf(bad)
 
 
-@pytest.mark.parametrize("html, level, expected", [
-    ("<h2>A</h2><h3>B</h3><h2>C</h2>", 5, "<h5>A</h5><h6>B</h6><h5>C</h5>"),
-    ("<h2>A</h2><h4>sauté</h4><h4>frère</h4>", 3, "<h3>A</h3><h4>sauté</h4><h4>frère</h4>"),
-    ("<h4>seul</h4><p>x</p><h2>haut</h2>", 2, "<h2>seul</h2><p>x</p><h2>haut</h2>"),
-    ("<h2>A</h2><h3>B</h3><h4>C</h4><h5>D</h5>", 5, "<h5>A</h5><h6>B</h6><h6>C</h6><h6>D</h6>"),
-])
+@pytest.mark.parametrize(
+    "html, level, expected",
+    [
+        ("<h2>A</h2><h3>B</h3><h2>C</h2>", 5, "<h5>A</h5><h6>B</h6><h5>C</h5>"),
+        ("<h2>A</h2><h4>sauté</h4><h4>frère</h4>", 3, "<h3>A</h3><h4>sauté</h4><h4>frère</h4>"),
+        ("<h4>seul</h4><p>x</p><h2>haut</h2>", 2, "<h2>seul</h2><p>x</p><h2>haut</h2>"),
+        ("<h2>A</h2><h3>B</h3><h4>C</h4><h5>D</h5>", 5, "<h5>A</h5><h6>B</h6><h6>C</h6><h6>D</h6>"),
+    ],
+)
 def test_headings_of_a_text_nest_without_skipping(html, level, expected):
     assert str(nest_headings(html, level)) == expected

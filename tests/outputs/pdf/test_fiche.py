@@ -50,8 +50,7 @@ def front_matter(path: Path) -> dict:
 def pages_text(path: Path) -> list[str]:
     """The text of each page, by pdftotext."""
     require_tool("pdftotext")
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return text.split("\f")[:-1]
 
 
@@ -62,8 +61,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     content = root / "content"
     shutil.copytree(MINI, content)
     parapheur = content / "fiches" / "2.1.1-parapheur.md"
-    parapheur.write_text(parapheur.read_text(encoding="utf-8").replace("---\n\n", EXTRA_SUIVI + "---\n\n", 1),
-                         encoding="utf-8")
+    parapheur.write_text(
+        parapheur.read_text(encoding="utf-8").replace("---\n\n", EXTRA_SUIVI + "---\n\n", 1), encoding="utf-8"
+    )
     patch = pytest.MonkeyPatch()
     patch.setenv(CACHE_ENV, str(root / "cache"))
     out = root / "site"
@@ -200,9 +200,17 @@ def test_fiche_pdfs_assembled_into_one_tagged_pdf(built, tmp_path):
             assert used == set(owners)  # every id used on the page has its element, and only those
             for mcid, element in owners.items():
                 kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
-                mine = [k for k in kids if (isinstance(k, int) and int(k) == mcid) or (
-                    isinstance(k, pikepdf.Dictionary) and "/MCID" in k and int(k.MCID) == mcid
-                    and page_numbers[(k.get("/Pg") or element.Pg).objgen] == index)]
+                mine = [
+                    k
+                    for k in kids
+                    if (isinstance(k, int) and int(k) == mcid)
+                    or (
+                        isinstance(k, pikepdf.Dictionary)
+                        and "/MCID" in k
+                        and int(k.MCID) == mcid
+                        and page_numbers[(k.get("/Pg") or element.Pg).objgen] == index
+                    )
+                ]
                 assert len(mine) == 1 and page_numbers[element.Pg.objgen] == index
         dests = pdf.Root.Names.Dests.Names
         for i in range(0, len(dests), 2):  # each fiche's anchor lands on its part's first page
@@ -248,8 +256,9 @@ def test_serve_keeps_the_plan_and_fiche_pdfs_current(mini_copy, tmp_path):
             status, data = _get(url + path)
             assert status == 200 and data.startswith(b"%PDF"), path
         fiche = mini_copy / "fiches" / "1.1.1-livret-accueil.md"
-        fiche.write_text(fiche.read_text(encoding="utf-8").replace("avancement: 50", "avancement: 65"),
-                         encoding="utf-8")
+        fiche.write_text(
+            fiche.read_text(encoding="utf-8").replace("avancement: 50", "avancement: 65"), encoding="utf-8"
+        )
         assert _pdf_state(url, state).startswith("PDF à jour")
         (tmp_path / "served.pdf").write_bytes(_get(url + "telechargements/fiches/1.1.1.pdf")[1])
         assert "65 %" in _words(" ".join(pages_text(tmp_path / "served.pdf")))

@@ -21,15 +21,20 @@ from builder.build import load_checked
 from builder.outputs.pdf.plan import CACHE_ENV, render_plan_whole, ua_check
 from tests.conftest import MINI, require_tool, run_fiches
 
-GROWTH = "\n\n## Déroulement\n\n" + "\n\n".join(
-    f"Étape {n} : une réunion avec les services, un compte rendu diffusé à tous les agents concernés et une mise "
-    "à jour du livret quand une règle change." for n in range(1, 40)) + "\n"
+GROWTH = (
+    "\n\n## Déroulement\n\n"
+    + "\n\n".join(
+        f"Étape {n} : une réunion avec les services, un compte rendu diffusé à tous les agents concernés et une mise "
+        "à jour du livret quand une règle change."
+        for n in range(1, 40)
+    )
+    + "\n"
+)
 
 
 def pages_text(path: Path) -> list[str]:
     require_tool("pdftotext")
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return text.split("\f")[:-1]
 
 
@@ -57,8 +62,11 @@ def starts_from_text(pages: list[str], fiches: list[dict], axes: list[str]) -> d
         for axe in axes:
             if f"axe {axe}" not in found and re.search(rf"^\s*AXE {axe}\s*$", text, re.M) and number > 1:
                 found[f"axe {axe}"] = number
-        if "annexes" not in found and "Fiches par direction pilote" in flat and re.search(r"^\s*Annexes\s*$", text,
-                                                                                       re.M):
+        if (
+            "annexes" not in found
+            and "Fiches par direction pilote" in flat
+            and re.search(r"^\s*Annexes\s*$", text, re.M)
+        ):
             found["annexes"] = number
         if "tableau" not in found and "Fiches par statut et par axe" in flat:
             found["tableau"] = number
@@ -104,7 +112,7 @@ def check_plan(pdf_path: Path, content: Path) -> None:
     assert {label for label, _ in toc} == set(starts)
     for label, number in toc:
         assert number == starts[label], (label, number)
-    annexes = "".join(pages[starts["annexes"] - 1:])
+    annexes = "".join(pages[starts["annexes"] - 1 :])
     annex = _toc_numbers(annexes)
     assert len(annex) >= len(fiches)  # each fiche by its direction, plus the prioritaires and en retard lists
     for label, number in annex:
@@ -163,8 +171,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _plan(root: Path, cache: Path, name: str) -> Path:
     target = root / f"{name}.pdf"
-    result = run_fiches("pdf", "plan", "--content", str(root / "content"), "-o", str(target),
-                        env={CACHE_ENV: str(cache)})
+    result = run_fiches(
+        "pdf", "plan", "--content", str(root / "content"), "-o", str(target), env={CACHE_ENV: str(cache)}
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "non revendiqué" not in result.stderr
     return target

@@ -135,15 +135,22 @@ def test_fiche_numbers_in_a_text_carry_their_page(plan_pdf):
 
     projet, _, reader = plan_pdf
     starts = {title.split(" ")[0]: page for depth, title, page in outline(reader) if depth == 2}
-    mentioned = {(f.id, m) for f in projet.fiches for m in re.findall(r"voir l'action (\d+\.\d+\.\d+)", f.body)
-                 if m in projet.by_id and m != f.id}
+    mentioned = {
+        (f.id, m)
+        for f in projet.fiches
+        for m in re.findall(r"voir l'action (\d+\.\d+\.\d+)", f.body)
+        if m in projet.by_id and m != f.id
+    }
     assert mentioned, "the plan under test mentions no other fiche in its texts"
     text = _text(" ".join(p.extract_text() for p in reader.pages)).replace("\u00a0", " ").replace("’", "'")
     text = text.replace("\u2010 ", "")  # a word hyphenated at a line end
     for _, target in mentioned:
         assert f"voir l'action {target}, p. {starts[target] + 1}" in text, target
-    links = {annot.get_object()["/Dest"] if "/Dest" in annot.get_object() else None
-             for page in reader.pages for annot in page.get("/Annots", []) or []}
+    links = {
+        annot.get_object()["/Dest"] if "/Dest" in annot.get_object() else None
+        for page in reader.pages
+        for annot in page.get("/Annots", []) or []
+    }
     assert links - {None}  # internal links are clickable
 
 
@@ -168,7 +175,7 @@ def test_every_font_is_embedded_and_shipped(plan_pdf):
     assert lines
     for line in lines:
         name, *_ = line.split()
-        assert " yes " in line[line.index("Identity"):], line  # emb column
+        assert " yes " in line[line.index("Identity") :], line  # emb column
         assert name.split("+", 1)[-1].startswith("Inter"), f"police système dans le PDF : {name}"
 
 
@@ -243,6 +250,7 @@ def test_hostile_content_renders_as_text(hostile_content, tmp_path, monkeypatch)
 
 # --- PDF/UA-1 -----------------------------------------------------------------------------------
 
+
 def _struct(path: Path) -> list[tuple[str, str]]:
     """(role, /Alt) of every structure element, in document order (read with pikepdf)."""
     import pikepdf
@@ -293,6 +301,7 @@ def test_headings_follow_the_plan_and_figures_are_the_charts(plan_pdf):
     for numero, count in counts.items():  # every fiche of every axe is in the sentence, by statut
         said = re.search(rf"axe {numero}\u00a0: ([^;]*)", dashboard)[1]
         assert sum(int(n) for n in re.findall(r"(\d+) ", said)) == count, dashboard
+
     def number(value: float) -> str:
         return str(value).removesuffix(".0").replace(".", ",")
 
@@ -327,12 +336,20 @@ def test_sommaire_has_no_line_of_leader_dots_alone(plan_pdf):
 def test_a_long_jalon_table_repeats_its_header_and_never_leaves_a_row_alone(tmp_path, monkeypatch, mini_copy):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     fiche = mini_copy / "fiches" / "2.1.1-parapheur.md"
-    jalons = "".join(f"  - {{date: 2026-{m:02d}-{d:02d}, libelle: Étape {m}.{d} du déploiement dans les services}}\n"
-                     for m in range(1, 11) for d in (3, 10, 17, 24))
-    fiche.write_text(fiche.read_text(encoding="utf-8").replace("---\n\nTous", f"jalons:\n{jalons}---\n\nTous"),
-                     encoding="utf-8")
-    fiche.write_text(fiche.read_text(encoding="utf-8").replace("Tous les actes", "Tous les actes\n\n"
-                     + "Un long paragraphe de contexte pour remplir la page. " * 60), encoding="utf-8")
+    jalons = "".join(
+        f"  - {{date: 2026-{m:02d}-{d:02d}, libelle: Étape {m}.{d} du déploiement dans les services}}\n"
+        for m in range(1, 11)
+        for d in (3, 10, 17, 24)
+    )
+    fiche.write_text(
+        fiche.read_text(encoding="utf-8").replace("---\n\nTous", f"jalons:\n{jalons}---\n\nTous"), encoding="utf-8"
+    )
+    fiche.write_text(
+        fiche.read_text(encoding="utf-8").replace(
+            "Tous les actes", "Tous les actes\n\n" + "Un long paragraphe de contexte pour remplir la page. " * 60
+        ),
+        encoding="utf-8",
+    )
     path = tmp_path / "plan.pdf"
     render_plan(load_checked(mini_copy), path)
     reader = PdfReader(path)

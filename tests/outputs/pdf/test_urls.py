@@ -19,7 +19,7 @@ BODY = """
 Voir [la formation](../1-10-1/), [l'axe 2](../../axes/2/#fiches), [le partage](//serveur/partage/doc),
 <a href="../../statuts/">les statuts</a> et [un fichier](file:///etc/passwd).
 """
-EDITO = "edito: \"Toutes [les fiches](fiches/1-1-1/) et [le partage](//serveur/edito).\"\n"
+EDITO = 'edito: "Toutes [les fiches](fiches/1-1-1/) et [le partage](//serveur/edito)."\n'
 
 
 def _uris(pdf_path: Path) -> list[str]:
@@ -53,8 +53,18 @@ def liens_relatifs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     plan = content / "plan.yml"
     plan.write_text(plan.read_text(encoding="utf-8") + EDITO, encoding="utf-8")
     (tmp / "mkdocs.yml").write_text(f"site_name: Liens\nsite_url: {SITE_URL}\n", encoding="utf-8")
-    result = run_fiches("build", "--content", str(content), "--out", str(tmp / "site"), "--only", "plan",
-                        "--only", "brochure", env={"FICHES_PDF_CACHE": str(tmp / "cache")})
+    result = run_fiches(
+        "build",
+        "--content",
+        str(content),
+        "--out",
+        str(tmp / "site"),
+        "--only",
+        "plan",
+        "--only",
+        "brochure",
+        env={"FICHES_PDF_CACHE": str(tmp / "cache")},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and "Erreur interne" not in result.stderr
     return tmp / "site" / "telechargements"
@@ -63,9 +73,15 @@ def liens_relatifs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_plan_links_point_to_the_site(liens_relatifs: Path) -> None:
     site = _site_url()
     uris = set(_uris(liens_relatifs / "plan-2025.pdf"))
-    assert uris == {f"{site}fiches/1-10-1/", f"{site}axes/2/#fiches", "https://serveur/partage/doc",
-                    f"{site}statuts/", f"{site}fiches/1-1-1/", "https://serveur/edito",
-                    "https://docs.exemple.fr/parapheur?a=1:2"}  # a link of the mini plan itself (fiche 2.1.1)
+    assert uris == {
+        f"{site}fiches/1-10-1/",
+        f"{site}axes/2/#fiches",
+        "https://serveur/partage/doc",
+        f"{site}statuts/",
+        f"{site}fiches/1-1-1/",
+        "https://serveur/edito",
+        "https://docs.exemple.fr/parapheur?a=1:2",
+    }  # a link of the mini plan itself (fiche 2.1.1)
 
 
 @pytest.mark.parametrize("name", ["plan-2025.pdf", "brochure-2025.pdf"])
@@ -85,9 +101,11 @@ def test_brochure_edito_links_point_to_the_site(liens_relatifs: Path) -> None:
 
 def test_without_site_url_relative_links_are_plain_text(tmp_path: Path) -> None:
     """`sans_site_url`: the same links with no address to resolve them against stay as words, not links."""
-    html = ('<html lang="fr"><head><title>Liens</title></head><body><p><a href="../1-10-1/">la formation</a>, '
-            '<a href="//serveur/partage">le partage</a>, <a href="#haut" id="haut">ici</a>, '
-            '<a href="https://exemple.org/">le web</a>.</p></body></html>')
+    html = (
+        '<html lang="fr"><head><title>Liens</title></head><body><p><a href="../1-10-1/">la formation</a>, '
+        '<a href="//serveur/partage">le partage</a>, <a href="#haut" id="haut">ici</a>, '
+        '<a href="https://exemple.org/">le web</a>.</p></body></html>'
+    )
     path = tmp_path / "sans_site_url.pdf"
     write_pdf(html, path, [], site_url=None)
     assert _uris(path) == ["https://exemple.org/"]
@@ -118,16 +136,23 @@ def test_weasyprint_opens_only_the_theme_files(tmp_path: Path) -> None:
     response.close()
     outside = tmp_path / "secret.css"
     outside.write_text("body { color: red }", encoding="utf-8")
-    for url in (outside.as_uri(), "file:///etc/hostname", "file://serveur/partage/x.css",
-                (THEME_ROOT / "print" / ".." / ".." / "builder" / "pdf.py").as_uri(), "http://127.0.0.1:9/x.css"):
+    for url in (
+        outside.as_uri(),
+        "file:///etc/hostname",
+        "file://serveur/partage/x.css",
+        (THEME_ROOT / "print" / ".." / ".." / "builder" / "pdf.py").as_uri(),
+        "http://127.0.0.1:9/x.css",
+    ):
         with pytest.raises(Exception, match="ressource refusée"):
             fetcher.fetch(url)
     image = tmp_path / "image.png"
     from PIL import Image
 
     Image.new("RGB", (8, 8), "red").save(image)
-    html = (f'<html lang="fr"><head><title>T</title><link rel="stylesheet" href="{outside.as_uri()}"></head>'
-            f'<body><p>texte</p><img src="{image.as_uri()}" alt="x"><img src="{image}" alt="y"></body></html>')
+    html = (
+        f'<html lang="fr"><head><title>T</title><link rel="stylesheet" href="{outside.as_uri()}"></head>'
+        f'<body><p>texte</p><img src="{image.as_uri()}" alt="x"><img src="{image}" alt="y"></body></html>'
+    )
     path = tmp_path / "ressources_hors_theme.pdf"
     write_pdf(html, path, [])
     with pikepdf.open(path) as pdf:

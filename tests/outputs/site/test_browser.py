@@ -15,8 +15,15 @@ import pytest
 from builder.text import fold
 from tests.conftest import DEMO, FIXTURES, MINI, require_tool, run_fiches
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -62,8 +69,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     """The demo plan (or the mini plan before the demo exists) and the hostile plan, each on a local server."""
     urls = []
     servers = []
-    for name, content in (("demo", DEMO if (DEMO / "plan.yml").exists() else MINI),
-                          ("hostile", FIXTURES / "hostile")):
+    for name, content in (("demo", DEMO if (DEMO / "plan.yml").exists() else MINI), ("hostile", FIXTURES / "hostile")):
         site = tmp_path_factory.mktemp(name) / "site"
         result = run_fiches("build", "--content", str(content), "--out", str(site), "--only", "site")
         assert result.returncode == 0, result.stdout + result.stderr
@@ -93,8 +99,7 @@ def _open(browser, url: str) -> tuple[object, list[str], list[str]]:
 
 def _foreign(requests: list[str], base: str) -> list[str]:
     host = urlsplit(base).netloc
-    return [r for r in requests if urlsplit(r).scheme in ("http", "https", "ws", "wss")
-            and urlsplit(r).netloc != host]
+    return [r for r in requests if urlsplit(r).scheme in ("http", "https", "ws", "wss") and urlsplit(r).netloc != host]
 
 
 def test_search_finds_a_fiche_in_french(browser, served: tuple[str, str], shots: Path) -> None:
@@ -143,10 +148,20 @@ def test_hostile_fiche_runs_nothing_and_stays_readable(browser, served: tuple[st
 WIDTHS = (320, 390, 1280)
 # One page of each type of the demo (the index pages share one template); the 404 is asked for at the server's
 # root and in a sub-folder. axe runs at 390 and 1280 px (320 px has the same layout and colours as 390 px).
-PAGE_TYPES = {"accueil": "", "actualites": "actualites/", "bilan": "bilan-{edition}/", "calendrier": "calendrier/",
-              "telechargements": "telechargements/", "axe": "axes/1/", "fiche": "fiches/2-3-1/",
-              "tableau-de-bord": "tableau-de-bord/", "index": "prioritaires/",
-              "accessibilite": "accessibilite/", "404-racine": "page-disparue", "404-dossier": "fiches/9-9-9/"}
+PAGE_TYPES = {
+    "accueil": "",
+    "actualites": "actualites/",
+    "bilan": "bilan-{edition}/",
+    "calendrier": "calendrier/",
+    "telechargements": "telechargements/",
+    "axe": "axes/1/",
+    "fiche": "fiches/2-3-1/",
+    "tableau-de-bord": "tableau-de-bord/",
+    "index": "prioritaires/",
+    "accessibilite": "accessibilite/",
+    "404-racine": "page-disparue",
+    "404-dossier": "fiches/9-9-9/",
+}
 
 # Content that sticks out of the viewport and is not inside a scroller of its own (the page would be cut).
 _OVERFLOW = """() => {
@@ -192,13 +207,17 @@ def _axe_serious(page) -> list:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_AXE_JS[0])
     violations = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
-    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-            for v in violations if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("kind", list(PAGE_TYPES))
-def test_page_type_reflows_has_a_skip_link_and_no_serious_axe_violation(browser, served: tuple[str, str],
-                                                                          shots: Path, kind: str) -> None:
+def test_page_type_reflows_has_a_skip_link_and_no_serious_axe_violation(
+    browser, served: tuple[str, str], shots: Path, kind: str
+) -> None:
     if not (DEMO / "plan.yml").exists():
         pytest.skip("le plan de démonstration est absent")
     base = served[0]
@@ -211,8 +230,10 @@ def test_page_type_reflows_has_a_skip_link_and_no_serious_axe_violation(browser,
             home = page.get_by_role("link", name="Retour à l’accueil du site")
             assert home.get_attribute("href") == "https://intranet.montclair.example/projet-administration/"
             # styled where it is served: its own styles apply (the header band is coloured, not default white)
-            assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") \
+            assert (
+                page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
                 == "rgb(18, 60, 105)"
+            )
         # no transitions: after a resize, the page is measured as it settles, not half-way through an animation
         page.add_style_tag(content="* { transition: none !important; animation: none !important; }")
         for width in WIDTHS:
@@ -222,8 +243,9 @@ def test_page_type_reflows_has_a_skip_link_and_no_serious_axe_violation(browser,
             assert overflow["page"] <= width and overflow["body"] <= width and not overflow["out"], (width, overflow)
             # the first Tab reaches the skip link; following it lands on the start of the main content
             page.keyboard.press("Tab")
-            first = page.evaluate("[document.activeElement.textContent.trim(), "
-                                  "document.activeElement.getAttribute('href')]")
+            first = page.evaluate(
+                "[document.activeElement.textContent.trim(), document.activeElement.getAttribute('href')]"
+            )
             assert first == ["Aller au contenu", "#contenu"], (width, first)
             page.keyboard.press("Enter")
             landed = page.evaluate("""() => { const a = document.activeElement, h1 = document.querySelector('h1');
@@ -275,7 +297,6 @@ def test_no_invisible_tab_stop_and_a_visible_focus_ring(browser, served: tuple[s
         page.close()
 
 
-
 _STOP = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
     return {el: e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40), x: r.x, right: r.right,
             inNav: !!e.closest('.md-sidebar--primary'), open: document.getElementById('__drawer').checked}; }"""
@@ -315,7 +336,7 @@ def test_the_closed_drawer_is_out_of_the_tab_order_and_the_menu_opens_with_the_k
 
 def _contrast(a: str, b: str) -> float:
     def luminance(css: str) -> float:
-        r, g, b = (int(float(x)) / 255 for x in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+        r, g, b = (int(float(x)) / 255 for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
         lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -380,11 +401,19 @@ def _expected(content: Path) -> dict[str, set[str]]:
     """For each query, the fiche pages that must come among the first results (from the content itself)."""
     fiches = _fiches(content)
     url = {f["id"]: "fiches/" + f["id"].replace(".", "-") + "/" for f in fiches}
-    titled = {word: {url[f["id"]] for f in fiches if word in f["titre"].lower()}
-              for word in ("télétravail", "égalité", "œuvre")}
-    return {"teletravail": titled["télétravail"], "TÉLÉTRAVAIL": titled["télétravail"], "egalite": titled["égalité"],
-            "oeuvre": titled["œuvre"], "DRH": {url[f["id"]] for f in fiches if f["pilote"] == "DRH"},
-            "DSI": {url[f["id"]] for f in fiches if f["pilote"] == "DSI"}, "2.3.1": {"fiches/2-3-1/"}}
+    titled = {
+        word: {url[f["id"]] for f in fiches if word in f["titre"].lower()}
+        for word in ("télétravail", "égalité", "œuvre")
+    }
+    return {
+        "teletravail": titled["télétravail"],
+        "TÉLÉTRAVAIL": titled["télétravail"],
+        "egalite": titled["égalité"],
+        "oeuvre": titled["œuvre"],
+        "DRH": {url[f["id"]] for f in fiches if f["pilote"] == "DRH"},
+        "DSI": {url[f["id"]] for f in fiches if f["pilote"] == "DSI"},
+        "2.3.1": {"fiches/2-3-1/"},
+    }
 
 
 def _search(page, query: str) -> list[str]:
@@ -408,8 +437,11 @@ def _glued(content: Path) -> set[str]:
     glued = set()
     for path in (content / "fiches").glob("*.md"):
         text = path.read_text(encoding="utf-8")
-        rows = [[c.strip() for c in line.strip("|").split("|")] for line in text.splitlines()
-                if line.startswith("|") and not line.startswith("|---")]
+        rows = [
+            [c.strip() for c in line.strip("|").split("|")]
+            for line in text.splitlines()
+            if line.startswith("|") and not line.startswith("|---")
+        ]
         rows += [re.findall(r"<t[hd]>([^<]*)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", text)]
         cells = [c for row in rows for c in row if c]
         glued |= {a.split()[-1] + b.split()[0] for a, b in zip(cells, cells[1:], strict=False)}
@@ -418,8 +450,9 @@ def _glued(content: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("plan", ["demo", "recherche"])
-def test_search_as_agents_type(browser, served: tuple[str, str], served_recherche: tuple[str, Path],
-                               shots: Path, plan: str) -> None:
+def test_search_as_agents_type(
+    browser, served: tuple[str, str], served_recherche: tuple[str, Path], shots: Path, plan: str
+) -> None:
     """Accents, capitals, ligatures, direction codes and fiche numbers find the right fiche among the first
     results; with the results open, axe finds no serious violation (the results count included)."""
     if plan == "demo" and not (DEMO / "plan.yml").exists():

@@ -80,6 +80,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # --- pages and facts ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("which", ["mini", "demo"])
 def test_every_fiche_has_its_page_with_its_facts(which: str, mini_site: Path, request: pytest.FixtureRequest) -> None:
     if which == "mini":
@@ -100,21 +101,34 @@ def test_every_fiche_has_its_page_with_its_facts(which: str, mini_site: Path, re
         if fiche.suivi:
             dates = [t.get("datetime") for t in doc.cssselect("#suivi ~ ul.fa-news time")]
             assert dates == [str(s.date) for s in fiche.suivi_recent]  # newest first
-        assert len(doc.cssselect("svg.chart")) == sum(1 for i in fiche.indicateurs if i.mesures or i.cible is not None
-                                                      or i.valeur_initiale is not None)
+        assert len(doc.cssselect("svg.chart")) == sum(
+            1 for i in fiche.indicateurs if i.mesures or i.cible is not None or i.valeur_initiale is not None
+        )
         assert set(fiche_links(doc.cssselect(".fa-related")[0]) if doc.cssselect(".fa-related") else []) == {
-            f.id for f in projet.liees(fiche) + projet.citee_par(fiche)}
+            f.id for f in projet.liees(fiche) + projet.citee_par(fiche)
+        }
 
 
 def test_fiche_page_of_the_mini_plan(mini_site: Path) -> None:
     doc = content_of(page(mini_site, "fiches/1-1-1"))
     body = text(doc)
-    for fact in ("Direction des ressources humaines (DRH)", "Direction des systèmes d’information",
-                 "Cheffe du service emploi", "Ville de Test", "de septembre 2024 à mars 2025", "4 500 €",
-                 "0,3 ETP", "15 janvier 2025", "Prioritaire", "En retard"):
+    for fact in (
+        "Direction des ressources humaines (DRH)",
+        "Direction des systèmes d’information",
+        "Cheffe du service emploi",
+        "Ville de Test",
+        "de septembre 2024 à mars 2025",
+        "4 500 €",
+        "0,3 ETP",
+        "15 janvier 2025",
+        "Prioritaire",
+        "En retard",
+    ):
         assert fact in body, fact
     assert [text(li.cssselect(".fa-timeline__state")[0]) for li in doc.cssselect("li.fa-timeline__item")] == [
-        "✓ Atteint", "⚠ En retard"]
+        "✓ Atteint",
+        "⚠ En retard",
+    ]
     assert doc.cssselect(".fa-prose h3")[0].text == "Contexte"  # body headings nested under the page's h2
     assert [text(li) for li in doc.cssselect(".fa-tags li")] == ["accueil", "ressources humaines"]
     related = doc.cssselect(".fa-related")[0]
@@ -134,8 +148,10 @@ def test_home_page(mini_site: Path) -> None:
 
 def test_axe_page_lists_its_objectifs_and_fiches(mini_site: Path) -> None:
     doc = content_of(page(mini_site, "axes/1"))
-    assert [text(h) for h in doc.cssselect("h2")] == ["Objectif 1.1 — Mieux accueillir",
-                                                      "Objectif 1.10 — Former tout au long de la carrière"]
+    assert [text(h) for h in doc.cssselect("h2")] == [
+        "Objectif 1.1 — Mieux accueillir",
+        "Objectif 1.10 — Former tout au long de la carrière",
+    ]
     assert fiche_links(doc) == ["1.1.1", "1.10.1"]
     card = doc.cssselect(".fa-card")[0]
     assert "En cours" in text(card) and "50 %" in text(card) and "Prioritaire" in text(card)
@@ -149,6 +165,7 @@ def test_fiches_stay_out_of_the_global_nav(mini_site: Path) -> None:
 
 # --- index pages ----------------------------------------------------------------------------------
 
+
 def test_index_pages_list_the_right_fiches(demo_site: tuple[Projet, Path]) -> None:
     projet, site = demo_site
     statuts = content_of(page(site, "statuts"))
@@ -157,8 +174,11 @@ def test_index_pages_list_the_right_fiches(demo_site: tuple[Projet, Path]) -> No
         assert listed == [f.id for f in fiches], code
     directions = content_of(page(site, "directions"))
     for d in projet.plan.directions:
-        tables = [t for el in section_after(directions, d.code.lower()) for t in el.iter("table")] \
-            if directions.get_element_by_id(d.code.lower(), None) is not None else []
+        tables = (
+            [t for el in section_after(directions, d.code.lower()) for t in el.iter("table")]
+            if directions.get_element_by_id(d.code.lower(), None) is not None
+            else []
+        )
         pilote = [f.id for f in projet.fiches if f.pilote == d.code]
         contrib = [f.id for f in projet.fiches if d.code in f.contributeurs]
         by_caption = {text(t.cssselect("caption")[0]).split(" ")[0]: fiche_links(t) for t in tables}
@@ -227,6 +247,7 @@ def test_search_is_in_french_and_indexes_fiches(demo_site: tuple[Projet, Path]) 
 
 # --- downloads, bilan, history, edit link ---------------------------------------------------------------
 
+
 def test_every_file_written_for_download_is_linked(demo_site: tuple[Projet, Path]) -> None:
     _, site = demo_site
     written = sorted(p.name for p in (site / "telechargements").iterdir() if p.name != "index.html")
@@ -248,25 +269,38 @@ def test_downloads_are_kept_and_linked(tmp_path: Path) -> None:
     (out / "telechargements" / "fiches.csv").write_text("id;titre\n", encoding="utf-8")
     (out / "actualites.xml").write_text("<feed/>", encoding="utf-8")
     (out / "fiches" / "9-9-9").mkdir(parents=True)  # a page of a fiche deleted since the last build
-    projet = projet.replace(bilan_markdown="## Résultats\n\nDix fiches **réalisées**.", history={
-        "1.1.1": Historique(dt.date(2025, 5, 2), [
-            Changement(dt.date(2024, 9, 1), "creation", None, None, "abc1234"),
-            Changement(dt.date(2025, 5, 2), "statut", "a_venir", "en_cours", "def5678")])})
+    projet = projet.replace(
+        bilan_markdown="## Résultats\n\nDix fiches **réalisées**.",
+        history={
+            "1.1.1": Historique(
+                dt.date(2025, 5, 2),
+                [
+                    Changement(dt.date(2024, 9, 1), "creation", None, None, "abc1234"),
+                    Changement(dt.date(2025, 5, 2), "statut", "a_venir", "en_cours", "def5678"),
+                ],
+            )
+        },
+    )
     render_site(projet, out, published=Published(sizes(out)))
     assert (out / "telechargements" / "plan-2025.pdf").read_bytes() == b"%PDF-1.7 test" * 200
     assert (out / "actualites.xml").read_text() == "<feed/>"
     assert not (out / "fiches" / "9-9-9").exists()
     downloads = content_of(page(out, "telechargements"))
     assert [a.get("href") for a in downloads.cssselect("ul.fa-downloads a")] == [
-        "../telechargements/plan-2025.pdf", "../telechargements/fiches.csv", "../actualites.xml"]
+        "../telechargements/plan-2025.pdf",
+        "../telechargements/fiches.csv",
+        "../actualites.xml",
+    ]
     assert "Le plan complet (PDF)" in text(downloads)
     assert "../actualites.xml" in [a.get("href") for a in content_of(page(out, "actualites")).iter("a")]
     bilan = content_of(page(out, "bilan-2025"))
     assert text(bilan.cssselect("h1")[0]) == "Bilan 2025" and bilan.cssselect("h3")[0].text == "Résultats"
     assert "Bilan 2025" in text(page(out, "").cssselect("nav.md-nav--primary")[0])
     fiche = text(content_of(page(out, "fiches/1-1-1")))
-    facts = {text(d.cssselect("dt")[0]): text(d.cssselect("dd")[0])
-             for d in content_of(page(out, "fiches/1-1-1")).cssselect("dl.fa-facts > div")}
+    facts = {
+        text(d.cssselect("dt")[0]): text(d.cssselect("dd")[0])
+        for d in content_of(page(out, "fiches/1-1-1")).cssselect("dl.fa-facts > div")
+    }
     assert facts["Dernière modification"] == "2 mai 2025"
     assert "2 mai 2025 — statut : À venir → En cours" in fiche and "1er septembre 2024 — création" in fiche
 
@@ -288,10 +322,10 @@ def test_edit_link_when_the_repository_is_configured(tmp_path: Path) -> None:
 
 # --- failures -------------------------------------------------------------------------------------
 
+
 def test_broken_internal_link_fails_the_build(mini_copy: Path, tmp_path: Path) -> None:
     fiche = mini_copy / "fiches" / "2.1.1-parapheur.md"
-    fiche.write_text(fiche.read_text(encoding="utf-8") + "\nVoir [la fiche disparue](../9-9-9/).\n",
-                     encoding="utf-8")
+    fiche.write_text(fiche.read_text(encoding="utf-8") + "\nVoir [la fiche disparue](../9-9-9/).\n", encoding="utf-8")
     result = run_fiches("build", "--content", str(mini_copy), "--out", str(tmp_path / "site"), "--only", "site")
     assert result.returncode == 1
     output = result.stdout + result.stderr
@@ -306,14 +340,14 @@ def test_invalid_fiche_leaves_the_site_unchanged(mini_copy: Path, tmp_path: Path
     out = build_site(mini_copy, tmp_path / "site")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     fiche = mini_copy / "fiches" / "2.1.1-parapheur.md"
-    fiche.write_text(fiche.read_text(encoding="utf-8").replace("statut: a_venir", "statut: termine"),
-                     encoding="utf-8")
+    fiche.write_text(fiche.read_text(encoding="utf-8").replace("statut: a_venir", "statut: termine"), encoding="utf-8")
     result = run_fiches("build", "--content", str(mini_copy), "--out", str(out), "--only", "site")
     assert result.returncode == 1 and "statut" in result.stdout + result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 # --- hostile content ------------------------------------------------------------------------------------
+
 
 def test_hostile_fiche_is_neutralised_and_readable(hostile_site: Path) -> None:
     for html in hostile_site.rglob("*.html"):
@@ -341,15 +375,26 @@ def test_hostile_fiche_is_neutralised_and_readable(hostile_site: Path) -> None:
 
 def test_demo_build_through_the_cli_is_complete(demo_site: tuple[Projet, Path]) -> None:
     projet, site = demo_site
-    for name in ("index.html", "accessibilite/index.html", "telechargements/index.html", "calendrier/index.html",
-                 "actualites/index.html", "directions/index.html", "statuts/index.html", "themes/index.html",
-                 "collectivites/index.html", "prioritaires/index.html", "assets/fonts/Inter-Regular.otf"):
+    for name in (
+        "index.html",
+        "accessibilite/index.html",
+        "telechargements/index.html",
+        "calendrier/index.html",
+        "actualites/index.html",
+        "directions/index.html",
+        "statuts/index.html",
+        "themes/index.html",
+        "collectivites/index.html",
+        "prioritaires/index.html",
+        "assets/fonts/Inter-Regular.otf",
+    ):
         assert (site / name).is_file(), name
     assert len(list((site / "fiches").iterdir())) == len(projet.fiches)
     assert "RGAA" in text(content_of(page(site, "accessibilite")))
 
 
 # --- fiches serve ---------------------------------------------------------------------------------------
+
 
 def test_serve_rebuilds_and_shows_content_errors(mini_copy: Path) -> None:
     import os
@@ -365,9 +410,14 @@ def test_serve_rebuilds_and_shows_content_errors(mini_copy: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "builder", "serve", "--content", str(mini_copy), "--port",
-                             str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "builder", "serve", "--content", str(mini_copy), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
     def get(path: str = "") -> tuple[int, str]:
         try:
@@ -406,8 +456,12 @@ def test_serve_rebuilds_and_shows_content_errors(mini_copy: Path) -> None:
 
 def test_themes_written_differently_are_one_theme_with_a_unique_anchor(mini_copy: Path, tmp_path: Path) -> None:
     fiche = mini_copy / "fiches" / "2.1.1-parapheur.md"
-    fiche.write_text(fiche.read_text(encoding="utf-8").replace(
-        "---\n\n", 'themes: [Numérique, numerique, "⚙", "★", Accueil]\n---\n\n', 1), encoding="utf-8")
+    fiche.write_text(
+        fiche.read_text(encoding="utf-8").replace(
+            "---\n\n", 'themes: [Numérique, numerique, "⚙", "★", Accueil]\n---\n\n', 1
+        ),
+        encoding="utf-8",
+    )
     site = build_site(mini_copy, tmp_path / "site")
     themes = page(site, "themes")
     ids = [el.get("id") for el in themes.iter() if el.get("id")]

@@ -12,9 +12,14 @@ import pytest
 
 from tests.conftest import MINI, run_fiches
 
-SECTIONS = ["État de conformité", "Résultats des tests", "Contenus non accessibles",
-            "Établissement de cette déclaration d’accessibilité", "Retour d’information et contact",
-            "Voies de recours"]
+SECTIONS = [
+    "État de conformité",
+    "Résultats des tests",
+    "Contenus non accessibles",
+    "Établissement de cette déclaration d’accessibilité",
+    "Retour d’information et contact",
+    "Voies de recours",
+]
 AUDITED = """accessibilite:
   etat_conformite: partiellement_conforme
   taux_conformite: 73,5
@@ -36,7 +41,7 @@ AUDITED = """accessibilite:
 def _plan(content: Path, block: str) -> None:
     plan = content / "plan.yml"
     text = plan.read_text(encoding="utf-8")
-    plan.write_text(text[:text.index("accessibilite:")] + block, encoding="utf-8")
+    plan.write_text(text[: text.index("accessibilite:")] + block, encoding="utf-8")
 
 
 def _flat(text: str) -> str:
@@ -109,8 +114,11 @@ def test_without_an_audit_the_site_is_said_non_conforme(pages: dict[str, lxml.ht
 def test_missing_facts_are_warnings_naming_file_line_and_field(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
-    _plan(content, "accessibilite:\n  etat_conformite: partiellement_conforme\n  contact: accessibilite@test.example\n"
-                   "  schema_pluriannuel: https://www.test.example/schema\n  date_declaration: 2025-05-02\n")
+    _plan(
+        content,
+        "accessibilite:\n  etat_conformite: partiellement_conforme\n  contact: accessibilite@test.example\n"
+        "  schema_pluriannuel: https://www.test.example/schema\n  date_declaration: 2025-05-02\n",
+    )
     line = (content / "plan.yml").read_text(encoding="utf-8").splitlines().index("accessibilite:") + 1
     result = run_fiches("check", "--content", str(content))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -118,8 +126,10 @@ def test_missing_facts_are_warnings_naming_file_line_and_field(tmp_path: Path) -
     fields = sorted(re.search(r"accessibilite\.(\w+)", w).group(1) for w in warnings)
     assert fields == ["auditeur", "date_audit", "taux_conformite"]  # partiellement conforme: the audit is needed
     for warning in warnings:
-        assert warning.startswith(f"{content / 'plan.yml'}:{line}: accessibilite.") or \
-            f"plan.yml:{line}: accessibilite." in warning, warning
+        assert (
+            warning.startswith(f"{content / 'plan.yml'}:{line}: accessibilite.")
+            or f"plan.yml:{line}: accessibilite." in warning
+        ), warning
         assert warning.endswith("[avertissement]") and "Traceback" not in warning
     assert "il manque le taux de critères respectés" in result.stdout + result.stderr
     strict = run_fiches("check", "--strict", "--content", str(content))
