@@ -6,6 +6,7 @@ watcher and server threads) and useful (a second CPU).
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import os
 import sys
@@ -26,6 +27,17 @@ def usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
+
+
+def worker_pool(
+    count: int, initializer: Callable[..., None], initargs: tuple
+) -> concurrent.futures.ProcessPoolExecutor:
+    """`count` worker processes for the PDFs' layouts, started by a fork server (clean processes, no inherited
+    threads) where the system has one, else spawned; `initializer(*initargs)` runs in each before its first job."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return concurrent.futures.ProcessPoolExecutor(
+        count, mp_context=multiprocessing.get_context(method), initializer=initializer, initargs=initargs
+    )
 
 
 class Beside:

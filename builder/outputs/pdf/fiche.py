@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import multiprocessing
 import os
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from builder import fr
 from builder.content.model import Fiche, Projet
@@ -33,11 +31,12 @@ from builder.outputs.pdf.plan import (
     code_digest,
     fiche_helpers,
     metadata,
+    prepared_stylesheets,
     render_template,
     store_cached,
     write_document,
 )
-from builder.processes import usable_cpus
+from builder.processes import usable_cpus, worker_pool
 from builder.settings import Settings
 
 FICHE_CSS = (*PLAN_CSS, "print/fiche.css")  # in the theme layers
@@ -58,8 +57,7 @@ class FicheHtml:
 
     def __init__(self, projet: Projet, settings: Settings) -> None:
         self.projet, self.settings = projet, settings
-        helpers = fiche_helpers(projet)
-        helpers["fiche_refs"] = lambda html, fiche: html  # alone: no page to link to, numbers stay text
+        helpers = fiche_helpers(projet, settings.site_url, number_links=False)  # alone: no page to link to
         self.context = {
             "projet": projet,
             "plan": projet.plan,
@@ -98,18 +96,8 @@ def fiche_key(html: str, settings: Settings) -> str:
 # --- layout (worker processes, or the main one for a single fiche) -------------------------------------
 
 
-@lru_cache(maxsize=2)
-def _sheets(paths: tuple[str, ...]) -> tuple[Any, Any]:
-    """(font configuration, parsed stylesheets), once per process and set of stylesheets."""
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    return fonts, [weasyprint.CSS(filename=s, font_config=fonts) for s in paths]
-
-
 def _init_worker(paths: tuple[str, ...]) -> None:
-    _sheets(paths)  # import WeasyPrint, load the fonts and parse the CSS before the first fiche
+    prepared_stylesheets(paths)  # import WeasyPrint, load the fonts and parse the CSS before the first fiche
 
 
 def stylesheets(settings: Settings) -> tuple[str, ...]:
@@ -121,8 +109,10 @@ def lay_out(html: str, path: str, label: str, paths: tuple[str, ...]) -> int:
     size in bytes."""
     import weasyprint
 
-    fonts, sheets = _sheets(paths)
-    document = weasyprint.HTML(string=html, base_url=str(THEME) + "/").render(stylesheets=sheets, font_config=fonts)
+    fonts, sheets, fetcher = prepared_stylesheets(paths)
+    document = weasyprint.HTML(string=html, base_url=str(THEME) + "/", url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=fonts
+    )
     target = Path(path)
     write_document(document, target, html)
     claim_or_warn(target, label)
@@ -178,13 +168,7 @@ class FichePdfs:
             self.jobs.append(job)
         if not todo:
             return
-        count = workers or workers_for(len(todo))
-        context = multiprocessing.get_context(
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
-        self.pool = concurrent.futures.ProcessPoolExecutor(
-            count, mp_context=context, initializer=_init_worker, initargs=(paths,)
-        )
+        self.pool = worker_pool(workers or workers_for(len(todo)), _init_worker, (paths,))
         for job, html in todo:
             job.future = self.pool.submit(lay_out, html, str(job.path), f"fiches/{pdf_name(job.fiche)}", paths)
 

@@ -28,16 +28,13 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from builder.content.model import Projet
 from builder.errors import BuildError
@@ -49,11 +46,12 @@ from builder.outputs.pdf.plan import (
     code_digest,
     link_sections,
     plan_context,
+    prepared_stylesheets,
     render_template,
     write_document,
 )
-from builder.outputs.pdf.urls import page_base, resolve_links, url_fetcher
-from builder.processes import usable_cpus
+from builder.outputs.pdf.urls import page_base, resolve_links
+from builder.processes import usable_cpus, worker_pool
 from builder.settings import Settings
 from builder.text import typeset
 
@@ -125,23 +123,8 @@ class PartsHtml:
 # --- layout (worker processes) ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=2)
-def _sheets(paths: tuple[str, ...], extra_css: str, layers: tuple[Path, ...]) -> tuple[Any, Any, Any]:
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    fetcher = url_fetcher(layers)
-    fonts = FontConfiguration()
-    sheets = [weasyprint.CSS(filename=s, font_config=fonts, url_fetcher=fetcher) for s in paths]
-    if extra_css:
-        sheets.append(
-            weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts, url_fetcher=fetcher)
-        )
-    return fonts, sheets, fetcher
-
-
-def _init_worker(paths: tuple[str, ...], extra_css: str, layers: tuple[Path, ...]) -> None:
-    _sheets(paths, extra_css, layers)
+def _init_worker(paths: tuple[str, ...], extra_css: str) -> None:
+    prepared_stylesheets(paths, extra_css)  # import WeasyPrint, load the fonts, parse the CSS before the first part
 
 
 class LinkText:
@@ -163,7 +146,6 @@ def lay_out_part(
     path: str,
     paths: tuple[str, ...],
     extra_css: str,
-    layers: tuple[Path, ...],
     sections: dict[str, str] | None,
     probe: bool = False,
 ) -> tuple[int, dict[str, int]] | None:
@@ -171,7 +153,7 @@ def lay_out_part(
     written; returns its page count and the page index of each anchor."""
     import weasyprint
 
-    fonts, sheets, fetcher = _sheets(paths, extra_css, layers)
+    fonts, sheets, fetcher = prepared_stylesheets(paths, extra_css)
     document = weasyprint.HTML(string=html, base_url=str(THEME) + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=fonts
     )
@@ -243,7 +225,6 @@ class PlanBuilder:
         self.paths = tuple(str(settings.theme_file(n)) for n in PARTS_CSS)
         self.stamp_paths = tuple(str(settings.theme_file(n)) for n in STAMP_CSS)
         self.extra_css = axe_css(projet)
-        self.layers = tuple(Path(s).resolve().parent.parent for s in self.paths)
         self.salt = (
             code_digest(settings.layers) + self.extra_css + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
         )
@@ -256,13 +237,7 @@ class PlanBuilder:
 
     def _pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self.pool is None:
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context(method),
-                initializer=_init_worker,
-                initargs=(self.paths, self.extra_css, self.layers),
-            )
+            self.pool = worker_pool(self.workers, _init_worker, (self.paths, self.extra_css))
         return self.pool
 
     def close(self) -> None:
@@ -285,16 +260,14 @@ class PlanBuilder:
             return probed
         if self.pool is None and len(todo) == 1:
             label, html, path = todo[0]
-            lay_out_part(html, str(path), paths, self.extra_css, self.layers, sections)
+            lay_out_part(html, str(path), paths, self.extra_css, sections)
             self.rendered.append(label)
             return probed
         pool = self._pool()
         futures = [
             (
                 label,
-                pool.submit(
-                    lay_out_part, html, str(path), paths, self.extra_css, self.layers, sections, label in probe
-                ),
+                pool.submit(lay_out_part, html, str(path), paths, self.extra_css, sections, label in probe),
             )
             for label, html, path in todo
         ]
@@ -357,7 +330,7 @@ class PlanBuilder:
         used = [files[p.name] for p in parts]
         tmp = target.with_name(target.name + ".parts.tmp")
         try:
-            fonts = [f for layer in self.layers for f in sorted((layer / "fonts").glob("*.otf"))]
+            fonts = [f for folder in self.settings.theme_folders("fonts") for f in sorted(folder.glob("*.otf"))]
             starts = assemble(
                 used,
                 tmp,

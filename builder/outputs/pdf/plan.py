@@ -27,7 +27,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from builder import fr
-from builder.content.model import STATUTS, Projet
+from builder.content.model import STATUTS, Fiche, Projet
 from builder.outputs.pdf.urls import page_base, resolve_links, url_fetcher
 from builder.render.charts import indicator_svg
 from builder.render.facts import (
@@ -372,6 +372,24 @@ def render_document(
     )
 
 
+@lru_cache(maxsize=4)
+def prepared_stylesheets(paths: tuple[str, ...], extra_css: str = "") -> tuple[Any, list[Any], Any]:
+    """(font configuration, parsed stylesheets, fetcher) for screen PDFs laid out many times in one process (the
+    plan's parts, the fiches' PDFs): parsed once per process. The fetcher is `render_document`'s: WeasyPrint opens
+    only the files of the theme layers the stylesheets come from."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = url_fetcher(tuple(Path(s).resolve().parent.parent for s in paths))
+    fonts = FontConfiguration()
+    sheets = [weasyprint.CSS(filename=s, font_config=fonts, url_fetcher=fetcher) for s in paths]
+    if extra_css:
+        sheets.append(
+            weasyprint.CSS(string=extra_css, base_url=str(THEME) + "/", font_config=fonts, url_fetcher=fetcher)
+        )
+    return fonts, sheets, fetcher
+
+
 def write_document(
     document: Any,
     path: Path,
@@ -697,10 +715,23 @@ def plan_context(projet: Projet, url: str | None = None) -> dict[str, Any]:
     }
 
 
-def fiche_helpers(projet: Projet, url: str | None = None) -> dict[str, Any]:
+def fiche_helpers(projet: Projet, url: str | None = None, number_links: bool = True) -> dict[str, Any]:
     """The functions of `builder.render.facts` the print templates and the shared partials call; `url` is the site's
-    address, the base of the relative links a fiche's text holds (as on its page of the site)."""
+    address, the base of the relative links a fiche's text holds (as on its page of the site). `number_links`: the
+    numbers of other fiches in a text link to their pages (in the plan; a fiche's PDF alone has no page to link
+    to)."""
     badges = print_badges(projet)
+
+    def fiche_refs(html: Markup, fiche: Fiche) -> Markup:
+        resolved = Markup(resolve_links(html, page_base(url, f"fiches/{fiche.slug}/")))
+        if not number_links:
+            return resolved
+        return link_fiche_numbers(
+            resolved,
+            lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None,
+            "ref",
+        )
+
     return {
         "badge_of": badges.__getitem__,
         "facts": lambda fiche: fiche_facts(projet, fiche),
@@ -709,12 +740,8 @@ def fiche_helpers(projet: Projet, url: str | None = None) -> dict[str, Any]:
         "suivi_rows": suivi_rows,
         "historique_rows": lambda fiche: historique_rows(projet, fiche),
         "financements_view": financements_view,
-        # numbers of other fiches in a text: clickable, with their page (« voir l'action 2.1.3, p. 41 »)
-        "fiche_refs": lambda html, fiche: link_fiche_numbers(
-            resolve_links(html, page_base(url, f"fiches/{fiche.slug}/")),
-            lambda n: f"#fiche-{projet.by_id[n].slug}" if n in projet.by_id and n != fiche.id else None,
-            "ref",
-        ),
+        # relative links made absolute; numbers of other fiches clickable, with their page (« 2.1.3, p. 41 »)
+        "fiche_refs": fiche_refs,
     }
 
 

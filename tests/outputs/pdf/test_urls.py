@@ -84,7 +84,18 @@ def test_plan_links_point_to_the_site(liens_relatifs: Path) -> None:
     }  # a link of the mini plan itself (fiche 2.1.1)
 
 
-@pytest.mark.parametrize("name", ["plan-2025.pdf", "brochure-2025.pdf"])
+def test_a_fiche_pdf_links_point_to_the_site_as_in_the_plan(liens_relatifs: Path) -> None:
+    """The fiche's own PDF resolves its text's links from the fiche's page, like the plan does."""
+    site = _site_url()
+    assert set(_uris(liens_relatifs / "fiches" / "1.1.1.pdf")) == {
+        f"{site}fiches/1-10-1/",
+        f"{site}axes/2/#fiches",
+        "https://serveur/partage/doc",
+        f"{site}statuts/",
+    }
+
+
+@pytest.mark.parametrize("name", ["plan-2025.pdf", "brochure-2025.pdf", "fiches/1.1.1.pdf"])
 def test_no_pdf_holds_a_file_uri_or_a_build_path(liens_relatifs: Path, name: str) -> None:
     data = (liens_relatifs / name).read_bytes()
     uris = _uris(liens_relatifs / name)
