@@ -48,7 +48,7 @@ from builder.cms.config import (
 from builder.content.load import Content, Source, _display, fiche_files, load_content, parse_fiche, parse_yaml
 from builder.content.model import Date, Entier, Nombre, OuiNon, id_key
 from builder.content.validate import validate
-from builder.content.write import dump_yaml, fiche_text, file_slug
+from builder.content.write import dump_yaml, fiche_file_name, fiche_text, file_slug
 from builder.errors import BuildError, Problem, Report
 
 MAX_BODY = 5_000_000  # bytes of one request: far above a plan or a fiche
@@ -640,7 +640,7 @@ class LocalBackend:
         if created:
             if taken:
                 raise Refused(422, f"id : la fiche {number} existe déjà : {FICHES_FOLDER}/{taken[0]}")
-            return folder / f"{number}-{file_slug(str(merged.get('titre') or ''))}.md", None
+            return folder / fiche_file_name(number, str(merged.get("titre") or "")), None
         before = str((old or {}).get("id") or "").strip()
         if number == before or path.name.startswith(f"{number}-") or path.name == f"{number}.md":
             return path, None
