@@ -91,3 +91,21 @@ def mini_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(MINI, target)
     return target
+
+
+def git(repo: Path, *args: str, date: str | None = None) -> str:
+    """Run git in `repo` as a test author, with no user or system configuration; `date`: the commit's day
+    (author and committer). Returns its output."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.org",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.org",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T12:00:00+0100"
+    done = subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, text=True, check=True)
+    return done.stdout

@@ -4,11 +4,9 @@ plan `fiches build` publishes (a plan in git, whose history and review change wh
 from __future__ import annotations
 
 import datetime as dt
-import os
 import pickle
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import lxml.html
@@ -18,24 +16,9 @@ from pydantic import ValidationError
 from builder.content.model import Fiche
 from builder.errors import ContentError
 from builder.project import load_projet
-from tests.conftest import MINI, require_tool, run_fiches
+from tests.conftest import MINI, git, require_tool, run_fiches
 
 PLAN_FORMATION = "fiches/1.10.1-plan-formation.md"
-
-
-def _git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.org",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.org",
-        "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    if date:
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T12:00:00+0100"
-    subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, check=True)
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +34,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     fiche = repo / "content" / PLAN_FORMATION
     realisee = fiche.read_text(encoding="utf-8")
     fiche.write_text(realisee.replace("statut: realisee", "statut: en_cours\navancement: 60"), encoding="utf-8")
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "content", "mkdocs.yml")
-    _git(repo, "commit", "-q", "-m", "Le plan", date="2024-11-04")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "content", "mkdocs.yml")
+    git(repo, "commit", "-q", "-m", "Le plan", date="2024-11-04")
     fiche.write_text(realisee, encoding="utf-8")
-    _git(repo, "commit", "-q", "-am", "Plan de formation adopté", date="2025-03-10")
+    git(repo, "commit", "-q", "-am", "Plan de formation adopté", date="2025-03-10")
     built = run_fiches("build", "--only", "site", cwd=repo)
     assert built.returncode == 0, built.stderr
     return repo
@@ -191,7 +174,7 @@ def test_fiches_stats_counts_what_the_home_page_shows(repo: Path) -> None:
     assert counted["fiches"] == "3" and counted["avancement"] != "0 %"
 
 
-def test_fiches_export_gives_the_files_of_the_build_in_git(repo: Path, tmp_path: Path) -> None:
+def test_fiches_export_gives_the_files_of_the_build_ingit(repo: Path, tmp_path: Path) -> None:
     downloads = repo / "site" / "telechargements"
     for fmt, name in (("json", "plan.json"), ("csv", "fiches.csv")):
         exported = run_fiches("export", "--format", fmt, "-o", str(tmp_path / name), cwd=repo)

@@ -13,8 +13,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from tests.conftest import MINI, require_tool, run_fiches
-from tests.living.test_history import _git
+from tests.conftest import MINI, git, require_tool, run_fiches
 
 START, STOP = dt.date(2025, 1, 1), dt.date(2025, 6, 30)  # edition 2025 of the mini plan, état au 30 juin 2025
 PARAPHEUR = "2.1.1-parapheur.md"
@@ -57,12 +56,12 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     repo = tmp_path_factory.mktemp("repo")
     content = repo / "content"
     shutil.copytree(MINI, content)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "content")
-    _git(repo, "commit", "-q", "-m", "Plan", date="2025-03-01")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "content")
+    git(repo, "commit", "-q", "-m", "Plan", date="2025-03-01")
     _final_content(content)
-    _git(repo, "add", "content")
-    _git(repo, "commit", "-q", "-m", "Parapheur réalisé, livret en pause", date="2025-04-15")
+    git(repo, "add", "content")
+    git(repo, "commit", "-q", "-m", "Parapheur réalisé, livret en pause", date="2025-04-15")
     outside = tmp_path_factory.mktemp("outside") / "content"
     shutil.copytree(content, outside)
     out = {}

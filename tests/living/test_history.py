@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
@@ -15,25 +14,9 @@ from builder.content.model import Changement
 from builder.living.bilan import compute_bilan, edition_bilan, render_markdown
 from builder.living.history import read_history
 from builder.project import load_projet
-from tests.conftest import MINI, require_tool, run_fiches
+from tests.conftest import MINI, git, require_tool, run_fiches
 
 D = dt.date
-
-
-def _git(repo: Path, *args: str, date: str | None = None) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.org",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.org",
-        "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    if date:
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T12:00:00+0100"
-    done = subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, text=True, check=True)
-    return done.stdout
 
 
 def _fiche(name: str, **changes: str | None) -> str:
@@ -56,11 +39,11 @@ def _commit(repo: Path, date: str, message: str, files: dict[str, str | None]) -
     for rel, text in files.items():
         path = repo / "content" / "fiches" / rel
         if text is None:
-            _git(repo, "rm", "-q", str(path))
+            git(repo, "rm", "-q", str(path))
         else:
             path.write_text(text, encoding="utf-8")
-            _git(repo, "add", str(path))
-    _git(repo, "commit", "-q", "-m", message, date=date)
+            git(repo, "add", str(path))
+    git(repo, "commit", "-q", "-m", message, date=date)
 
 
 def make_history(repo: Path) -> Path:
@@ -68,9 +51,9 @@ def make_history(repo: Path) -> Path:
     require_tool("git")
     content = repo / "content"
     (content / "fiches").mkdir(parents=True)
-    _git(repo, "init", "-q", "-b", "main")
+    git(repo, "init", "-q", "-b", "main")
     shutil.copy(MINI / "plan.yml", content / "plan.yml")
-    _git(repo, "add", "content/plan.yml")
+    git(repo, "add", "content/plan.yml")
     livret = _fiche(LIVRET, statut="en_cours", avancement="20").replace("      - {date: 2025-05, valeur: 85}\n", "")
     _commit(
         repo,
@@ -91,7 +74,7 @@ def make_history(repo: Path) -> Path:
         "Plan de formation réalisé",
         {FORMATION: _fiche(FORMATION, statut="realisee", avancement="100")},
     )
-    _git(repo, "mv", "content/fiches/2.1.1-parapheur.md", "content/fiches/2.1.2-parapheur.md")
+    git(repo, "mv", "content/fiches/2.1.1-parapheur.md", "content/fiches/2.1.2-parapheur.md")
     _commit(repo, "2025-03-20", "Parapheur renuméroté", {"2.1.2-parapheur.md": _fiche(PARAPHEUR, id="2.1.2")})
     _commit(
         repo,
@@ -152,7 +135,7 @@ def test_last_modification_and_commit(history_repo: Path) -> None:
     projet = load_projet(history_repo, history=False, bilan=False)
     history = read_history(history_repo, projet)
     assert history["1.10.1"].derniere_modification == D(2025, 2, 3)
-    head = _git(history_repo.parent, "log", "-1", "--format=%h", "--abbrev=7", "--", "content/fiches/1.1.2*").strip()
+    head = git(history_repo.parent, "log", "-1", "--format=%h", "--abbrev=7", "--", "content/fiches/1.1.2*").strip()
     assert history["1.1.2"].changements == [Changement(D(2025, 5, 2), "creation", None, "a_venir", head)]
 
 
@@ -352,7 +335,7 @@ def test_outside_git_jusqua_ends_the_period(tmp_path: Path) -> None:
 def test_content_never_committed_is_not_called_created(tmp_path: Path) -> None:
     require_tool("git")
     shutil.copytree(MINI, tmp_path / "content")
-    _git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "init", "-q", "-b", "main")
     projet = load_projet(tmp_path / "content", history=False, bilan=False)
     bilan = compute_bilan(tmp_path / "content", projet, None, None)
     assert not bilan.compared and bilan.creees == []

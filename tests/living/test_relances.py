@@ -10,7 +10,6 @@ import datetime as dt
 import email
 import email.policy
 import io
-import os
 import posixpath
 import re
 import shutil
@@ -25,7 +24,7 @@ from pypdf import PdfReader
 
 from builder.errors import Report
 from builder.project import load_projet, read_projet
-from tests.conftest import FIXTURES, require_tool, run_fiches
+from tests.conftest import FIXTURES, git, require_tool, run_fiches
 
 PILOTAGE = FIXTURES / "pilotage"
 DAY = dt.date(2026, 6, 30)  # the fixture's « état au » date
@@ -231,16 +230,6 @@ def test_freshness_never_fails_check_strict_but_fails_relances_exit_code(content
 # --- relances on a scripted git history ----------------------------------------------------------
 
 
-def _git(repo: Path, when: str, *args: str) -> None:
-    stamp = f"{when}T10:00:00+00:00"
-    subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
-    )
-
-
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture plan in git: added on 10 January 2025; 1.2.1 changed on 1 April 2026 and renamed on 1 August
@@ -249,8 +238,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("history") / "repo"
     shutil.copytree(PILOTAGE, repo / "content")
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    _git(repo, "2025-01-10", "add", ".")
-    _git(repo, "2025-01-10", "commit", "-q", "-m", "Plan")
+    git(repo, "add", ".", date="2025-01-10")
+    git(repo, "commit", "-q", "-m", "Plan", date="2025-01-10")
     fiches = repo / "content" / "fiches"
 
     def change(name: str, old: str, new: str) -> None:
@@ -260,16 +249,16 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     change("1.2.1-outil-temps.md", "avancement: 20", "avancement: 25")
-    _git(repo, "2026-04-01", "commit", "-q", "-am", "1.2.1 : avancement")
+    git(repo, "commit", "-q", "-am", "1.2.1 : avancement", date="2026-04-01")
     change("2.1.3-correspondants.md", "Un correspondant", "Un ou deux correspondants")
-    _git(repo, "2026-05-15", "commit", "-q", "-am", "2.1.3 : texte")
-    _git(repo, "2026-08-01", "mv", "content/fiches/1.2.1-outil-temps.md", "content/fiches/1.2.1-gestion-temps.md")
+    git(repo, "commit", "-q", "-am", "2.1.3 : texte", date="2026-05-15")
+    git(repo, "mv", "content/fiches/1.2.1-outil-temps.md", "content/fiches/1.2.1-gestion-temps.md", date="2026-08-01")
     change(
         "1.1.2-mobilites.md",
         "---\n\nUne bourse",
         "suivi:\n  - {date: 2026-07-30, texte: Bourse ouverte.}\n---\n\nUne bourse",
     )
-    _git(repo, "2026-08-01", "commit", "-q", "-am", "Renommage et suivi")
+    git(repo, "commit", "-q", "-am", "Renommage et suivi", date="2026-08-01")
     return repo / "content"
 
 
