@@ -35,8 +35,10 @@ def require_tool(name: str) -> str:
     return path
 
 
-def run_fiches(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the real command line in a subprocess, as an editor would."""
+def run_fiches(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess, as an editor would (`timeout`: seconds, then it fails)."""
     # this checkout's builder, wherever the command runs (not another installed copy)
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return subprocess.run(
@@ -45,7 +47,7 @@ def run_fiches(*args: str, cwd: Path | None = None, env: dict | None = None) -> 
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": path, **(env or {})},
-        timeout=600,
+        timeout=timeout,
     )
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.cli import main
-from tests.conftest import MINI, ROOT
+from tests.conftest import MINI, run_fiches
 
 FICHE = "1.1.1-livret-accueil.md"
 FIELDS = (
@@ -126,23 +124,8 @@ def test_build_never_fails_internally(tmp_path: Path, front: dict, body: str) ->
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
     _write(content, front, body, None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "builder",
-            "build",
-            "--content",
-            str(content),
-            "--out",
-            str(tmp_path / "site"),
-            "--only",
-            "site",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_fiches(
+        "build", "--content", str(content), "--out", str(tmp_path / "site"), "--only", "site", timeout=120
     )
     output = result.stdout + result.stderr
     assert "Traceback" not in output and "Erreur interne" not in output, output

@@ -15,7 +15,7 @@ import pytest
 from builder.cli import main
 from builder.project import load_projet
 from builder.render import markdown as ours
-from tests.conftest import DEMO, MINI, ROOT
+from tests.conftest import DEMO, MINI, ROOT, run_fiches
 
 FICHE = "1.1.1-livret-accueil.md"
 IMAGE = (
@@ -137,23 +137,8 @@ def test_hostile_bodies_build_a_site_in_bounded_time(tmp_path: Path) -> None:
     """`corps_hostiles`: the brackets and the nested markers in one fiche: `build --only site` succeeds well
     inside its timeout."""
     content, _ = _plan(tmp_path, "corps_hostiles", "[" * 16000 + "\n\n" + "- " * 800 + "x\n\n" + "[a](" * 4000 + "\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "builder",
-            "build",
-            "--content",
-            str(content),
-            "--out",
-            str(tmp_path / "site"),
-            "--only",
-            "site",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=90,
+    result = run_fiches(
+        "build", "--content", str(content), "--out", str(tmp_path / "site"), "--only", "site", timeout=90
     )
     _clean(result)
     assert result.returncode == 0, result.stderr
