@@ -4,16 +4,13 @@ of the demo plan driving Decap CMS itself."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import os
 import queue
 import re
 import shutil
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,7 +27,7 @@ from builder.cms import bundle as cms_bundle
 from builder.cms import config as cms
 from builder.content.load import load_fiche_file, load_yaml_file
 from builder.errors import BuildError, Report
-from tests.conftest import DEMO, MINI, ROOT, require_tool, run_fiches, serving
+from tests.conftest import CHROMIUM_ARGS, DEMO, MINI, ROOT, require_tool, run_fiches, serve_static, serving
 
 SCHEMAS = ROOT / "schema"
 
@@ -421,21 +418,7 @@ def test_the_editor_is_published_only_when_configured(tmp_path: Path) -> None:
 
 # --- one browser session on `fiches serve` -------------------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FICHE = "fiches/2.3.1-marque-employeur-recrutement.md"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -730,10 +713,9 @@ def test_the_published_editor_logs_in_to_the_forge(page, served, tmp_path: Path)
     assert config["backend"]["auth_type"] == "pkce" and config["publish_mode"] == "editorial_workflow"
     assert config["collections"][0]["folder"] == "content/fiches" and config["collections"][0]["create"] is False
     assert (admin / cms_bundle.SCRIPT).stat().st_size == (cms_bundle.bundle_dir() / cms_bundle.SCRIPT).stat().st_size
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, url = serve_static(tmp_path)
     try:
-        tab.goto(f"http://127.0.0.1:{server.server_port}/admin/")
+        tab.goto(url + "admin/")
         tab.get_by_role("button", name="Se connecter avec GitLab").wait_for()
         tab.screenshot(path=str(tmp_path / "forge.png"))
     finally:

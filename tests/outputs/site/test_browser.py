@@ -3,9 +3,6 @@ critical violation, search works, a hostile fiche runs nothing. Screenshots go t
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,36 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from builder.text import fold
-from tests.conftest import DEMO, FIXTURES, MINI, require_tool, run_fiches
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    """A static server that answers a missing page with the site's 404.html, as an intranet server would."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.is_file():
-            return super().send_error(code, message, explain)
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+from tests.conftest import CHROMIUM_ARGS, DEMO, FIXTURES, MINI, require_tool, run_fiches, serve_static
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +26,6 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-def _serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}/"
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The demo plan (or the mini plan before the demo exists) and the hostile plan, each on a local server."""
@@ -73,7 +35,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         site = tmp_path_factory.mktemp(name) / "site"
         result = run_fiches("build", "--content", str(content), "--out", str(site), "--only", "site")
         assert result.returncode == 0, result.stdout + result.stderr
-        server, url = _serve(site)
+        server, url = serve_static(site)
         servers.append(server)
         urls.append(url)
     yield urls[0], urls[1]
@@ -381,7 +343,7 @@ def served_recherche(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     site = tmp_path_factory.mktemp("recherche") / "site"
     result = run_fiches("build", "--content", str(RECHERCHE), "--out", str(site), "--only", "site")
     assert result.returncode == 0, result.stdout + result.stderr
-    server, url = _serve(site)
+    server, url = serve_static(site)
     yield url, site
     server.shutdown()
 
